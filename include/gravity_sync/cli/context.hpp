@@ -1,0 +1,85 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "gravity_sync/config/config.hpp"
+#include "gravity_sync/log/log.hpp"
+#include "gravity_sync/ssh/session.hpp"
+#include "gravity_sync/util/error.hpp"
+#include "gravity_sync/util/json.hpp"
+
+namespace gs::cli {
+
+// The global options, shared by every command.
+struct Globals {
+  std::string config_path;
+  bool verbose = false;
+  bool quiet = false;
+  bool json = false;
+
+  Verbosity verbosity() const { return verbose ? Verbosity::verbose : quiet ? Verbosity::quiet : Verbosity::normal; }
+};
+
+// One command of the table: its name, its help, how it adds its options, how it runs.
+struct CommandSpec {
+  const char* name;
+  const char* help;
+  // Add the command's own options to `sub`; return the function that runs it.
+  std::function<std::function<int()>(CLI::App& sub, Globals& globals)> setup;
+};
+
+// The commands, in the order `--help` lists them. Defined in commands.cpp.
+const std::vector<CommandSpec>& command_table();
+
+// Load the config named by the globals and set up logging with its level.
+// Throws ConfigError.
+Config load_config_for(const Globals& globals);
+
+// SSH options from the config's remote section.
+SshOptions ssh_options(const Config& config);
+
+// Print `doc` on stdout as one line.
+void print_json(const Json& doc);
+
+// Print `{"error": {...}}` (with --json) or log the error; return its exit code.
+int fail(const Globals& globals, const Error& error);
+
+// Each command's setup function, one file each.
+std::function<int()> setup_version(CLI::App& sub, Globals& globals);
+std::function<int()> setup_check(CLI::App& sub, Globals& globals);
+std::function<int()> setup_compare(CLI::App& sub, Globals& globals);
+std::function<int()> setup_sync(CLI::App& sub, Globals& globals);
+std::function<int()> setup_pull(CLI::App& sub, Globals& globals);
+std::function<int()> setup_push(CLI::App& sub, Globals& globals);
+std::function<int()> setup_status(CLI::App& sub, Globals& globals);
+std::function<int()> setup_backups(CLI::App& sub, Globals& globals);
+std::function<int()> setup_restore(CLI::App& sub, Globals& globals);
+std::function<int()> setup_not_yet(CLI::App& sub, Globals& globals);
+
+}  // namespace gs::cli
+
+#include "gravity_sync/node/local_node.hpp"
+#include "gravity_sync/node/remote_node.hpp"
+
+namespace gs::cli {
+
+// Both nodes of a run, over one SSH session.
+struct Peers {
+  SshSession session;
+  LocalNode local;
+  RemoteNode remote;
+  Peers(SshSession s, const Config& config);
+};
+
+// Connect to the remote of `config` (exit 3/4 on failure) and build both nodes.
+Result<std::unique_ptr<Peers>> connect_peers(const Config& config);
+
+// "host:port", the key of the sync history for this remote.
+std::string remote_key(const Config& config);
+
+}  // namespace gs::cli

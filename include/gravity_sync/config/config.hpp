@@ -1,0 +1,75 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "gravity_sync/pihole/item.hpp"
+#include "gravity_sync/pihole/layout.hpp"
+#include "gravity_sync/util/duration.hpp"
+
+namespace gs {
+
+enum class SyncMode { sync, pull, push };
+enum class ConflictPolicy { remote, local, newer, skip };
+enum class GravityMode { file, tables };
+
+struct RemoteConfig {
+  std::string host;  // required
+  int port = 22;
+  std::string user = "root";
+  std::string identity_file = "/etc/gravity-sync/id_ed25519";
+  std::string known_hosts = "/etc/gravity-sync/known_hosts";
+  bool sudo = false;
+  Millis connect_timeout{10'000};
+  PiholeLayout layout;
+  std::string backup_dir = "/var/lib/gravity-sync/backups";
+};
+
+struct SyncConfig {
+  std::vector<Item> items{Item::gravity, Item::custom_dns, Item::cname};
+  SyncMode mode = SyncMode::sync;
+  ConflictPolicy conflict = ConflictPolicy::remote;
+  Millis interval{15'000};
+  GravityMode gravity_mode = GravityMode::file;
+};
+
+struct HooksConfig {
+  std::string on_success;
+  std::string on_failure;
+  Millis timeout{30'000};
+};
+
+// The whole configuration file, parsed once; defaults are those of CONTRACT.md.
+struct Config {
+  std::string path;  // the file it came from
+  RemoteConfig remote;
+  PiholeLayout local;
+  SyncConfig sync;
+  std::string backup_dir = "/var/lib/gravity-sync/backups";
+  int backup_keep = 10;
+  std::string state_dir = "/var/lib/gravity-sync";
+  std::string log_level = "info";
+  HooksConfig hooks;
+  std::string metrics_textfile;
+};
+
+// A configuration that cannot be used. what() is "FILE:LINE: KEY: problem".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Read and validate the YAML file at `path`. Throws ConfigError.
+Config load_config(const std::string& path);
+
+// Parse YAML `text` as if it came from a file named `path`. Throws ConfigError.
+Config parse_config(const std::string& text, const std::string& path);
+
+// The config path: `cli_path` if given, else $GRAVITY_SYNC_CONFIG, else the default.
+std::string resolve_config_path(const std::string& cli_path);
+
+const char* to_string(SyncMode mode);
+const char* to_string(ConflictPolicy policy);
+
+}  // namespace gs

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "gravity_sync/node/node.hpp"
+#include "gravity_sync/pihole/layout.hpp"
+
+namespace gs {
+
+// Where a node keeps its backups and how many.
+struct BackupPolicy {
+  std::string dir;
+  int keep = 10;
+};
+
+// The Pi-hole on this machine: SQLite C API and POSIX calls, no shell.
+class LocalNode : public Node {
+ public:
+  // `state_dir` holds the lock and the staging area for pushes.
+  LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir);
+
+  const char* name() const override { return "local"; }
+  Result<NodeProbe> probe() override;
+  Result<NodeState> inspect(const std::vector<Item>& items) override;
+  Result<int64_t> now() override;
+  Result<Staged> stage(Item item, const std::string& local_dir) override;
+  std::string staging_dir(Item item) const override;
+  Result<Installed> install(const Staged& staged, const ItemState& current) override;
+  Status reload(Reload level) override;
+  int major_version() override;
+  Result<std::unique_ptr<NodeLock>> lock(Millis wait) override;
+  void clean_stale() override;
+  Result<std::vector<BackupEntry>> backups() override;
+  Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
+
+ private:
+  Result<std::string> keep_backup(Item item, const std::string& live);
+  void prune_backups(Item item);
+
+  PiholeLayout layout_;
+  BackupPolicy backups_;
+  std::string state_dir_;
+};
+
+// Copy the file `from` into the open `to_fd`, hashing it; returns the hex SHA-256.
+Result<std::string> copy_and_hash(const std::string& from, int to_fd, uint64_t* size);
+
+}  // namespace gs

@@ -1,0 +1,131 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gravity_sync/pihole/item.hpp"
+#include "gravity_sync/pihole/reload.hpp"
+#include "gravity_sync/util/duration.hpp"
+#include "gravity_sync/util/error.hpp"
+#include "gravity_sync/util/files.hpp"
+
+namespace gs {
+
+// What one node has of one item.
+struct ItemState {
+  bool exists = false;
+  std::string sha256;                // the digest that decides "in sync"
+  std::optional<uint64_t> size;      // of the file; nullopt for v6 values
+  std::optional<int64_t> mtime;
+  uint64_t inode = 0;
+  int schema_version = 0;            // gravity only
+  bool fresh = false;                // gravity only: nothing beyond a fresh install
+  std::string error;                 // why it could not be read (then ExitCode in `error_code`)
+  ExitCode error_code = ExitCode::ok;
+};
+
+using NodeState = std::map<Item, ItemState>;
+
+// A local copy of an item ready to be installed on the other node.
+struct Staged {
+  Item item = Item::gravity;
+  std::string path;     // a local temp file, removed when Staged goes
+  std::string sha256;   // of the file's bytes, computed while it was written
+  uint64_t size = 0;
+  std::string digest;   // the sender's digest of the item (what the receiver will have)
+  std::unique_ptr<RemoveOnExit> cleanup;
+};
+
+// What installing an item did.
+struct Installed {
+  std::optional<std::string> backup_id;  // the backup of the replaced version
+};
+
+// One entry of `backups`.
+struct BackupEntry {
+  std::string id;
+  std::string node;  // "local" | "remote"
+  Item item = Item::gravity;
+  int64_t time = 0;
+  uint64_t size = 0;
+  std::string path;
+};
+
+// What `check` learns of a node.
+struct NodeProbe {
+  int major = 0;              // Pi-hole major version, 0 when unknown
+  std::string ftl_version;    // pihole-FTL -v
+  int schema_version = 0;     // gravity.db info.version
+  std::vector<std::string> problems;  // each a reason Pi-hole is not usable there
+};
+
+// A lock on a node, released when destroyed.
+class NodeLock {
+ public:
+  virtual ~NodeLock() = default;
+};
+
+// One Pi-hole node, this machine or the remote one. The sync engine is written against
+// this interface only, so each direction uses the same code.
+class Node {
+ public:
+  virtual ~Node() = default;
+
+  // "local" or "remote".
+  virtual const char* name() const = 0;
+
+  // Find Pi-hole there: directories, commands, versions.
+  virtual Result<NodeProbe> probe() = 0;
+
+  // The state of each of `items`. One round trip for the remote node.
+  virtual Result<NodeState> inspect(const std::vector<Item>& items) = 0;
+
+  // The node's clock (seconds since the epoch), to warn when clocks disagree.
+  virtual Result<int64_t> now() = 0;
+
+  // Copy `item` into a new local file in `local_dir`: a consistent snapshot for gravity.
+  virtual Result<Staged> stage(Item item, const std::string& local_dir) = 0;
+
+  // Where a staged copy for installing `item` on this node must be written locally.
+  virtual std::string staging_dir(Item item) const = 0;
+
+  // Verify `staged` and replace the live item with it atomically, keeping a backup.
+  // `current` is this node's state of the item (for the schema check).
+  virtual Result<Installed> install(const Staged& staged, const ItemState& current) = 0;
+
+  // Reload Pi-hole there with `level` (none does nothing).
+  virtual Status reload(Reload level) = 0;
+
+  // Pi-hole's major version there (5 or 6).
+  virtual int major_version() = 0;
+
+  // Take this node's gravity-sync lock, waiting up to `wait` (ExitCode::locked after).
+  virtual Result<std::unique_ptr<NodeLock>> lock(Millis wait) = 0;
+
+  // Remove temp files a killed run left behind. Call while holding the lock.
+  virtual void clean_stale() = 0;
+
+  // The backups kept on this node, oldest first.
+  virtual Result<std::vector<BackupEntry>> backups() = 0;
+
+  // Put the backup `entry` back in place (checked, atomic, backed up first).
+  virtual Result<Installed> restore(const BackupEntry& entry, const ItemState& current) = 0;
+};
+
+// The prefix of the names of every temp file gravity-sync creates beside live files.
+inline constexpr const char* kTempPrefix = ".gravity-sync.";
+
+// The time stamp used in backup names: 20261123T042700123Z (UTC, milliseconds).
+std::string backup_stamp();
+
+// Parse a backup stamp back into seconds since the epoch; 0 if it is not one.
+int64_t parse_backup_stamp(const std::string& stamp);
+
+// The file name suffix of a backup of `item`.
+const char* backup_suffix(Item item);
+
+}  // namespace gs

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <libssh/libssh.h>
+
+#include "gravity_sync/util/duration.hpp"
+#include "gravity_sync/util/error.hpp"
+
+namespace gs {
+
+// Where to connect and what to trust. known_hosts is the only trust source.
+struct SshOptions {
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::string identity_file;
+  std::string known_hosts;
+  Millis connect_timeout{10'000};
+};
+
+// What a finished remote command left behind.
+struct ExecResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Receives stdout bytes of a streaming exec; an Error stops the transfer.
+using DataSink = std::function<Status(const char* data, size_t size)>;
+// Fills `buffer` with up to `capacity` bytes of input; returns bytes filled, 0 at end.
+using DataSource = std::function<Result<size_t>(char* buffer, size_t capacity)>;
+
+class SshChannel;
+
+// One authenticated SSH connection. Move-only; never shared between threads.
+class SshSession {
+ public:
+  // Connect, verify the host key against `options.known_hosts` only (exit 4 when unknown
+  // or changed), authenticate with the identity file or the ssh-agent (exit 3 on failure).
+  static Result<SshSession> connect(const SshOptions& options);
+
+  SshSession(SshSession&&) noexcept = default;
+  SshSession& operator=(SshSession&&) noexcept = default;
+  ~SshSession();
+
+  // Run `command` through the remote shell with `input` on its stdin; wait up to `timeout`.
+  Result<ExecResult> exec(const std::string& command, const std::string& input = "",
+                          Millis timeout = Millis(600'000));
+
+  // Run `command`, feeding stdin from `source` (if set) and passing stdout to `sink`
+  // as it arrives. stderr is collected into the result's `err`.
+  Result<ExecResult> exec_stream(const std::string& command, const DataSource& source, const DataSink& sink,
+                                 Millis timeout = Millis(3'600'000));
+
+  // Start `command` and keep its channel open (for a lock held by a remote process).
+  Result<SshChannel> open(const std::string& command);
+
+  // The SHA-256 fingerprint of the server's host key, as ssh-keygen -l prints it.
+  std::string host_key_fingerprint() const { return fingerprint_; }
+
+  // Send an SSH keepalive; false when the connection is gone.
+  bool keepalive();
+
+  // "user@host:port", for messages.
+  const std::string& peer() const { return peer_; }
+
+ private:
+  SshSession() = default;
+  struct Deleter {
+    void operator()(ssh_session s) const;
+  };
+  std::unique_ptr<ssh_session_struct, Deleter> session_;
+  std::string peer_;
+  std::string fingerprint_;
+  friend class SshChannel;
+};
+
+// An open exec channel: write to its stdin, read its stdout line by line. Move-only;
+// closing (or destroying) it sends EOF and closes the channel.
+class SshChannel {
+ public:
+  SshChannel(SshChannel&&) noexcept = default;
+  SshChannel& operator=(SshChannel&&) noexcept = default;
+  ~SshChannel();
+
+  // Read one line of stdout (without its newline), waiting up to `timeout`.
+  // An Error when the command ended first; its stderr is in the message.
+  Result<std::string> read_line(Millis timeout);
+
+  // Send EOF and close.
+  void close();
+
+ private:
+  struct Deleter {
+    void operator()(ssh_channel c) const;
+  };
+  explicit SshChannel(ssh_channel channel, std::string peer);
+  std::unique_ptr<ssh_channel_struct, Deleter> channel_;
+  std::string peer_;
+  std::string buffer_;
+  friend class SshSession;
+};
+
+}  // namespace gs

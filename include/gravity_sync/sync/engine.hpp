@@ -1,0 +1,62 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gravity_sync/config/config.hpp"
+#include "gravity_sync/node/node.hpp"
+#include "gravity_sync/sync/plan.hpp"
+#include "gravity_sync/sync/state.hpp"
+#include "gravity_sync/util/json.hpp"
+
+namespace gs {
+
+enum class Command { compare, sync, pull, push };
+
+// The contract's name of `command`.
+const char* command_name(Command command);
+
+// What one run is asked to do.
+struct RunOptions {
+  Command command = Command::compare;
+  std::vector<Item> items;  // in report order
+  bool dry_run = false;
+  bool force = false;
+  Millis lock_wait{60'000};
+};
+
+// What happened to one item.
+struct ItemReport {
+  Item item = Item::gravity;
+  ItemState local;
+  ItemState remote;
+  Planned plan;
+  std::string result = "skipped";   // ok | skipped | the exit code's reason
+  ExitCode code = ExitCode::ok;
+  std::string message;
+  std::optional<std::string> backup;
+  uint64_t bytes = 0;
+};
+
+// What a whole run did. `error` is set when the run stopped before the items.
+struct RunReport {
+  Command command = Command::compare;
+  std::vector<ItemReport> items;
+  ExitCode code = ExitCode::ok;
+  std::optional<Error> error;
+  bool changed = false;  // some item was installed on some node
+  int64_t time = 0;
+};
+
+// Run `options.command` between `local` and `remote`, reading and recording the sync
+// history in `state`. Never throws; failures are in the report.
+RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& state, const RunOptions& options);
+
+// The report as the contract's JSON document.
+Json report_json(const RunReport& report);
+
+// The report for humans, one line an item.
+std::string report_text(const RunReport& report);
+
+}  // namespace gs

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <cstdint>
+#include <dirent.h>
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+#include "gravity_sync/util/error.hpp"
+#include "gravity_sync/util/fd.hpp"
+
+namespace gs {
+
+// What stat(2) says of a file, for change detection and the JSON report.
+struct FileInfo {
+  bool exists = false;
+  uint64_t size = 0;
+  int64_t mtime = 0;
+  uint64_t inode = 0;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  mode_t mode = 0;
+};
+
+// Owns a DIR* from opendir(3).
+struct DirCloser {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+using DirHandle = std::unique_ptr<DIR, DirCloser>;
+
+// stat(2) of `path`; exists=false when it is missing, an Error for other failures.
+Result<FileInfo> stat_file(const std::string& path);
+
+// The whole content of the file at `path`.
+Result<std::string> read_file(const std::string& path);
+
+// Write `data` to `fd` completely.
+Status write_all(int fd, const void* data, size_t size);
+
+// fsync the directory at `dir`, so a rename in it is durable.
+Status fsync_dir(const std::string& dir);
+
+// Free bytes available to this user on the filesystem holding `dir`.
+Result<uint64_t> free_space(const std::string& dir);
+
+// The directory part of `path` ("." when there is none).
+std::string dir_name(const std::string& path);
+
+// The last component of `path`.
+std::string base_name(const std::string& path);
+
+// Create `dir` and its parents with `mode` if missing.
+Status make_dirs(const std::string& dir, mode_t mode = 0755);
+
+// A new file in `dir` named `prefix` + random + `suffix`, opened O_EXCL with mode 0600.
+struct TempFile {
+  std::string path;
+  Fd fd;
+};
+Result<TempFile> create_temp_file(const std::string& dir, const std::string& prefix,
+                                  const std::string& suffix);
+
+// Removes a path when it goes out of scope, unless `release`d. For temp files.
+class RemoveOnExit {
+ public:
+  explicit RemoveOnExit(std::string path) : path_(std::move(path)) {}
+  RemoveOnExit(const RemoveOnExit&) = delete;
+  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
+  ~RemoveOnExit();
+  void release() { path_.clear(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Write `data` to `path` atomically: temp file in the same dir, fsync, rename, fsync dir.
+// The new file gets `mode`.
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode);
+
+// Remove files in `dir` whose names start with `prefix` and that are older than
+// `min_age_seconds` (stale temp files of a killed run). Returns how many went.
+int remove_stale(const std::string& dir, const std::string& prefix, int64_t min_age_seconds);
+
+}  // namespace gs

@@ -1,0 +1,88 @@
+#include "gravity_sync/cli/app.hpp"
+
+#include <csignal>
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/version.hpp"
+
+namespace gs::cli {
+
+int run(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  setup_logging(Verbosity::normal);
+
+  CLI::App app{"gravity-sync: keep two Pi-hole DNS servers configured alike", "gravity-sync"};
+  app.require_subcommand(1);
+  Globals globals;
+  app.add_option("-c,--config", globals.config_path, "config file (default /etc/gravity-sync/gravity-sync.yaml)")
+      ->envname("GRAVITY_SYNC_CONFIG");
+  auto* verbose = app.add_flag("-v,--verbose", globals.verbose, "debug output");
+  app.add_flag("-q,--quiet", globals.quiet, "only warnings and errors")->excludes(verbose);
+  app.add_flag("--json", globals.json, "print one JSON document on stdout");
+
+  std::function<int()> action;
+  for (const auto& spec : command_table()) {
+    CLI::App* sub = app.add_subcommand(spec.name, spec.help);
+    sub->fallthrough();
+    auto runner = spec.setup(*sub, globals);
+    sub->callback([&action, runner] { action = runner; });
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 has its own codes (106, 109...); the contract says usage errors are 2.
+    app.exit(e);
+    return static_cast<int>(ExitCode::usage);
+  }
+  setup_logging(globals.verbosity());
+  try {
+    return action ? action() : static_cast<int>(ExitCode::usage);
+  } catch (const ConfigError& e) {
+    return fail(globals, make_error(ExitCode::usage, e.what()));
+  } catch (const std::exception& e) {
+    return fail(globals, make_error(ExitCode::failure, std::string("unexpected error: ") + e.what()));
+  }
+}
+
+Config load_config_for(const Globals& globals) {
+  Config config = load_config(resolve_config_path(globals.config_path));
+  setup_logging(globals.verbosity(), config.log_level);
+  spdlog::debug("gravity-sync {} with config {}", kVersion, config.path);
+  return config;
+}
+
+SshOptions ssh_options(const Config& config) {
+  SshOptions o;
+  o.host = config.remote.host;
+  o.port = config.remote.port;
+  o.user = config.remote.user;
+  o.identity_file = config.remote.identity_file;
+  o.known_hosts = config.remote.known_hosts;
+  o.connect_timeout = config.remote.connect_timeout;
+  return o;
+}
+
+void print_json(const Json& doc) { std::cout << doc.dump() << std::endl; }
+
+int fail(const Globals& globals, const Error& error) {
+  spdlog::error("{}", error.message);
+  if (globals.json) {
+    Json e = Json::object();
+    e.set("code", static_cast<int>(error.code));
+    e.set("message", error.message);
+    Json doc = Json::object();
+    doc.set("error", e);
+    print_json(doc);
+  }
+  return static_cast<int>(error.code);
+}
+
+}  // namespace gs::cli

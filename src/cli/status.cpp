@@ -1,0 +1,42 @@
+#include <ctime>
+#include <iostream>
+
+#include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/sync/state.hpp"
+
+namespace gs::cli {
+
+std::function<int()> setup_status(CLI::App&, Globals& globals) {
+  return [&globals] {
+    Config config = load_config_for(globals);
+    StateStore state(config.state_dir, remote_key(config));
+    auto last = state.last_run();
+    if (globals.json) {
+      Json doc = Json::object();
+      doc.set("last_run", last ? *last : Json());
+      doc.set("next_check", Json());
+      print_json(doc);
+      return 0;
+    }
+    if (!last) {
+      std::cout << "no run recorded yet in " << config.state_dir << "\n";
+      return 0;
+    }
+    const std::time_t t = static_cast<std::time_t>((*last)["time"].as_int());
+    char when[64];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", std::localtime(&t));
+    const int64_t code = (*last)["exit_code"].as_int();
+    std::cout << "last run: " << (*last)["command"].as_string() << " at " << when << ", exit " << code
+              << (code == 0 ? " (ok)" : "") << "\n";
+    for (const auto& item : (*last)["items"].items()) {
+      std::cout << "  " << item["name"].as_string() << ": " << item["action"].as_string() << ", "
+                << item["result"].as_string();
+      if (!item["message"].is_null()) std::cout << " - " << item["message"].as_string();
+      std::cout << "\n";
+    }
+    if (!(*last)["error"].is_null()) std::cout << "  error: " << (*last)["error"]["message"].as_string() << "\n";
+    return 0;
+  };
+}
+
+}  // namespace gs::cli

@@ -1,0 +1,81 @@
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/sync/engine.hpp"
+
+namespace gs::cli {
+
+namespace {
+
+struct SyncArgs {
+  std::string only;
+  bool dry_run = false;
+  bool force = false;
+};
+
+int run_command(Command command, const SyncArgs& args, Globals& globals) {
+  Config config = load_config_for(globals);
+  RunOptions options;
+  options.command = command;
+  options.items = config.sync.items;
+  if (!args.only.empty()) {
+    std::string bad;
+    auto items = parse_item_list(args.only, &bad);
+    if (!items) {
+      return fail(globals, make_error(ExitCode::usage, "--only: \"" + bad +
+                                                           "\" is not an item (gravity, custom-dns, cname, static-dhcp)"));
+    }
+    options.items = *items;
+  }
+  options.dry_run = args.dry_run;
+  options.force = args.force;
+
+  StateStore state(config.state_dir, remote_key(config));
+  RunReport report;
+  auto peers = connect_peers(config);
+  if (!peers) {
+    report.command = command;
+    report.code = peers.error().code;
+    report.error = peers.error();
+    spdlog::error("{}", peers.error().message);
+  } else {
+    report = run_sync(config, (*peers)->local, (*peers)->remote, state, options);
+  }
+  if (command != Command::compare && !args.dry_run) {
+    Json last = Json::object();
+    last.set("time", report.time ? report.time : static_cast<int64_t>(std::time(nullptr)));
+    last.set("command", command_name(command));
+    last.set("exit_code", static_cast<int>(report.code));
+    Json doc = report_json(report);
+    last.set("items", doc["items"]);
+    if (report.error) last.set("error", doc["error"]);
+    if (auto st = state.save_last_run(last); !st) spdlog::warn("cannot record the last run: {}", st.error().message);
+  }
+  if (globals.json) {
+    print_json(report_json(report));
+  } else if (!globals.quiet || report.code != ExitCode::ok) {
+    std::cout << report_text(report);
+  }
+  return static_cast<int>(report.code);
+}
+
+std::function<int()> setup(CLI::App& sub, Globals& globals, Command command) {
+  auto args = std::make_shared<SyncArgs>();
+  sub.add_option("--only", args->only, "only these items (comma-separated: gravity,custom-dns,cname,static-dhcp)");
+  if (command != Command::compare) {
+    sub.add_flag("--dry-run", args->dry_run, "report what would be done; change nothing");
+    sub.add_flag("--force", args->force, "let a freshly installed gravity.db replace one with configuration");
+  }
+  return [args, &globals, command] { return run_command(command, *args, globals); };
+}
+
+}  // namespace
+
+std::function<int()> setup_compare(CLI::App& sub, Globals& globals) { return setup(sub, globals, Command::compare); }
+std::function<int()> setup_sync(CLI::App& sub, Globals& globals) { return setup(sub, globals, Command::sync); }
+std::function<int()> setup_pull(CLI::App& sub, Globals& globals) { return setup(sub, globals, Command::pull); }
+std::function<int()> setup_push(CLI::App& sub, Globals& globals) { return setup(sub, globals, Command::push); }
+
+}  // namespace gs::cli

@@ -1,0 +1,264 @@
+#include "gravity_sync/config/config.hpp"
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "gravity_sync/util/files.hpp"
+#include "gravity_sync/util/shell.hpp"
+
+namespace gs {
+
+namespace {
+
+constexpr const char* kDefaultConfigPath = "/etc/gravity-sync/gravity-sync.yaml";
+
+// Walks the YAML tree; every error names the file, the 1-based line and the dotted key.
+class Reader {
+ public:
+  explicit Reader(std::string path) : path_(std::move(path)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& problem) const {
+    const int line = at.Mark().is_null() ? 0 : at.Mark().line + 1;
+    throw ConfigError(path_ + ":" + std::to_string(line) + ": " + key + ": " + problem);
+  }
+
+  using Handler = std::function<void(const YAML::Node& value, const std::string& key)>;
+
+  // Check that `node` is a map whose keys are all in `handlers`, none twice; run the handlers.
+  void map(const YAML::Node& node, const std::string& prefix, const std::map<std::string, Handler>& handlers) const {
+    if (node.IsNull()) return;
+    if (!node.IsMap()) fail(node, prefix.empty() ? "(top level)" : prefix, "must be a mapping of keys to values");
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string name = it->first.Scalar();
+      const std::string key = prefix.empty() ? name : prefix + "." + name;
+      auto handler = handlers.find(name);
+      if (handler == handlers.end()) fail(it->first, key, "unknown key");
+      if (!seen.insert(name).second) fail(it->first, key, "given twice");
+      handler->second(it->second, key);
+    }
+  }
+
+  std::string scalar(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "must be a single value");
+    const std::string value = node.Scalar();
+    if (has_control_chars(value)) fail(node, key, "must not contain control characters");
+    return value;
+  }
+
+  std::string string(const YAML::Node& node, const std::string& key, bool allow_empty = true) const {
+    if (node.IsNull()) {
+      if (allow_empty) return "";
+      fail(node, key, "must not be empty");
+    }
+    std::string value = scalar(node, key);
+    if (!allow_empty && value.empty()) fail(node, key, "must not be empty");
+    return value;
+  }
+
+  std::string path(const YAML::Node& node, const std::string& key) const {
+    std::string value = string(node, key, false);
+    if (value.front() != '/') fail(node, key, "\"" + value + "\" must be an absolute path");
+    return value;
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& key) const {
+    const std::string value = scalar(node, key);
+    if (value == "true" || value == "yes" || value == "on") return true;
+    if (value == "false" || value == "no" || value == "off") return false;
+    fail(node, key, "\"" + value + "\" is not true or false");
+  }
+
+  int integer(const YAML::Node& node, const std::string& key, int min, int max) const {
+    const std::string value = scalar(node, key);
+    char* end = nullptr;
+    long n = std::strtol(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || n < min || n > max) {
+      fail(node, key, "\"" + value + "\" is not a whole number from " + std::to_string(min) + " to " +
+                          std::to_string(max));
+    }
+    return static_cast<int>(n);
+  }
+
+  Millis duration(const YAML::Node& node, const std::string& key) const {
+    const std::string value = scalar(node, key);
+    auto d = parse_duration(value);
+    if (!d) fail(node, key, "\"" + value + "\" is not a duration (a positive whole number with ms, s, m or h)");
+    return *d;
+  }
+
+  template <typename Enum>
+  Enum choice(const YAML::Node& node, const std::string& key, const std::map<std::string, Enum>& choices) const {
+    const std::string value = scalar(node, key);
+    auto it = choices.find(value);
+    if (it == choices.end()) {
+      std::string names;
+      for (const auto& [name, e] : choices) names += (names.empty() ? "" : ", ") + name;
+      fail(node, key, "\"" + value + "\" is not one of " + names);
+    }
+    return it->second;
+  }
+
+  std::string container(const YAML::Node& node, const std::string& key) const {
+    std::string value = string(node, key);
+    if (!value.empty() && value.rfind("docker:", 0) != 0 && value.rfind("podman:", 0) != 0) {
+      fail(node, key, "\"" + value + "\" must be docker:NAME or podman:NAME");
+    }
+    if ((value == "docker:" || value == "podman:")) fail(node, key, "\"" + value + "\" names no container");
+    return value;
+  }
+
+  void layout(const YAML::Node& node, const std::string& key, PiholeLayout& out,
+              std::map<std::string, Handler> extra = {}) const {
+    extra["pihole_dir"] = [&](const YAML::Node& v, const std::string& k) { out.pihole_dir = path(v, k); };
+    extra["dnsmasq_dir"] = [&](const YAML::Node& v, const std::string& k) { out.dnsmasq_dir = path(v, k); };
+    extra["pihole_command"] = [&](const YAML::Node& v, const std::string& k) { out.pihole_command = string(v, k, false); };
+    extra["ftl_command"] = [&](const YAML::Node& v, const std::string& k) { out.ftl_command = string(v, k, false); };
+    extra["container"] = [&](const YAML::Node& v, const std::string& k) { out.container = container(v, k); };
+    map(node, key, extra);
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ": (syntax): " + e.msg);
+  }
+  Config cfg;
+  cfg.path = path;
+  Reader r(path);
+  bool have_host = false;
+  using H = Reader::Handler;
+  using N = YAML::Node;
+  using S = std::string;
+
+  r.map(root, "", {
+    {"remote", H([&](const N& node, const S& key) {
+      r.layout(node, key, cfg.remote.layout, {
+        {"host", [&](const N& v, const S& k) {
+          cfg.remote.host = r.string(v, k, false);
+          if (cfg.remote.host.find_first_of(" '\"\\;`$") != S::npos) r.fail(v, k, "\"" + cfg.remote.host + "\" is not a host name or address");
+          have_host = true;
+        }},
+        {"port", [&](const N& v, const S& k) { cfg.remote.port = r.integer(v, k, 1, 65535); }},
+        {"user", [&](const N& v, const S& k) { cfg.remote.user = r.string(v, k, false); }},
+        {"identity_file", [&](const N& v, const S& k) { cfg.remote.identity_file = r.path(v, k); }},
+        {"known_hosts", [&](const N& v, const S& k) { cfg.remote.known_hosts = r.path(v, k); }},
+        {"sudo", [&](const N& v, const S& k) { cfg.remote.sudo = r.boolean(v, k); }},
+        {"connect_timeout", [&](const N& v, const S& k) { cfg.remote.connect_timeout = r.duration(v, k); }},
+        {"backup_dir", [&](const N& v, const S& k) { cfg.remote.backup_dir = r.path(v, k); }},
+      });
+      if (!have_host) r.fail(node, key + ".host", "is required");
+    })},
+    {"local", H([&](const N& node, const S& key) { r.layout(node, key, cfg.local); })},
+    {"sync", H([&](const N& node, const S& key) {
+      r.map(node, key, {
+        {"items", [&](const N& v, const S& k) {
+          if (!v.IsSequence()) r.fail(v, k, "must be a list such as [gravity, custom-dns, cname]");
+          cfg.sync.items.clear();
+          for (const auto& entry : v) {
+            const S name = r.scalar(entry, k);
+            auto item = parse_item(name);
+            if (!item) r.fail(entry, k, "\"" + name + "\" is not an item (gravity, custom-dns, cname, static-dhcp)");
+            for (Item seen : cfg.sync.items) {
+              if (seen == *item) r.fail(entry, k, "\"" + name + "\" is listed twice");
+            }
+            cfg.sync.items.push_back(*item);
+          }
+        }},
+        {"mode", [&](const N& v, const S& k) {
+          cfg.sync.mode = r.choice<SyncMode>(v, k, {{"sync", SyncMode::sync}, {"pull", SyncMode::pull}, {"push", SyncMode::push}});
+        }},
+        {"conflict", [&](const N& v, const S& k) {
+          cfg.sync.conflict = r.choice<ConflictPolicy>(v, k, {{"remote", ConflictPolicy::remote}, {"local", ConflictPolicy::local},
+                                                              {"newer", ConflictPolicy::newer}, {"skip", ConflictPolicy::skip}});
+        }},
+        {"interval", [&](const N& v, const S& k) { cfg.sync.interval = r.duration(v, k); }},
+        {"gravity_mode", [&](const N& v, const S& k) {
+          cfg.sync.gravity_mode = r.choice<GravityMode>(v, k, {{"file", GravityMode::file}, {"tables", GravityMode::tables}});
+        }},
+      });
+    })},
+    {"backup", H([&](const N& node, const S& key) {
+      r.map(node, key, {
+        {"dir", [&](const N& v, const S& k) { cfg.backup_dir = r.path(v, k); }},
+        {"keep", [&](const N& v, const S& k) { cfg.backup_keep = r.integer(v, k, 1, 1000); }},
+      });
+    })},
+    {"state_dir", H([&](const N& v, const S& k) { cfg.state_dir = r.path(v, k); })},
+    {"log", H([&](const N& node, const S& key) {
+      r.map(node, key, {
+        {"level", [&](const N& v, const S& k) {
+          const S level = r.scalar(v, k);
+          if (level != "debug" && level != "info" && level != "warn" && level != "error") {
+            r.fail(v, k, "\"" + level + "\" is not one of debug, info, warn, error");
+          }
+          cfg.log_level = level;
+        }},
+      });
+    })},
+    {"hooks", H([&](const N& node, const S& key) {
+      r.map(node, key, {
+        {"on_success", [&](const N& v, const S& k) { cfg.hooks.on_success = r.string(v, k); }},
+        {"on_failure", [&](const N& v, const S& k) { cfg.hooks.on_failure = r.string(v, k); }},
+        {"timeout", [&](const N& v, const S& k) { cfg.hooks.timeout = r.duration(v, k); }},
+      });
+    })},
+    {"metrics", H([&](const N& node, const S& key) {
+      r.map(node, key, {
+        {"textfile", [&](const N& v, const S& k) {
+          cfg.metrics_textfile = r.string(v, k);
+          if (!cfg.metrics_textfile.empty() && cfg.metrics_textfile.front() != '/') {
+            r.fail(v, k, "\"" + cfg.metrics_textfile + "\" must be an absolute path");
+          }
+        }},
+      });
+    })},
+  });
+  if (!have_host) throw ConfigError(path + ":1: remote.host: is required");
+  return cfg;
+}
+
+Config load_config(const std::string& path) {
+  auto text = read_file(path);
+  if (!text) throw ConfigError(path + ":0: (file): " + text.error().message);
+  return parse_config(*text, path);
+}
+
+std::string resolve_config_path(const std::string& cli_path) {
+  if (!cli_path.empty()) return cli_path;
+  if (const char* env = std::getenv("GRAVITY_SYNC_CONFIG"); env && *env) return env;
+  return kDefaultConfigPath;
+}
+
+const char* to_string(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::sync: return "sync";
+    case SyncMode::pull: return "pull";
+    case SyncMode::push: return "push";
+  }
+  return "sync";
+}
+
+const char* to_string(ConflictPolicy policy) {
+  switch (policy) {
+    case ConflictPolicy::remote: return "remote";
+    case ConflictPolicy::local: return "local";
+    case ConflictPolicy::newer: return "newer";
+    case ConflictPolicy::skip: return "skip";
+  }
+  return "remote";
+}
+
+}  // namespace gs

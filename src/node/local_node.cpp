@@ -1,0 +1,393 @@
+#include "gravity_sync/node/local_node.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "gravity_sync/pihole/text_items.hpp"
+#include "gravity_sync/sqlite/database.hpp"
+#include "gravity_sync/sqlite/gravity.hpp"
+#include "gravity_sync/util/lock.hpp"
+#include "gravity_sync/util/process.hpp"
+#include "gravity_sync/util/sha256.hpp"
+
+namespace gs {
+
+namespace {
+
+constexpr auto kRebuildWait = std::chrono::seconds(30);
+constexpr auto kJournalWait = std::chrono::seconds(10);
+
+class LocalLock : public NodeLock {
+ public:
+  explicit LocalLock(FileLock lock) : lock_(std::move(lock)) {}
+
+ private:
+  FileLock lock_;
+};
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+bool nonempty(const std::string& path) {
+  auto info = stat_file(path);
+  return info.ok() && info->exists && info->size > 0;
+}
+
+bool command_found(const std::string& command) {
+  if (command.find('/') != std::string::npos) return ::access(command.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    if (::access((dirs.substr(start, end - start) + "/" + command).c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Wait while `busy()` holds, up to `limit`; true when it cleared.
+template <typename Pred>
+bool wait_while(Pred busy, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (busy()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> copy_and_hash(const std::string& from, int to_fd, uint64_t* size) {
+  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) return make_error(ExitCode::failure, "cannot open " + from + ": " + std::strerror(errno));
+  Sha256 sha;
+  std::vector<char> buf(1 << 20);
+  *size = 0;
+  for (;;) {
+    ssize_t n = ::read(in.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return make_error(ExitCode::failure, "cannot read " + from + ": " + std::strerror(errno));
+    if (n == 0) break;
+    sha.update(buf.data(), static_cast<size_t>(n));
+    if (auto st = write_all(to_fd, buf.data(), static_cast<size_t>(n)); !st) return st.error();
+    *size += static_cast<uint64_t>(n);
+  }
+  return sha.hex_digest();
+}
+
+LocalNode::LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir)
+    : layout_(std::move(layout)), backups_(std::move(backups)), state_dir_(std::move(state_dir)) {}
+
+int LocalNode::major_version() { return exists(layout_.pihole_dir + "/pihole.toml") ? 6 : 5; }
+
+Result<NodeProbe> LocalNode::probe() {
+  NodeProbe p;
+  if (!exists(layout_.pihole_dir)) p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
+  const std::string db = layout_.item_path(Item::gravity);
+  if (p.problems.empty() && !exists(db)) p.problems.push_back(db + " does not exist");
+  p.major = major_version();
+  if (p.major < 6 && !exists(layout_.dnsmasq_dir)) {
+    p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
+  }
+  if (layout_.container.empty()) {
+    if (!command_found(layout_.pihole_command)) p.problems.push_back("command " + layout_.pihole_command + " not found");
+    if (!command_found(layout_.ftl_command)) p.problems.push_back("command " + layout_.ftl_command + " not found");
+  }
+  auto argv = layout_.container_prefix();
+  argv.push_back(layout_.ftl_command);
+  argv.push_back("-v");
+  if (auto v = run_process(argv, "", Millis(10'000)); v.ok() && v->exit_code == 0) {
+    p.ftl_version = v->out.substr(0, v->out.find('\n'));
+  }
+  if (exists(db)) {
+    auto digest = gravity_digest(db);
+    if (digest) p.schema_version = digest->schema_version;
+    else p.problems.push_back(db + ": " + digest.error().message);
+  }
+  return p;
+}
+
+Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
+  NodeState state;
+  for (Item item : items) {
+    ItemState s;
+    const std::string path = layout_.item_path(item);
+    auto info = stat_file(path);
+    if (!info) return info.error();
+    if (info->exists) {
+      s.exists = true;
+      s.size = info->size;
+      s.mtime = info->mtime;
+      s.inode = info->inode;
+      if (item == Item::gravity) {
+        auto digest = gravity_digest(path);
+        if (digest) {
+          s.sha256 = digest->sha256;
+          s.schema_version = digest->schema_version;
+          s.fresh = digest->fresh;
+        } else {
+          s.error = digest.error().message;
+          s.error_code = ExitCode::refused;
+        }
+      } else {
+        auto sha = sha256_file(path);
+        if (!sha) return sha.error();
+        s.sha256 = *sha;
+      }
+    }
+    state[item] = s;
+  }
+  return state;
+}
+
+Result<int64_t> LocalNode::now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+std::string LocalNode::staging_dir(Item item) const { return dir_name(layout_.item_path(item)); }
+
+Result<Staged> LocalNode::stage(Item item, const std::string& local_dir) {
+  const std::string live = layout_.item_path(item);
+  if (auto st = make_dirs(local_dir, 0700); !st) return st.error();
+  auto tmp = create_temp_file(local_dir, kTempPrefix, backup_suffix(item));
+  if (!tmp) return tmp.error();
+  Staged staged;
+  staged.item = item;
+  staged.path = tmp->path;
+  staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
+  if (item == Item::gravity) {
+    tmp->fd.close();
+    if (auto st = snapshot_database(live, tmp->path); !st) return with_context(st.error(), "local snapshot");
+    auto sha = sha256_file(tmp->path);
+    if (!sha) return sha.error();
+    staged.sha256 = *sha;
+    auto digest = gravity_digest(tmp->path);
+    if (!digest) return digest.error();
+    staged.digest = digest->sha256;
+    staged.size = stat_file(tmp->path)->size;
+  } else {
+    auto sha = copy_and_hash(live, tmp->fd.get(), &staged.size);
+    if (!sha) return sha.error();
+    staged.sha256 = *sha;
+    staged.digest = *sha;
+  }
+  return staged;
+}
+
+Result<std::string> LocalNode::keep_backup(Item item, const std::string& live) {
+  const std::string dir = backups_.dir + "/" + item_name(item);
+  if (auto st = make_dirs(dir, 0750); !st) return st.error();
+  auto live_info = stat_file(live);
+  auto space = free_space(dir);
+  if (space.ok() && live_info.ok() && *space < live_info->size + (1 << 20)) {
+    return make_error(ExitCode::refused, "not enough disk space in " + dir + " for a backup of " + live +
+                                             " (" + std::to_string(*space / 1024) + " KiB free, " +
+                                             std::to_string(live_info->size / 1024) + " KiB needed)");
+  }
+  const std::string stamp = backup_stamp();
+  const std::string path = dir + "/" + stamp + backup_suffix(item);
+  auto tmp = create_temp_file(dir, kTempPrefix, ".tmp");
+  if (!tmp) return tmp.error();
+  RemoveOnExit cleanup(tmp->path);
+  if (item == Item::gravity) {
+    tmp->fd.close();
+    if (auto st = snapshot_database(live, tmp->path); !st) return with_context(st.error(), "backup of " + live);
+  } else {
+    uint64_t size = 0;
+    if (auto sha = copy_and_hash(live, tmp->fd.get(), &size); !sha) return sha.error();
+    if (::fsync(tmp->fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync backup");
+  }
+  if (::rename(tmp->path.c_str(), path.c_str()) != 0) {
+    return make_error(ExitCode::failure, "cannot store backup " + path + ": " + std::strerror(errno));
+  }
+  cleanup.release();
+  if (auto st = fsync_dir(dir); !st) spdlog::warn("backup {}: {}", path, st.error().message);
+  prune_backups(item);
+  return std::string("local:") + item_name(item) + ":" + stamp;
+}
+
+void LocalNode::prune_backups(Item item) {
+  auto all = backups();
+  if (!all) return;
+  std::vector<BackupEntry> mine;
+  for (auto& b : *all) {
+    if (b.item == item) mine.push_back(b);
+  }
+  while (mine.size() > static_cast<size_t>(backups_.keep)) {
+    ::unlink(mine.front().path.c_str());
+    spdlog::debug("removed old backup {}", mine.front().path);
+    mine.erase(mine.begin());
+  }
+}
+
+Result<Installed> LocalNode::install(const Staged& staged, const ItemState& current) {
+  const Item item = staged.item;
+  const std::string live = layout_.item_path(item);
+  const std::string dir = dir_name(live);
+
+  // 1. The copy is what was sent, and it is a sound Pi-hole item.
+  auto sha = sha256_file(staged.path);
+  if (!sha) return sha.error();
+  if (*sha != staged.sha256) {
+    return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + staged.sha256);
+  }
+  if (item == Item::gravity) {
+    if (auto st = verify_gravity(staged.path, current.exists ? current.schema_version : 0); !st) return st.error();
+  } else {
+    auto content = read_file(staged.path);
+    if (!content) return content.error();
+    if (auto st = validate_text_item(item, *content); !st) return st.error();
+  }
+
+  // 2. Never while Pi-hole is rebuilding gravity here.
+  if (item == Item::gravity && !wait_while([&] { return exists(live + "_temp"); }, kRebuildWait)) {
+    return make_error(ExitCode::refused, "Pi-hole is rebuilding gravity here (" + live +
+                                             "_temp exists); try again when `pihole -g` has finished");
+  }
+
+  // 3. Keep the version we replace.
+  Installed result;
+  auto live_info = stat_file(live);
+  if (!live_info) return live_info.error();
+  if (live_info->exists) {
+    auto id = keep_backup(item, live);
+    if (!id) return id.error();
+    result.backup_id = *id;
+  }
+
+  // 4. Owner and mode: those of the file replaced, or of the directory for a new file.
+  Fd fd(::open(staged.path.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd.valid()) return make_error(ExitCode::failure, "cannot reopen " + staged.path);
+  uid_t uid;
+  gid_t gid;
+  mode_t mode;
+  if (live_info->exists) {
+    uid = live_info->uid;
+    gid = live_info->gid;
+    mode = live_info->mode;
+  } else {
+    auto dir_info = stat_file(dir);
+    if (!dir_info || !dir_info->exists) return make_error(ExitCode::failure, "directory " + dir + " is missing");
+    uid = dir_info->uid;
+    gid = dir_info->gid;
+    mode = item == Item::gravity ? 0664 : 0644;
+  }
+  if (::fchown(fd.get(), uid, gid) != 0 && geteuid() == 0) {
+    return make_error(ExitCode::failure, "cannot set owner of " + staged.path + ": " + std::strerror(errno));
+  }
+  if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) {
+    return make_error(ExitCode::failure, "cannot prepare " + staged.path + ": " + std::strerror(errno));
+  }
+  fd.close();
+
+  // 5. Swap. For gravity, hold SQLite's RESERVED lock on the live database so no writer
+  //    can start (and leave a journal) between the check and the rename; readers go on.
+  std::optional<Database> guard;
+  if (item == Item::gravity && live_info->exists) {
+    auto db = Database::open(live, Database::Mode::read_write, 10'000);
+    if (!db) return db.error();
+    if (auto st = db->exec("BEGIN IMMEDIATE"); !st) return make_error(ExitCode::refused, "live database is busy: " + st.error().message);
+    guard.emplace(std::move(*db));
+    const bool clear = wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, kJournalWait);
+    if (!clear) {
+      return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
+    }
+  }
+  if (::rename(staged.path.c_str(), live.c_str()) != 0) {
+    return make_error(ExitCode::failure, "cannot rename " + staged.path + " over " + live + ": " + std::strerror(errno));
+  }
+  staged.cleanup->release();
+  if (guard) {
+    // Ends our read of the old inode; nothing was written, so there is nothing to undo.
+    (void)guard->exec("ROLLBACK");
+    guard.reset();
+  }
+  if (auto st = fsync_dir(dir); !st) return st.error();
+  spdlog::info("local {}: installed {} ({} bytes)", item_name(item), live, staged.size);
+  return result;
+}
+
+Status LocalNode::reload(Reload level) {
+  const int major = major_version();
+  auto args = reload_args(level, major);
+  if (args.empty()) return {};
+  auto argv = layout_.container_prefix();
+  argv.push_back(layout_.pihole_command);
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string shown;
+  for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
+  spdlog::info("local: reloading Pi-hole: {}", shown);
+  auto r = run_process(argv, "", Millis(120'000));
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(ExitCode::failure, "`" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " + r->err);
+  }
+  return {};
+}
+
+Result<std::unique_ptr<NodeLock>> LocalNode::lock(Millis wait) {
+  if (auto st = make_dirs(state_dir_, 0755); !st) return st.error();
+  auto lock = FileLock::acquire(state_dir_ + "/gravity-sync.lock", wait);
+  if (!lock) return lock.error();
+  return std::unique_ptr<NodeLock>(std::make_unique<LocalLock>(std::move(*lock)));
+}
+
+void LocalNode::clean_stale() {
+  int n = remove_stale(layout_.pihole_dir, kTempPrefix, 0) + remove_stale(layout_.dnsmasq_dir, kTempPrefix, 0) +
+          remove_stale(state_dir_ + "/tmp", kTempPrefix, 0);
+  for (Item item : kAllItems) n += remove_stale(backups_.dir + "/" + item_name(item), kTempPrefix, 0);
+  if (n > 0) spdlog::info("local: removed {} temp file(s) left by an interrupted run", n);
+}
+
+Result<std::vector<BackupEntry>> LocalNode::backups() {
+  std::vector<BackupEntry> out;
+  for (Item item : kAllItems) {
+    const std::string dir = backups_.dir + "/" + item_name(item);
+    DirHandle d(::opendir(dir.c_str()));
+    if (!d) continue;
+    while (dirent* e = ::readdir(d.get())) {
+      std::string file = e->d_name;
+      const std::string suffix = backup_suffix(item);
+      if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      const std::string stamp = file.substr(0, file.size() - suffix.size());
+      const int64_t time = parse_backup_stamp(stamp);
+      if (time == 0) continue;
+      BackupEntry b;
+      b.id = std::string("local:") + item_name(item) + ":" + stamp;
+      b.node = "local";
+      b.item = item;
+      b.time = time;
+      b.path = dir + "/" + file;
+      auto info = stat_file(b.path);
+      b.size = info.ok() ? info->size : 0;
+      out.push_back(b);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const BackupEntry& a, const BackupEntry& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<Installed> LocalNode::restore(const BackupEntry& entry, const ItemState& current) {
+  auto tmp = create_temp_file(staging_dir(entry.item), kTempPrefix, backup_suffix(entry.item));
+  if (!tmp) return tmp.error();
+  Staged staged;
+  staged.item = entry.item;
+  staged.path = tmp->path;
+  staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
+  auto sha = copy_and_hash(entry.path, tmp->fd.get(), &staged.size);
+  if (!sha) return sha.error();
+  staged.sha256 = *sha;
+  return install(staged, current);
+}
+
+}  // namespace gs

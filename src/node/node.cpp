@@ -1,0 +1,44 @@
+#include "gravity_sync/node/node.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace gs {
+
+std::string backup_stamp() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+int64_t parse_backup_stamp(const std::string& stamp) {
+  std::tm tm{};
+  int ms = 0;
+  if (stamp.size() != 19 || std::sscanf(stamp.c_str(), "%4d%2d%2dT%2d%2d%2d%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                                        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+const char* backup_suffix(Item item) {
+  switch (item) {
+    case Item::gravity: return ".db";
+    case Item::custom_dns: return ".list";
+    case Item::cname:
+    case Item::static_dhcp: return ".conf";
+  }
+  return "";
+}
+
+}  // namespace gs

@@ -1,0 +1,540 @@
+#include "gravity_sync/node/remote_node.hpp"
+
+#include <algorithm>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "gravity_sync/pihole/text_items.hpp"
+#include "gravity_sync/sqlite/gravity.hpp"
+#include "gravity_sync/util/sha256.hpp"
+#include "gravity_sync/util/shell.hpp"
+
+namespace gs {
+
+namespace {
+
+// Exit codes our remote scripts use to say "refused for safety" and "failed".
+constexpr int kRemoteRefused = 65;
+
+// Shell functions shared by every remote script. sq: the sqlite3 shell with no
+// ~/.sqliterc, plain list output, stopping at the first error.
+constexpr const char* kFunctions = R"SH(
+fail() { printf '%s\n' "$2" >&2; exit "$1"; }
+sq() { ftl sqlite3 -batch -bail -init /dev/null -list -noheader "$@"; }
+digest() {
+  gen=$(sq -readonly "$1" "$GEN" 2>&1) || { printf '%s' "$gen" | tr '\n' ' '; return 1; }
+  rows=$(printf 'BEGIN;\n%s\nCOMMIT;\n' "$gen" | sq -readonly "$1" 2>&1) || { printf '%s' "$rows" | tr '\n' ' '; return 1; }
+  printf '%s\n' "$rows" | sha256sum | cut -c1-64
+}
+)SH";
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> out;
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+std::string rest_after(const std::string& line, size_t words) {
+  size_t pos = 0;
+  for (size_t i = 0; i < words && pos != std::string::npos; ++i) {
+    pos = line.find(' ', pos);
+    if (pos != std::string::npos) ++pos;
+  }
+  return pos == std::string::npos ? "" : line.substr(pos);
+}
+
+std::string first_line(const std::string& text) {
+  std::string s = text.substr(0, text.find('\n'));
+  return s.size() > 400 ? s.substr(0, 400) : s;
+}
+
+class RemoteLock : public NodeLock {
+ public:
+  explicit RemoteLock(SshChannel channel) : channel_(std::move(channel)) {}
+
+ private:
+  SshChannel channel_;  // the remote flock is held until this channel closes
+};
+
+std::string join_words(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + shell_quote(w);
+  return out;
+}
+
+}  // namespace
+
+RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp)
+    : session_(session), layout_(std::move(layout)), backups_(std::move(backups)), local_tmp_(std::move(local_tmp)) {}
+
+std::string RemoteNode::prelude() const {
+  auto prefix = layout_.container_prefix();
+  auto ftl = prefix;
+  ftl.push_back(layout_.ftl_command);
+  auto ph = prefix;
+  ph.push_back(layout_.pihole_command);
+  return "ftl() { " + join_words(ftl) + " \"$@\"; }\nph() { " + join_words(ph) + " \"$@\"; }\n" + kFunctions;
+}
+
+Result<ExecResult> RemoteNode::run(const std::map<std::string, std::string>& vars, const std::string& body,
+                                   const std::string& input) {
+  std::string script = "set -u\n";
+  for (const auto& [k, v] : vars) script += k + "=" + shell_quote(v) + "\n";
+  script += prelude() + body;
+  return session_.exec("sh -c " + shell_quote(script), input);
+}
+
+int RemoteNode::major_version() {
+  if (major_ == 0) {
+    auto r = run({{"dir", layout_.pihole_dir}}, "[ -e \"$dir/pihole.toml\" ] && echo 6 || echo 5\n");
+    major_ = (r.ok() && r->out.rfind("6", 0) == 0) ? 6 : 5;
+  }
+  return major_;
+}
+
+Result<NodeProbe> RemoteNode::probe() {
+  auto r = run({{"dir", layout_.pihole_dir}, {"dns", layout_.dnsmasq_dir}, {"php", layout_.pihole_command},
+                {"ftlc", layout_.ftl_command}, {"incontainer", layout_.container.empty() ? "0" : "1"}},
+               R"SH(
+[ -d "$dir" ] && echo "D 1" || echo "D 0"
+[ -f "$dir/gravity.db" ] && echo "G 1" || echo "G 0"
+[ -d "$dns" ] && echo "N 1" || echo "N 0"
+[ -e "$dir/pihole.toml" ] && echo "T 1" || echo "T 0"
+if [ "$incontainer" = 0 ]; then
+  command -v "$php" >/dev/null 2>&1 && echo "P 1" || echo "P 0"
+  command -v "$ftlc" >/dev/null 2>&1 && echo "F 1" || echo "F 0"
+fi
+echo "V $(ftl -v 2>/dev/null | head -n 1)"
+[ -f "$dir/gravity.db" ] && echo "S $(sq -readonly "$dir/gravity.db" "SELECT value FROM info WHERE property = 'version';" 2>/dev/null)"
+exit 0
+)SH");
+  if (!r) return r.error();
+  NodeProbe p;
+  bool toml = false;
+  std::istringstream in(r->out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() < 2) continue;
+    const char tag = line[0];
+    const std::string value = line.substr(2);
+    if (tag == 'D' && value == "0") p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
+    if (tag == 'G' && value == "0") p.problems.push_back(layout_.pihole_dir + "/gravity.db does not exist");
+    if (tag == 'N' && value == "0") p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
+    if (tag == 'T') toml = value == "1";
+    if (tag == 'P' && value == "0") p.problems.push_back("command " + layout_.pihole_command + " not found");
+    if (tag == 'F' && value == "0") p.problems.push_back("command " + layout_.ftl_command + " not found");
+    if (tag == 'V') p.ftl_version = value;
+    if (tag == 'S') p.schema_version = std::atoi(value.c_str());
+  }
+  p.major = toml ? 6 : 5;
+  major_ = p.major;
+  if (p.major == 6) {
+    // v6 keeps no dnsmasq files of ours: a missing dnsmasq_dir is not a problem there.
+    p.problems.erase(std::remove_if(p.problems.begin(), p.problems.end(),
+                                    [](const std::string& s) { return s.rfind("dnsmasq_dir", 0) == 0; }),
+                     p.problems.end());
+  }
+  return p;
+}
+
+Result<NodeState> RemoteNode::inspect(const std::vector<Item>& items) {
+  std::string body = R"SH(
+echo "T $(date +%s)"
+[ -e "$dir/pihole.toml" ] && echo "V 6" || echo "V 5"
+item() {
+  if [ -f "$2" ]; then
+    echo "I $1 1 $(stat -c '%s %Y %i' "$2")"
+    if [ "$3" = db ]; then
+      if d=$(digest "$2"); then
+        echo "H $1 $d"
+        echo "M $1 $(sq -readonly "$2" "$META" 2>&1 | tr '\n' ' ')"
+      else
+        echo "E $1 $d"
+      fi
+    else
+      echo "H $1 $(sha256sum < "$2" | cut -c1-64)"
+    fi
+  elif [ -e "$2" ]; then
+    echo "E $1 $2 is not a regular file"
+  else
+    echo "I $1 0"
+  fi
+}
+)SH";
+  for (Item item : items) {
+    body += std::string("item ") + item_name(item) + " " + shell_quote(layout_.item_path(item)) + " " +
+            (item == Item::gravity ? "db" : "text") + "\n";
+  }
+  auto r = run({{"dir", layout_.pihole_dir}, {"GEN", digest_generator_sql()}, {"META", gravity_meta_sql()}}, body);
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(ExitCode::failure, "remote inspection failed (exit " + std::to_string(r->exit_code) + "): " +
+                                             first_line(r->err));
+  }
+  NodeState state;
+  for (Item item : items) state[item] = ItemState{};
+  std::istringstream in(r->out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto w = split_words(line);
+    if (w.size() < 2) continue;
+    if (w[0] == "T") {
+      last_time_ = std::atoll(w[1].c_str());
+      continue;
+    }
+    if (w[0] == "V") {
+      major_ = std::atoi(w[1].c_str());
+      continue;
+    }
+    auto item = parse_item(w[1]);
+    if (!item) continue;
+    ItemState& s = state[*item];
+    if (w[0] == "I" && w.size() >= 3) {
+      s.exists = w[2] == "1";
+      if (s.exists && w.size() >= 6) {
+        s.size = std::stoull(w[3]);
+        s.mtime = std::stoll(w[4]);
+        s.inode = std::stoull(w[5]);
+      }
+    } else if (w[0] == "H" && w.size() >= 3) {
+      s.sha256 = w[2];
+    } else if (w[0] == "M" && w.size() >= 4) {
+      s.schema_version = std::atoi(w[2].c_str());
+      s.fresh = w[3] == "1";
+    } else if (w[0] == "E") {
+      s.error = "remote " + layout_.item_path(*item) + ": " + rest_after(line, 2);
+      s.error_code = ExitCode::refused;
+    }
+  }
+  for (auto& [item, s] : state) {
+    if (s.exists && s.sha256.size() != 64 && s.error.empty()) {
+      s.error = std::string("remote ") + item_name(item) + ": no digest in the answer";
+      s.error_code = ExitCode::failure;
+    }
+  }
+  return state;
+}
+
+Result<int64_t> RemoteNode::now() {
+  if (last_time_ == 0) {
+    auto r = session_.exec("date +%s");
+    if (!r) return r.error();
+    last_time_ = std::atoll(r->out.c_str());
+  }
+  return last_time_;
+}
+
+std::string RemoteNode::staging_dir(Item) const { return local_tmp_; }
+
+Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir) {
+  const std::string live = layout_.item_path(item);
+  if (auto st = make_dirs(local_dir, 0700); !st) return st.error();
+  auto tmp = create_temp_file(local_dir, kTempPrefix, backup_suffix(item));
+  if (!tmp) return tmp.error();
+  Staged staged;
+  staged.item = item;
+  staged.path = tmp->path;
+  staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
+
+  std::string remote_tmp;
+  std::string expected_sha;
+  if (item == Item::gravity) {
+    // 1. A consistent snapshot next to the live file (inside the bind mount for containers).
+    auto r = run({{"live", live}, {"dir", dir_name(live)}, {"GEN", digest_generator_sql()}}, R"SH(
+t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
+sq "$live" ".backup '$t'" 2>&1 >/dev/null | head -c 300 >&2
+[ -s "$t" ] || { rm -f "$t"; fail 66 "snapshot of $live failed"; }
+d=$(digest "$t") || { rm -f "$t"; fail 65 "snapshot of $live is unreadable: $d"; }
+echo "$t $(sha256sum < "$t" | cut -c1-64) $d"
+)SH");
+    if (!r) return r.error();
+    if (r->exit_code != 0) {
+      return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
+                        "remote snapshot failed: " + first_line(r->err));
+    }
+    auto w = split_words(r->out);
+    if (w.size() < 3) return make_error(ExitCode::failure, "remote snapshot: unexpected answer " + first_line(r->out));
+    remote_tmp = w[0];
+    expected_sha = w[1];
+    staged.digest = w[2];
+  }
+
+  // 2. Stream it here, hashing while it arrives.
+  Sha256 sha;
+  uint64_t received = 0;
+  const std::string source = remote_tmp.empty() ? live : remote_tmp;
+  const int fd = tmp->fd.get();
+  auto r = session_.exec_stream(
+      "sh -c " + shell_quote("cat " + shell_quote(source) + "; rc=$?; " +
+                             (remote_tmp.empty() ? std::string() : "rm -f " + shell_quote(remote_tmp) + "; ") +
+                             "exit $rc"),
+      nullptr,
+      [&](const char* data, size_t size) -> Status {
+        sha.update(data, size);
+        received += size;
+        return write_all(fd, data, size);
+      });
+  if (!r) return with_context(r.error(), "receiving " + source);
+  if (r->exit_code != 0) return make_error(ExitCode::failure, "cannot read remote " + source + ": " + first_line(r->err));
+  if (::fsync(fd) != 0) return make_error(ExitCode::failure, "cannot fsync " + tmp->path);
+  bytes_ += received;
+  staged.size = received;
+  staged.sha256 = sha.hex_digest();
+  if (!expected_sha.empty() && expected_sha != staged.sha256) {
+    return make_error(ExitCode::refused, "checksum mismatch: remote snapshot " + expected_sha + ", received " +
+                                             staged.sha256);
+  }
+  if (item != Item::gravity) staged.digest = staged.sha256;
+  return staged;
+}
+
+Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& current) {
+  const std::string live = layout_.item_path(staged.item);
+  const std::string dir = dir_name(live);
+  if (staged.item != Item::gravity) {
+    // What we send must pass the same check a received text item passes here.
+    auto content = read_file(staged.path);
+    if (!content) return content.error();
+    if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
+  }
+
+  // 1. Room for the copy and the backup, before anything is written.
+  auto pre = run({{"dir", dir}, {"bdir", backups_.dir}, {"need", std::to_string(staged.size / 1024 + 1024)}}, R"SH(
+[ -d "$dir" ] || fail 66 "directory $dir does not exist"
+mkdir -p "$bdir" || fail 66 "cannot create $bdir"
+for d in "$dir" "$bdir"; do
+  free=$(df -Pk "$d" | awk 'NR==2 {print $4}')
+  [ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $d: ${free:-0} KiB free, $need KiB needed"
+done
+)SH");
+  if (!pre) return pre.error();
+  if (pre->exit_code != 0) {
+    return make_error(pre->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure, first_line(pre->err));
+  }
+
+  // 2. Stream the copy into a private temp file beside the live one.
+  Fd in(::open(staged.path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) return make_error(ExitCode::failure, "cannot open " + staged.path);
+  std::string tmp_path;
+  auto up = session_.exec_stream(
+      "sh -c " + shell_quote("umask 077; t=$(mktemp " + shell_quote(dir + "/.gravity-sync.XXXXXXXXXX") +
+                             ") || exit 66; cat > \"$t\" || { rm -f \"$t\"; exit 66; }; echo \"$t\""),
+      [&](char* buffer, size_t capacity) -> Result<size_t> {
+        ssize_t n = ::read(in.get(), buffer, capacity);
+        if (n < 0) return make_error(ExitCode::failure, "cannot read " + staged.path);
+        return static_cast<size_t>(n);
+      },
+      [&](const char* data, size_t size) -> Status {
+        tmp_path.append(data, size);
+        return {};
+      });
+  if (!up) return with_context(up.error(), std::string("sending ") + item_name(staged.item));
+  if (up->exit_code != 0) return make_error(ExitCode::failure, "cannot write a temp file in remote " + dir + ": " + first_line(up->err));
+  tmp_path = first_line(tmp_path);
+  bytes_ += staged.size;
+  return install_remote_temp(staged.item, tmp_path, staged.sha256, current);
+}
+
+Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& tmp, const std::string& sha,
+                                                  const ItemState& current) {
+  const std::string live = layout_.item_path(item);
+  std::string expected_tables;
+  for (const char* t : kRequiredTables) expected_tables += std::string(expected_tables.empty() ? "" : " ") + t;
+  std::vector<std::string> sorted_tables(std::begin(kRequiredTables), std::end(kRequiredTables));
+  std::sort(sorted_tables.begin(), sorted_tables.end());
+  expected_tables.clear();
+  for (const auto& t : sorted_tables) expected_tables += (expected_tables.empty() ? "" : " ") + t;
+  const std::string stamp = backup_stamp();
+
+  auto r = run({{"t", tmp},
+                {"live", live},
+                {"dir", dir_name(live)},
+                {"sha", sha},
+                {"kind", item == Item::gravity ? "db" : "text"},
+                {"want", std::to_string(current.exists ? current.schema_version : 0)},
+                {"bdir", backups_.dir + "/" + item_name(item)},
+                {"bname", stamp + backup_suffix(item)},
+                {"keep", std::to_string(backups_.keep)},
+                {"TABLES", required_tables_sql()},
+                {"expected", expected_tables},
+                {"mode", item == Item::gravity ? "664" : "644"}},
+               R"SH(
+trap 'rm -f "$t"' EXIT
+got=$(sha256sum < "$t" | cut -c1-64)
+[ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
+if [ "$kind" = db ]; then
+  ic=$(sq -readonly "$t" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | tr '\n' ' ')
+  [ "$ic" = "ok " ] || fail 65 "integrity check failed: $ic"
+  tables=$(sq -readonly "$t" "$TABLES" 2>&1 | tr '\n' ' ')
+  [ "$tables" = "$expected " ] || fail 65 "not a Pi-hole gravity database (tables: $tables)"
+  v=$(sq -readonly "$t" "SELECT value FROM info WHERE property = 'version';" 2>&1)
+  [ "$want" = 0 ] || [ "$v" = "$want" ] || fail 65 "schema version $v differs from the live database's $want; update Pi-hole on both nodes to the same version first"
+  i=0
+  while [ -e "${live}_temp" ]; do
+    i=$((i + 1)); [ $i -le 120 ] || fail 65 "Pi-hole is rebuilding gravity there (${live}_temp exists); try again when pihole -g has finished"
+    sleep 0.25
+  done
+fi
+if [ -e "$live" ]; then
+  mkdir -p "$bdir" || fail 66 "cannot create $bdir"
+  bt="$bdir/.gravity-sync.$$"
+  if [ "$kind" = db ]; then
+    sq "$live" ".backup '$bt'" >/dev/null 2>&1 || { rm -f "$bt"; fail 66 "backup of $live failed"; }
+  else
+    cp "$live" "$bt" || { rm -f "$bt"; fail 66 "backup of $live failed"; }
+  fi
+  mv -f "$bt" "$bdir/$bname" || fail 66 "cannot store backup"
+  echo "BACKUP $bname"
+  ls -1 "$bdir" | grep -E '^[0-9]{8}T[0-9]{9}Z[.]' | sort -r | tail -n +$((keep + 1)) | while read -r old; do rm -f "$bdir/$old"; done
+  owner=$(stat -c '%u:%g' "$live"); perm=$(stat -c '%a' "$live")
+else
+  owner=$(stat -c '%u:%g' "$dir"); perm=$mode
+fi
+chown "$owner" "$t" 2>/dev/null || [ "$(id -u)" != 0 ] || fail 66 "cannot set owner of $t"
+chmod "$perm" "$t" || fail 66 "cannot set mode of $t"
+if [ "$kind" = db ] && [ -e "$live" ]; then
+  i=0
+  while [ -s "$live-journal" ] || [ -s "$live-wal" ]; do
+    i=$((i + 1)); [ $i -le 40 ] || fail 65 "a hot journal or WAL lies beside $live; not swapping over it"
+    sleep 0.25
+  done
+fi
+sync "$t" 2>/dev/null || sync
+mv -f "$t" "$live" || fail 66 "cannot rename $t over $live"
+trap - EXIT
+sync "$dir" 2>/dev/null || sync
+echo DONE
+)SH");
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
+                      "remote " + std::string(item_name(item)) + ": " + first_line(r->err));
+  }
+  Installed result;
+  std::istringstream in(r->out);
+  std::string line;
+  bool done = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("BACKUP ", 0) == 0) {
+      std::string bname = line.substr(7);
+      std::string stamp_part = bname.substr(0, bname.find('.'));
+      result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp_part;
+    }
+    if (line == "DONE") done = true;
+  }
+  if (!done) return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");
+  spdlog::info("remote {}: installed {}", item_name(item), live);
+  return result;
+}
+
+Status RemoteNode::reload(Reload level) {
+  auto args = reload_args(level, major_version());
+  if (args.empty()) return {};
+  std::string shown = layout_.pihole_command;
+  for (const auto& a : args) shown += " " + a;
+  spdlog::info("remote: reloading Pi-hole: {}", shown);
+  auto r = run({}, "ph " + join_words(args) + "\n");
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " +
+                                             first_line(r->err));
+  }
+  return {};
+}
+
+Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
+  // The lock file sits in the parent of the remote backup_dir: with default layouts that
+  // is the state_dir of a gravity-sync running there, so both tools take one lock.
+  const std::string lock_path = dir_name(backups_.dir) + "/gravity-sync.lock";
+  const long secs = std::max<long>(1, static_cast<long>(wait.count() / 1000));
+  std::string script = "mkdir -p " + shell_quote(dir_name(lock_path)) + " || exit 66; exec 9>>" +
+                       shell_quote(lock_path) + " || exit 66; command -v flock >/dev/null || { echo NOFLOCK; exit 66; }; " +
+                       "if flock -w " + std::to_string(secs) + " 9; then echo LOCKED; exec cat >/dev/null; else echo BUSY; fi";
+  auto channel = session_.open("sh -c " + shell_quote(script));
+  if (!channel) return channel.error();
+  auto line = channel->read_line(wait + Millis(15'000));
+  if (!line) return with_context(line.error(), "cannot lock the remote node");
+  if (*line == "BUSY") {
+    return make_error(ExitCode::locked, "another gravity-sync run holds the remote lock " + lock_path + " (waited " +
+                                            format_duration(wait) + ")");
+  }
+  if (*line != "LOCKED") return make_error(ExitCode::failure, "cannot lock the remote node: " + *line);
+  return std::unique_ptr<NodeLock>(std::make_unique<RemoteLock>(std::move(*channel)));
+}
+
+void RemoteNode::clean_stale() {
+  auto r = run({{"a", layout_.pihole_dir}, {"b", layout_.dnsmasq_dir}, {"c", backups_.dir}}, R"SH(
+n=0
+for f in "$a"/.gravity-sync.* "$b"/.gravity-sync.* "$c"/*/.gravity-sync.*; do
+  [ -f "$f" ] && rm -f "$f" && n=$((n + 1))
+done
+echo "$n"
+)SH");
+  if (r.ok() && std::atoi(r->out.c_str()) > 0) {
+    spdlog::info("remote: removed {} temp file(s) left by an interrupted run", std::atoi(r->out.c_str()));
+  }
+}
+
+Result<std::vector<BackupEntry>> RemoteNode::backups() {
+  auto r = run({{"c", backups_.dir}}, R"SH(
+for f in "$c"/*/*; do
+  [ -f "$f" ] && echo "$(stat -c %s "$f") $f"
+done
+exit 0
+)SH");
+  if (!r) return r.error();
+  std::vector<BackupEntry> out;
+  std::istringstream in(r->out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto sp = line.find(' ');
+    if (sp == std::string::npos) continue;
+    const std::string path = line.substr(sp + 1);
+    const std::string file = base_name(path);
+    auto item = parse_item(base_name(dir_name(path)));
+    if (!item) continue;
+    const std::string stamp = file.substr(0, file.find('.'));
+    if (file != stamp + backup_suffix(*item) || parse_backup_stamp(stamp) == 0) continue;
+    BackupEntry b;
+    b.id = std::string("remote:") + item_name(*item) + ":" + stamp;
+    b.node = "remote";
+    b.item = *item;
+    b.time = parse_backup_stamp(stamp);
+    b.size = std::stoull(line.substr(0, sp));
+    b.path = path;
+    out.push_back(b);
+  }
+  std::sort(out.begin(), out.end(), [](const BackupEntry& a, const BackupEntry& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState& current) {
+  const std::string dir = dir_name(layout_.item_path(entry.item));
+  auto r = run({{"src", entry.path}, {"dir", dir}}, R"SH(
+umask 077
+t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
+cp "$src" "$t" || { rm -f "$t"; fail 66 "cannot copy $src"; }
+echo "$t $(sha256sum < "$t" | cut -c1-64)"
+)SH");
+  if (!r) return r.error();
+  if (r->exit_code != 0) return make_error(ExitCode::failure, "remote restore: " + first_line(r->err));
+  auto w = split_words(r->out);
+  if (w.size() < 2) return make_error(ExitCode::failure, "remote restore: unexpected answer");
+  if (entry.item != Item::gravity) {
+    // Text backups are checked like any received text before they go back in place.
+    auto content = session_.exec("cat " + shell_quote(w[0]));
+    if (!content) return content.error();
+    if (auto st = validate_text_item(entry.item, content->out); !st) {
+      (void)session_.exec("rm -f " + shell_quote(w[0]));  // best effort; clean_stale catches the rest
+      return st.error();
+    }
+  }
+  return install_remote_temp(entry.item, w[0], w[1], current);
+}
+
+}  // namespace gs

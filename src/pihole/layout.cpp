@@ -1,0 +1,21 @@
+#include "gravity_sync/pihole/layout.hpp"
+
+namespace gs {
+
+std::string PiholeLayout::item_path(Item item) const {
+  switch (item) {
+    case Item::gravity: return pihole_dir + "/gravity.db";
+    case Item::custom_dns: return pihole_dir + "/custom.list";
+    case Item::cname: return dnsmasq_dir + "/05-pihole-custom-cname.conf";
+    case Item::static_dhcp: return dnsmasq_dir + "/04-pihole-static-dhcp.conf";
+  }
+  return "";
+}
+
+std::vector<std::string> PiholeLayout::container_prefix() const {
+  if (container.empty()) return {};
+  const auto colon = container.find(':');
+  return {container.substr(0, colon), "exec", container.substr(colon + 1)};
+}
+
+}  // namespace gs

@@ -1,0 +1,36 @@
+#include "gravity_sync/pihole/reload.hpp"
+
+namespace gs {
+
+Reload reload_for(Item item, int major) {
+  switch (item) {
+    case Item::gravity: return Reload::lists;
+    case Item::custom_dns: return major >= 6 ? Reload::none : Reload::dns;
+    case Item::cname:
+    case Item::static_dhcp: return major >= 6 ? Reload::none : Reload::restart;
+  }
+  return Reload::restart;
+}
+
+Reload heavier(Reload a, Reload b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+std::vector<std::string> reload_args(Reload level, int major) {
+  if (major >= 6) {
+    // v6 has no restartdns; FTL applies its own --config changes itself.
+    switch (level) {
+      case Reload::none: return {};
+      case Reload::lists: return {"reloadlists"};
+      case Reload::dns: return {"reloaddns"};
+      case Reload::restart: return {"reloaddns"};
+    }
+  }
+  switch (level) {
+    case Reload::none: return {};
+    case Reload::lists: return {"restartdns", "reload-lists"};
+    case Reload::dns: return {"restartdns", "reload"};
+    case Reload::restart: return {"restartdns"};
+  }
+  return {};
+}
+
+}  // namespace gs

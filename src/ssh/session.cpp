@@ -1,0 +1,262 @@
+#include "gravity_sync/ssh/session.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include <libssh/server.h>  // ssh_send_keepalive is declared there, but works for clients
+
+#include "gravity_sync/util/files.hpp"
+
+namespace gs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Error ssh_error(ExitCode code, const std::string& what, ssh_session s) {
+  return make_error(code, what + ": " + ssh_get_error(s));
+}
+
+struct KeyDeleter {
+  void operator()(ssh_key k) const { ssh_key_free(k); }
+};
+using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
+
+std::string fingerprint_of(ssh_key key) {
+  unsigned char* hash = nullptr;
+  size_t len = 0;
+  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != SSH_OK) return "";
+  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
+  std::string out = text ? text : "";
+  ssh_string_free_char(text);
+  ssh_clean_pubkey_hash(&hash);
+  return out;
+}
+
+Status verify_host_key(ssh_session s, const SshOptions& o, std::string& fingerprint) {
+  ssh_key raw = nullptr;
+  if (ssh_get_server_publickey(s, &raw) != SSH_OK) return ssh_error(ExitCode::host_key, "cannot read host key", s);
+  Key key(raw);
+  fingerprint = fingerprint_of(key.get());
+  const std::string type = ssh_key_type_to_char(ssh_key_type(key.get()));
+  const std::string where = "[" + o.host + "]:" + std::to_string(o.port);
+  switch (ssh_session_is_known_server(s)) {
+    case SSH_KNOWN_HOSTS_OK: return {};
+    case SSH_KNOWN_HOSTS_CHANGED:
+      return make_error(ExitCode::host_key, "the host key of " + where + " has CHANGED (now " + type + " " +
+                                                fingerprint + "); if that is expected, remove the old entry from " +
+                                                o.known_hosts + " and pin the new key. Refusing to connect.");
+    case SSH_KNOWN_HOSTS_OTHER:
+      return make_error(ExitCode::host_key, o.known_hosts + " knows only a key of another type for " + where +
+                                                "; the server offered " + type + " " + fingerprint +
+                                                ". Refusing to connect.");
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+      return make_error(ExitCode::host_key, "the host key of " + where + " (" + type + " " + fingerprint +
+                                                ") is not in " + o.known_hosts +
+                                                "; pin it (for example with `gravity-sync init`). Refusing to connect.");
+    case SSH_KNOWN_HOSTS_ERROR:
+    default:
+      return ssh_error(ExitCode::host_key, "cannot check the host key against " + o.known_hosts, s);
+  }
+}
+
+Status authenticate(ssh_session s, const SshOptions& o) {
+  std::string tried;
+  if (!o.identity_file.empty() && stat_file(o.identity_file).ok() && stat_file(o.identity_file)->exists) {
+    ssh_key raw = nullptr;
+    if (ssh_pki_import_privkey_file(o.identity_file.c_str(), nullptr, nullptr, nullptr, &raw) == SSH_OK) {
+      Key key(raw);
+      int rc = ssh_userauth_publickey(s, nullptr, key.get());
+      if (rc == SSH_AUTH_SUCCESS) return {};
+      if (rc == SSH_AUTH_ERROR) return ssh_error(ExitCode::unreachable, "authentication failed", s);
+      tried = "key " + o.identity_file + " was refused";
+    } else {
+      tried = "cannot read private key " + o.identity_file + " (missing, unreadable, or protected by a passphrase)";
+    }
+  } else {
+    tried = "identity file " + o.identity_file + " does not exist";
+  }
+  if (std::getenv("SSH_AUTH_SOCK") != nullptr) {
+    int rc = ssh_userauth_agent(s, nullptr);
+    if (rc == SSH_AUTH_SUCCESS) return {};
+    tried += "; the ssh-agent's keys were refused";
+  }
+  return make_error(ExitCode::unreachable, "authentication as " + o.user + "@" + o.host + " failed: " + tried +
+                                               ". Install the public key on the remote (ssh-copy-id -i " +
+                                               o.identity_file + ".pub -p " + std::to_string(o.port) + " " + o.user +
+                                               "@" + o.host + ").");
+}
+
+}  // namespace
+
+void SshSession::Deleter::operator()(ssh_session s) const {
+  if (ssh_is_connected(s)) ssh_disconnect(s);
+  ssh_free(s);
+}
+
+void SshChannel::Deleter::operator()(ssh_channel c) const {
+  if (ssh_channel_is_open(c)) {
+    ssh_channel_send_eof(c);
+    ssh_channel_close(c);
+  }
+  ssh_channel_free(c);
+}
+
+SshSession::~SshSession() = default;
+
+Result<SshSession> SshSession::connect(const SshOptions& o) {
+  SshSession self;
+  self.session_.reset(ssh_new());
+  if (!self.session_) return make_error(ExitCode::failure, "ssh_new failed");
+  ssh_session s = self.session_.get();
+  self.peer_ = o.user + "@" + o.host + ":" + std::to_string(o.port);
+  const unsigned int port = static_cast<unsigned int>(o.port);
+  long timeout_s = static_cast<long>(o.connect_timeout.count() / 1000);
+  long timeout_us = static_cast<long>((o.connect_timeout.count() % 1000) * 1000);
+  int no = 0;
+  int yes = 1;
+  ssh_options_set(s, SSH_OPTIONS_HOST, o.host.c_str());
+  ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+  ssh_options_set(s, SSH_OPTIONS_USER, o.user.c_str());
+  ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout_s);
+  ssh_options_set(s, SSH_OPTIONS_TIMEOUT_USEC, &timeout_us);
+  // known_hosts is the only trust source: no global file, no ssh_config.
+  ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+  ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, o.known_hosts.c_str());
+  ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+  ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes);
+
+  spdlog::debug("connecting to {}", self.peer_);
+  if (ssh_connect(s) != SSH_OK) {
+    return ssh_error(ExitCode::unreachable, "cannot connect to " + self.peer_, s);
+  }
+  if (auto st = verify_host_key(s, o, self.fingerprint_); !st) return st.error();
+  if (auto st = authenticate(s, o); !st) return st.error();
+  spdlog::debug("connected to {} (host key {})", self.peer_, self.fingerprint_);
+  return self;
+}
+
+bool SshSession::keepalive() {
+  return ssh_is_connected(session_.get()) && ssh_send_keepalive(session_.get()) == SSH_OK;
+}
+
+Result<SshChannel> SshSession::open(const std::string& command) {
+  ssh_session s = session_.get();
+  ssh_channel raw = ssh_channel_new(s);
+  if (!raw) return ssh_error(ExitCode::unreachable, "cannot open a channel to " + peer_, s);
+  SshChannel channel(raw, peer_);
+  if (ssh_channel_open_session(raw) != SSH_OK) return ssh_error(ExitCode::unreachable, "cannot open a session channel to " + peer_, s);
+  if (ssh_channel_request_exec(raw, command.c_str()) != SSH_OK) return ssh_error(ExitCode::unreachable, "cannot run a command on " + peer_, s);
+  return channel;
+}
+
+Result<ExecResult> SshSession::exec(const std::string& command, const std::string& input, Millis timeout) {
+  size_t offset = 0;
+  DataSource source = [&](char* buffer, size_t capacity) -> Result<size_t> {
+    size_t n = std::min(capacity, input.size() - offset);
+    std::copy_n(input.data() + offset, n, buffer);
+    offset += n;
+    return n;
+  };
+  std::string out;
+  DataSink sink = [&](const char* data, size_t size) -> Status {
+    out.append(data, size);
+    return {};
+  };
+  auto result = exec_stream(command, source, sink, timeout);
+  if (!result) return result;
+  result->out = std::move(out);
+  return result;
+}
+
+Result<ExecResult> SshSession::exec_stream(const std::string& command, const DataSource& source, const DataSink& sink,
+                                           Millis timeout) {
+  ssh_session s = session_.get();
+  spdlog::debug("remote exec: {}", command.size() > 300 ? command.substr(0, 300) + "..." : command);
+  auto opened = open(command);
+  if (!opened) return opened.error();
+  ssh_channel ch = opened->channel_.get();
+  const auto deadline = Clock::now() + timeout;
+  ExecResult result;
+  std::vector<char> buf(256 * 1024);
+
+  if (source) {
+    for (;;) {
+      auto n = source(buf.data(), buf.size());
+      if (!n) return n.error();
+      if (*n == 0) break;
+      size_t sent = 0;
+      while (sent < *n) {
+        int w = ssh_channel_write(ch, buf.data() + sent, static_cast<uint32_t>(*n - sent));
+        if (w == SSH_ERROR) return ssh_error(ExitCode::unreachable, "sending data to " + peer_ + " failed", s);
+        sent += static_cast<size_t>(w);
+      }
+    }
+  }
+  ssh_channel_send_eof(ch);
+
+  for (;;) {
+    int n = ssh_channel_read_timeout(ch, buf.data(), static_cast<uint32_t>(buf.size()), 0, 200);
+    if (n == SSH_ERROR) return ssh_error(ExitCode::unreachable, "reading from " + peer_ + " failed", s);
+    if (n > 0) {
+      if (auto st = sink(buf.data(), static_cast<size_t>(n)); !st) return st.error();
+    }
+    int e;
+    while ((e = ssh_channel_read_nonblocking(ch, buf.data(), static_cast<uint32_t>(buf.size()), 1)) > 0) {
+      if (result.err.size() < 65536) result.err.append(buf.data(), static_cast<size_t>(e));
+    }
+    if (n <= 0 && ssh_channel_is_eof(ch)) {
+      // Both streams end at EOF; read whatever stdout is still buffered.
+      while ((n = ssh_channel_read_nonblocking(ch, buf.data(), static_cast<uint32_t>(buf.size()), 0)) > 0) {
+        if (auto st = sink(buf.data(), static_cast<size_t>(n)); !st) return st.error();
+      }
+      break;
+    }
+    if (Clock::now() > deadline) {
+      return make_error(ExitCode::failure, "remote command on " + peer_ + " did not finish within " + format_duration(timeout));
+    }
+    if (!ssh_is_connected(s)) return make_error(ExitCode::unreachable, "connection to " + peer_ + " lost");
+  }
+  result.exit_code = ssh_channel_get_exit_status(ch);
+  return result;
+}
+
+SshChannel::SshChannel(ssh_channel channel, std::string peer) : channel_(channel), peer_(std::move(peer)) {}
+
+SshChannel::~SshChannel() = default;
+
+void SshChannel::close() { channel_.reset(); }
+
+Result<std::string> SshChannel::read_line(Millis timeout) {
+  const auto deadline = Clock::now() + timeout;
+  char buf[4096];
+  for (;;) {
+    auto nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return line;
+    }
+    ssh_channel ch = channel_.get();
+    int n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, 200);
+    if (n == SSH_ERROR) return make_error(ExitCode::unreachable, "reading from " + peer_ + " failed");
+    if (n > 0) {
+      buffer_.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (ssh_channel_is_eof(ch)) {
+      std::string err;
+      while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf, 1)) > 0) err.append(buf, static_cast<size_t>(n));
+      int code = ssh_channel_get_exit_status(ch);
+      return make_error(ExitCode::failure, "remote command ended (exit " + std::to_string(code) + ")" +
+                                               (err.empty() ? "" : ": " + err));
+    }
+    if (Clock::now() > deadline) return make_error(ExitCode::failure, "timed out waiting for " + peer_);
+  }
+}
+
+}  // namespace gs

@@ -1,0 +1,247 @@
+#include "gravity_sync/sync/engine.hpp"
+
+#include <cstdlib>
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+namespace gs {
+
+const char* command_name(Command command) {
+  switch (command) {
+    case Command::compare: return "compare";
+    case Command::sync: return "sync";
+    case Command::pull: return "pull";
+    case Command::push: return "push";
+  }
+  return "compare";
+}
+
+namespace {
+
+SyncMode mode_of(Command command) {
+  switch (command) {
+    case Command::pull: return SyncMode::pull;
+    case Command::push: return SyncMode::push;
+    default: return SyncMode::sync;
+  }
+}
+
+RunReport stopped(RunReport report, Error error) {
+  report.code = error.code;
+  spdlog::error("{}", error.message);
+  report.error = std::move(error);
+  return report;
+}
+
+void warn_on_clock_skew(Node& local, Node& remote) {
+  auto l = local.now();
+  auto r = remote.now();
+  if (l.ok() && r.ok() && std::llabs(*l - *r) > 60) {
+    spdlog::warn("the clocks of the two nodes differ by {} s; conflict policy `newer` compares modification times "
+                 "and may pick the wrong side", std::llabs(*l - *r));
+  }
+}
+
+// Move one item from `sender` to `receiver`. Returns the digest both sides now share.
+Result<std::string> transfer(Item item, Node& sender, Node& receiver, const ItemState& receiver_state,
+                             ItemReport& report) {
+  auto staged = sender.stage(item, receiver.staging_dir(item));
+  if (!staged) return with_context(staged.error(), std::string(sender.name()) + " " + item_name(item));
+  report.bytes = staged->size;
+  auto installed = receiver.install(*staged, receiver_state);
+  if (!installed) return with_context(installed.error(), std::string(receiver.name()) + " " + item_name(item));
+  report.backup = installed->backup_id;
+  return staged->digest;
+}
+
+}  // namespace
+
+RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& state, const RunOptions& options) {
+  RunReport report;
+  report.command = options.command;
+  report.time = static_cast<int64_t>(std::time(nullptr));
+  const bool changing = options.command != Command::compare && !options.dry_run;
+
+  std::unique_ptr<NodeLock> local_lock;
+  if (options.command != Command::compare) {
+    auto lock = local.lock(options.lock_wait);
+    if (!lock) return stopped(std::move(report), lock.error());
+    local_lock = std::move(*lock);
+    local.clean_stale();
+  }
+  if (auto st = state.load(); !st) return stopped(std::move(report), st.error());
+
+  auto local_state = local.inspect(options.items);
+  if (!local_state) return stopped(std::move(report), with_context(local_state.error(), "local"));
+  auto remote_state = remote.inspect(options.items);
+  if (!remote_state) return stopped(std::move(report), with_context(remote_state.error(), "remote"));
+
+  bool any_transfer = false;
+  for (Item item : options.items) {
+    ItemReport r;
+    r.item = item;
+    r.local = (*local_state)[item];
+    r.remote = (*remote_state)[item];
+    PlanInput in{item, r.local, r.remote, state.history(item), mode_of(options.command), config.sync.conflict,
+                 options.force};
+    r.plan = plan_item(in);
+    if (r.plan.conflict && config.sync.conflict == ConflictPolicy::newer) warn_on_clock_skew(local, remote);
+    any_transfer = any_transfer || (r.plan.refusal == ExitCode::ok &&
+                                    (r.plan.action == Action::pull || r.plan.action == Action::push));
+    report.items.push_back(std::move(r));
+  }
+
+  std::unique_ptr<NodeLock> remote_lock;
+  if (changing && any_transfer) {
+    auto lock = remote.lock(options.lock_wait);
+    if (!lock) return stopped(std::move(report), lock.error());
+    remote_lock = std::move(*lock);
+    remote.clean_stale();
+  }
+
+  Reload local_reload = Reload::none;
+  Reload remote_reload = Reload::none;
+  for (auto& r : report.items) {
+    const Planned& p = r.plan;
+    if (p.refusal != ExitCode::ok) {
+      r.code = p.refusal;
+      r.result = exit_code_reason(p.refusal);
+      r.message = p.reason;
+      if (options.command != Command::compare) spdlog::warn("{}: {}", item_name(r.item), p.reason);
+      continue;
+    }
+    if (p.action == Action::none) {
+      r.result = "ok";
+      if (r.local.exists && r.remote.exists && r.local.sha256 == r.remote.sha256 && changing) {
+        state.set_history(r.item, {r.local.sha256, r.remote.sha256});
+      }
+      continue;
+    }
+    if (options.command == Command::compare) {
+      r.result = "skipped";
+      r.code = ExitCode::differs;
+      continue;
+    }
+    if (options.dry_run) {
+      r.result = "skipped";
+      spdlog::info("{}: would {} ({})", item_name(r.item), action_name(p.action), p.reason);
+      continue;
+    }
+    spdlog::info("{}: {} ({})", item_name(r.item), action_name(p.action), p.reason);
+    const bool pull = p.action == Action::pull;
+    Node& receiver = pull ? local : remote;
+    auto digest = transfer(r.item, pull ? remote : local, receiver, pull ? r.local : r.remote, r);
+    if (!digest) {
+      r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
+      r.result = exit_code_reason(r.code);
+      r.message = digest.error().message;
+      spdlog::error("{}: {} failed, left as it was: {}", item_name(r.item), action_name(p.action), r.message);
+      continue;
+    }
+    r.result = "ok";
+    report.changed = true;
+    state.set_history(r.item, {*digest, *digest});
+    Reload& level = pull ? local_reload : remote_reload;
+    level = heavier(level, reload_for(r.item, receiver.major_version()));
+  }
+
+  // One reload per side that changed, the lightest that applies all its changes.
+  auto reload_side = [&](Node& node, Reload level, Action installed_by) {
+    if (level == Reload::none) return;
+    auto st = node.reload(level);
+    if (st) return;
+    spdlog::error("{}: Pi-hole reload FAILED after the new files were swapped in; they stay in place: {}", node.name(),
+                  st.error().message);
+    for (auto& r : report.items) {
+      if (r.plan.action == installed_by && r.result == "ok") {
+        r.code = ExitCode::failure;
+        r.result = exit_code_reason(ExitCode::failure);
+        r.message = "installed, but the reload failed: " + st.error().message;
+      }
+    }
+  };
+  reload_side(local, local_reload, Action::pull);
+  reload_side(remote, remote_reload, Action::push);
+
+  if (changing) {
+    if (auto st = state.save(); !st) spdlog::warn("cannot record the sync state: {}", st.error().message);
+  }
+  ExitCode code = ExitCode::ok;
+  for (const auto& r : report.items) code = worse(code, r.code);
+  report.code = code;
+  return report;
+}
+
+namespace {
+
+Json side_json(const ItemState& s) {
+  Json j = Json::object();
+  j.set("exists", s.exists);
+  j.set("sha256", s.exists && !s.sha256.empty() ? Json(s.sha256) : Json());
+  j.set("size", s.exists ? Json(s.size) : Json());
+  j.set("mtime", s.exists ? Json(s.mtime) : Json());
+  return j;
+}
+
+}  // namespace
+
+Json report_json(const RunReport& report) {
+  Json doc = Json::object();
+  if (report.command == Command::compare && !report.error) {
+    bool in_sync = true;
+    for (const auto& r : report.items) in_sync = in_sync && r.code == ExitCode::ok && r.plan.action == Action::none;
+    doc.set("in_sync", in_sync);
+  }
+  Json items = Json::array();
+  for (const auto& r : report.items) {
+    Json j = Json::object();
+    j.set("name", item_name(r.item));
+    j.set("local", side_json(r.local));
+    j.set("remote", side_json(r.remote));
+    j.set("action", action_name(r.plan.action));
+    j.set("conflict", r.plan.conflict);
+    if (report.command != Command::compare) {
+      j.set("result", r.result);
+      j.set("backup", r.backup);
+      j.set("bytes", r.bytes);
+    }
+    if (!r.message.empty() || !r.plan.reason.empty()) j.set("message", r.message.empty() ? r.plan.reason : r.message);
+    items.push(j);
+  }
+  doc.set("items", items);
+  if (report.error) {
+    Json e = Json::object();
+    e.set("code", static_cast<int>(report.error->code));
+    e.set("message", report.error->message);
+    doc.set("error", e);
+  } else if (report.code != ExitCode::ok && report.code != ExitCode::differs) {
+    Json e = Json::object();
+    e.set("code", static_cast<int>(report.code));
+    std::string msg;
+    for (const auto& r : report.items) {
+      if (r.code == report.code) msg += (msg.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
+    }
+    e.set("message", msg);
+    doc.set("error", e);
+  }
+  return doc;
+}
+
+std::string report_text(const RunReport& report) {
+  std::string out;
+  for (const auto& r : report.items) {
+    char line[512];
+    std::string detail = r.message.empty() ? r.plan.reason : r.message;
+    if (r.backup) detail += " (backup " + *r.backup + ")";
+    const char* result = report.command == Command::compare ? (r.code == ExitCode::ok ? "" : r.result.c_str())
+                                                             : r.result.c_str();
+    std::snprintf(line, sizeof line, "%-12s %-9s %-10s %s\n", item_name(r.item), action_name(r.plan.action), result,
+                  detail.c_str());
+    out += line;
+  }
+  if (report.error) out += "error: " + report.error->message + "\n";
+  return out;
+}
+
+}  // namespace gs
