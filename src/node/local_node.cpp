@@ -24,9 +24,6 @@ namespace gs {
 
 namespace {
 
-constexpr auto kRebuildWait = std::chrono::seconds(30);
-constexpr auto kJournalWait = std::chrono::seconds(10);
-
 class LocalLock : public NodeLock {
  public:
   explicit LocalLock(FileLock lock) : lock_(std::move(lock)) {}
@@ -58,11 +55,11 @@ bool command_found(const std::string& command) {
 
 // Wait while `busy()` holds, up to `limit`; true when it cleared.
 template <typename Pred>
-bool wait_while(Pred busy, std::chrono::seconds limit) {
+bool wait_while(Pred busy, Millis limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (busy()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    std::this_thread::sleep_for(std::min(limit, Millis(250)));
   }
   return true;
 }
@@ -250,7 +247,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   }
 
   // 2. Never while Pi-hole is rebuilding gravity here.
-  if (item == Item::gravity && !wait_while([&] { return exists(live + "_temp"); }, kRebuildWait)) {
+  if (item == Item::gravity && !wait_while([&] { return exists(live + "_temp"); }, waits_.rebuild)) {
     return make_error(ExitCode::refused, "Pi-hole is rebuilding gravity here (" + live +
                                              "_temp exists); try again when `pihole -g` has finished");
   }
@@ -298,7 +295,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
     if (!db) return db.error();
     if (auto st = db->exec("BEGIN IMMEDIATE"); !st) return make_error(ExitCode::refused, "live database is busy: " + st.error().message);
     guard.emplace(std::move(*db));
-    const bool clear = wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, kJournalWait);
+    const bool clear = wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
     if (!clear) {
       return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
     }

@@ -11,11 +11,20 @@ struct BackupPolicy {
   int keep = 10;
 };
 
+// How long an install waits for a gravity rebuild or a hot journal to go away.
+struct SwapWaits {
+  Millis rebuild{30'000};
+  Millis journal{10'000};
+};
+
 // The Pi-hole on this machine: SQLite C API and POSIX calls, no shell.
 class LocalNode : public Node {
  public:
   // `state_dir` holds the lock and the staging area for pushes.
   LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir);
+
+  // Change how long install() waits for a rebuild or a journal (tests use short waits).
+  void set_waits(SwapWaits waits) { waits_ = waits; }
 
   const char* name() const override { return "local"; }
   Result<NodeProbe> probe() override;
@@ -38,6 +47,7 @@ class LocalNode : public Node {
   PiholeLayout layout_;
   BackupPolicy backups_;
   std::string state_dir_;
+  SwapWaits waits_;
 };
 
 // Copy the file `from` into the open `to_fd`, hashing it; returns the hex SHA-256.

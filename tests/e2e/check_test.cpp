@@ -1,0 +1,121 @@
+// Issue 2: the command line, the config and `check` through the real binary and sshd.
+#include <chrono>
+
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace gs::test {
+namespace {
+
+TEST(Cli, VersionPrintsTheVersion) {
+  Lab lab;
+  auto r = lab.run({"version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.rfind("gravity-sync ", 0), 0u) << r.out;
+}
+
+TEST(Cli, UsageErrorsExit2) {
+  Lab lab;
+  EXPECT_EQ(lab.run({"frobnicate"}).code, 2);
+  EXPECT_EQ(lab.run({"sync", "--no-such-flag"}).code, 2);
+  EXPECT_EQ(lab.run({"-v", "-q", "compare"}).code, 2);
+  auto only = lab.run({"compare", "--only", "gravity,dhcp"});
+  EXPECT_EQ(only.code, 2);
+  EXPECT_NE(only.err.find("\"dhcp\" is not an item"), std::string::npos) << only.err;
+}
+
+TEST(Check, PassesAgainstTheLab) {
+  Lab lab;
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("check: OK"), std::string::npos) << r.out;
+  auto j = lab.run({"--json", "check"}).json();
+  EXPECT_EQ(j["remote"]["gravity_schema"].as_int(), 15);
+  EXPECT_EQ(j["local"]["pihole_major"].as_int(), 5);
+}
+
+TEST(Check, AMisspeltKeyExits2NamingKeyFileAndLine) {
+  Lab lab;
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("  connect_timeout:"), 18, "  conect_timeout:");
+  lab.set_config(yaml);
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(lab.config() + ":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(": remote.conect_timeout: unknown key"), std::string::npos) << r.err;
+  // The line: count the lines up to the misspelt key.
+  const auto line = 1 + std::count(yaml.begin(), yaml.begin() + static_cast<long>(yaml.find("conect_timeout")), '\n');
+  EXPECT_NE(r.err.find(lab.config() + ":" + std::to_string(line) + ":"), std::string::npos) << r.err;
+  auto j = lab.run({"--json", "check"}).json();
+  EXPECT_EQ(j["error"]["code"].as_int(), 2);
+}
+
+TEST(Check, AMissingConfigFileExits2) {
+  Lab lab;
+  auto r = run_binary({"-c", lab.dir() + "/nope.yaml", "check"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("nope.yaml"), std::string::npos) << r.err;
+  // $GRAVITY_SYNC_CONFIG names the file when -c does not.
+  auto env = run_binary({"check"}, {{"GRAVITY_SYNC_CONFIG", lab.dir() + "/nope-env.yaml"}});
+  EXPECT_EQ(env.code, 2);
+  EXPECT_NE(env.err.find("nope-env.yaml"), std::string::npos) << env.err;
+  EXPECT_EQ(run_binary({"check"}, {{"GRAVITY_SYNC_CONFIG", lab.config()}}).code, 0);
+}
+
+TEST(Check, ADifferentHostKeyExits4) {
+  Lab lab;
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("keys/known_hosts"), 16, "keys/known_hosts.wrong");
+  lab.set_config(yaml);
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find("CHANGED"), std::string::npos) << r.err;
+}
+
+TEST(Check, AnUnknownHostKeyExits4) {
+  Lab lab;
+  write_text(lab.dir() + "/keys/known_hosts", "");
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.err.find("is not in"), std::string::npos) << r.err;
+}
+
+TEST(Check, GlobalKnownHostsAndSshConfigAreNotTrusted) {
+  Lab lab;
+  // Even with the right key in the user's own known_hosts, only the configured file counts.
+  write_text(lab.dir() + "/keys/known_hosts", "");
+  auto r = lab.run({"check"}, {{"HOME", lab.dir()}});
+  EXPECT_EQ(r.code, 4);
+}
+
+TEST(Check, ARefusedKeyExits3) {
+  Lab lab;
+  write_text(lab.dir() + "/keys/authorized_keys", "");
+  auto r = lab.run({"check"}, {{"SSH_AUTH_SOCK", ""}});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("ssh-copy-id"), std::string::npos) << r.err;
+}
+
+TEST(Check, SshdStoppedExits3WithinTheConnectTimeout) {
+  Lab lab;
+  lab.script({"sshd-stop"});
+  const auto start = std::chrono::steady_clock::now();
+  auto r = lab.run({"check"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(5 + 5)) << "connect_timeout is 5s in the lab";
+}
+
+TEST(Check, MissingPiholeExits5) {
+  Lab lab;
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("primary/etc/pihole\n"), 19, "primary/etc/nothing\n");
+  lab.set_config(yaml);
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("does not exist"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace gs::test

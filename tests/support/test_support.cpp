@@ -1,0 +1,130 @@
+#include "test_support.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "gravity_sync/util/files.hpp"
+
+namespace gs::test {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base && *base ? base : "/tmp") + "/gs-test-XXXXXX";
+  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+std::string fixture(const std::string& name) {
+  auto text = read_file(std::string(GS_FIXTURES_DIR) + "/" + name);
+  if (!text) throw std::runtime_error("missing fixture " + name + ": " + text.error().message);
+  return *text;
+}
+
+std::string sqlite(const std::string& path, const std::string& sql) {
+  auto r = run_process({"sqlite3", "-batch", "-bail", path}, sql);
+  if (!r || r->exit_code != 0) {
+    throw std::runtime_error("sqlite3 " + path + " failed: " + (r ? r->err : r.error().message));
+  }
+  return r->out;
+}
+
+void make_gravity_db(const std::string& path, const std::string& schema, int rows) {
+  sqlite(path, fixture(schema));
+  sqlite(path,
+         "INSERT INTO \"group\" (id, name, description) VALUES (1, 'kids', 'Kids');"
+         "INSERT INTO adlist (id, address, comment) VALUES (2, 'https://example.org/ads.txt', 'ads');"
+         "INSERT INTO domainlist (type, domain) VALUES (0, 'ok.example.com'), (3, '^ad[0-9]+\\.');"
+         "INSERT INTO client (ip, comment) VALUES ('192.168.1.20', 'tablet');"
+         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " +
+             std::to_string(rows) +
+             ") INSERT INTO gravity (domain, adlist_id) SELECT 'h' || x || '.example.com', 2 FROM c;"
+             "CREATE INDEX idx_gravity ON gravity (domain, adlist_id);");
+}
+
+void write_text(const std::string& path, const std::string& content, int mode) {
+  auto st = write_file_atomic(path, content, static_cast<mode_t>(mode));
+  if (!st) throw std::runtime_error(st.error().message);
+}
+
+std::string read_text(const std::string& path) {
+  auto text = read_file(path);
+  return text ? *text : "";
+}
+
+Json Run::json() const {
+  auto doc = Json::parse(out);
+  return doc ? *doc : Json();
+}
+
+Lab::Lab(int rows) {
+  auto r = run_process({GS_LAB_SCRIPT, "up", dir_.path() + "/lab", "--rows", std::to_string(rows)}, "",
+                       Millis(120'000));
+  if (!r || r->exit_code != 0) {
+    throw std::runtime_error("lab up failed: " + (r ? r->err : r.error().message));
+  }
+  // The lab lives in a subdirectory so TempDir removes it all.
+  config_ = dir_.path() + "/lab/config.yaml";
+}
+
+Lab::~Lab() { (void)run_process({GS_LAB_SCRIPT, "down", dir_.path() + "/lab"}, "", Millis(30'000)); }
+
+void Lab::script(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv{GS_LAB_SCRIPT};
+  argv.push_back(args.at(0));
+  argv.push_back(dir_.path() + "/lab");
+  for (size_t i = 1; i < args.size(); ++i) argv.push_back(args[i]);
+  auto r = run_process(argv, "", Millis(60'000));
+  if (!r || r->exit_code != 0) throw std::runtime_error("lab " + args.at(0) + " failed: " + (r ? r->err : ""));
+}
+
+Run Lab::run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) const {
+  std::vector<std::string> argv{"-c", config_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_binary(argv, env);
+}
+
+Run run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv{GS_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_process(argv, "", Millis(240'000), env);
+  Run out;
+  if (!r) {
+    out.err = r.error().message;
+    return out;
+  }
+  out.code = r->exit_code;
+  out.out = r->out;
+  out.err = r->err;
+  return out;
+}
+
+std::vector<std::string> Lab::reloads(const std::string& node) const {
+  std::vector<std::string> calls;
+  std::istringstream in(read_text(path(node, "calls.log")));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("pihole ", 0) == 0) calls.push_back(line);
+  }
+  return calls;
+}
+
+void Lab::clear_calls() const {
+  write_text(path("primary", "calls.log"), "");
+  write_text(path("secondary", "calls.log"), "");
+}
+
+void Lab::set_config(const std::string& yaml) const { write_text(config_, yaml); }
+
+}  // namespace gs::test

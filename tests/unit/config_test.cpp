@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include "gravity_sync/config/config.hpp"
+#include "test_support.hpp"
+
+namespace gs {
+namespace {
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_config(yaml, "gs.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, MinimalConfigGetsContractDefaults) {
+  Config c = parse_config("remote:\n  host: 192.168.1.10\n", "gs.yaml");
+  EXPECT_EQ(c.remote.host, "192.168.1.10");
+  EXPECT_EQ(c.remote.port, 22);
+  EXPECT_EQ(c.remote.user, "root");
+  EXPECT_EQ(c.remote.identity_file, "/etc/gravity-sync/id_ed25519");
+  EXPECT_EQ(c.remote.known_hosts, "/etc/gravity-sync/known_hosts");
+  EXPECT_FALSE(c.remote.sudo);
+  EXPECT_EQ(c.remote.connect_timeout, Millis(10'000));
+  EXPECT_EQ(c.remote.layout.pihole_dir, "/etc/pihole");
+  EXPECT_EQ(c.remote.backup_dir, "/var/lib/gravity-sync/backups");
+  EXPECT_EQ(c.local.dnsmasq_dir, "/etc/dnsmasq.d");
+  ASSERT_EQ(c.sync.items.size(), 3u);
+  EXPECT_EQ(c.sync.items[2], Item::cname);
+  EXPECT_EQ(c.sync.mode, SyncMode::sync);
+  EXPECT_EQ(c.sync.conflict, ConflictPolicy::remote);
+  EXPECT_EQ(c.sync.interval, Millis(15'000));
+  EXPECT_EQ(c.sync.gravity_mode, GravityMode::file);
+  EXPECT_EQ(c.backup_keep, 10);
+  EXPECT_EQ(c.state_dir, "/var/lib/gravity-sync");
+  EXPECT_EQ(c.hooks.timeout, Millis(30'000));
+}
+
+TEST(Config, TheExampleConfigValidates) {
+  Config c = load_config(std::string(GS_SOURCE_DIR) + "/config/gravity-sync.yaml");
+  EXPECT_EQ(c.remote.host, "192.168.1.10");
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndKey) {
+  EXPECT_EQ(error_of("remote:\n  host: a\n  hots: b\n"), "gs.yaml:3: remote.hots: unknown key");
+  EXPECT_EQ(error_of("remote:\n  host: a\nsyncc:\n  mode: pull\n"), "gs.yaml:3: syncc: unknown key");
+}
+
+TEST(Config, DuplicateKeyIsAnError) {
+  EXPECT_EQ(error_of("remote:\n  host: a\n  port: 22\n  port: 23\n"), "gs.yaml:4: remote.port: given twice");
+}
+
+TEST(Config, MalformedValuesAreNamed) {
+  EXPECT_EQ(error_of("remote:\n  host: a\nsync:\n  interval: 15\n"),
+            "gs.yaml:4: sync.interval: \"15\" is not a duration (a positive whole number with ms, s, m or h)");
+  EXPECT_EQ(error_of("remote:\n  host: a\n  port: 70000\n"),
+            "gs.yaml:3: remote.port: \"70000\" is not a whole number from 1 to 65535");
+  EXPECT_EQ(error_of("remote:\n  host: a\nsync:\n  conflict: newest\n"),
+            "gs.yaml:4: sync.conflict: \"newest\" is not one of local, newer, remote, skip");
+  EXPECT_EQ(error_of("remote:\n  host: a\nsync:\n  items: [gravity, dhcp]\n"),
+            "gs.yaml:4: sync.items: \"dhcp\" is not an item (gravity, custom-dns, cname, static-dhcp)");
+  EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: maybe\n"), "gs.yaml:3: remote.sudo: \"maybe\" is not true or false");
+  EXPECT_EQ(error_of("remote:\n  host: a\nlocal:\n  pihole_dir: etc/pihole\n"),
+            "gs.yaml:4: local.pihole_dir: \"etc/pihole\" must be an absolute path");
+  EXPECT_EQ(error_of("remote:\n  host: a\n  container: lxc:pihole\n"),
+            "gs.yaml:3: remote.container: \"lxc:pihole\" must be docker:NAME or podman:NAME");
+}
+
+TEST(Config, HostIsRequired) {
+  EXPECT_EQ(error_of("sync:\n  mode: pull\n"), "gs.yaml:1: remote.host: is required");
+  EXPECT_EQ(error_of("remote:\n  port: 22\n"), "gs.yaml:2: remote.host: is required");
+}
+
+TEST(Config, ControlCharactersAndShellMetacharactersInHostAreRefused) {
+  EXPECT_EQ(error_of("remote:\n  host: \"a\\nb\"\n"), "gs.yaml:2: remote.host: must not contain control characters");
+  EXPECT_EQ(error_of("remote:\n  host: \"a;rm -rf /\"\n"),
+            "gs.yaml:2: remote.host: \"a;rm -rf /\" is not a host name or address");
+}
+
+TEST(Config, SyntaxErrorNamesTheLine) {
+  EXPECT_EQ(error_of("remote:\n  host: [a, b\nsync: {}\n"), "gs.yaml:3: (syntax): end of sequence flow not found");
+}
+
+TEST(Config, DurationsInEveryUnit) {
+  EXPECT_EQ(parse_duration("250ms"), Millis(250));
+  EXPECT_EQ(parse_duration("15s"), Millis(15'000));
+  EXPECT_EQ(parse_duration("2m"), Millis(120'000));
+  EXPECT_EQ(parse_duration("1h"), Millis(3'600'000));
+  EXPECT_FALSE(parse_duration("0s"));
+  EXPECT_FALSE(parse_duration("-1s"));
+  EXPECT_FALSE(parse_duration("1.5s"));
+  EXPECT_FALSE(parse_duration("10"));
+  EXPECT_FALSE(parse_duration("s"));
+  EXPECT_FALSE(parse_duration("10 s"));
+  EXPECT_EQ(format_duration(Millis(60'000)), "1m");
+  EXPECT_EQ(format_duration(Millis(1500)), "1500ms");
+}
+
+TEST(Config, ConfigPathPrecedence) {
+  ::setenv("GRAVITY_SYNC_CONFIG", "/tmp/env.yaml", 1);
+  EXPECT_EQ(resolve_config_path("/tmp/cli.yaml"), "/tmp/cli.yaml");
+  EXPECT_EQ(resolve_config_path(""), "/tmp/env.yaml");
+  ::unsetenv("GRAVITY_SYNC_CONFIG");
+  EXPECT_EQ(resolve_config_path(""), "/etc/gravity-sync/gravity-sync.yaml");
+}
+
+}  // namespace
+}  // namespace gs

@@ -1,0 +1,128 @@
+#include <gtest/gtest.h>
+
+#include "gravity_sync/sync/plan.hpp"
+
+namespace gs {
+namespace {
+
+ItemState have(const std::string& sha, int64_t mtime = 100, int schema = 15, bool fresh = false) {
+  ItemState s;
+  s.exists = true;
+  s.sha256 = sha;
+  s.mtime = mtime;
+  s.size = 10;
+  s.schema_version = schema;
+  s.fresh = fresh;
+  return s;
+}
+
+PlanInput input(ItemState local, ItemState remote, std::optional<History> history = std::nullopt,
+                SyncMode mode = SyncMode::sync, ConflictPolicy policy = ConflictPolicy::remote) {
+  PlanInput in;
+  in.item = Item::custom_dns;
+  in.local = std::move(local);
+  in.remote = std::move(remote);
+  in.history = std::move(history);
+  in.mode = mode;
+  in.policy = policy;
+  return in;
+}
+
+TEST(Plan, EqualDigestsNeedNothingWhateverTheHistory) {
+  EXPECT_EQ(plan_item(input(have("a"), have("a"))).action, Action::none);
+  EXPECT_EQ(plan_item(input(have("a"), have("a"), History{"x", "y"})).action, Action::none);
+}
+
+TEST(Plan, OnlyRemoteChangedPulls) {
+  auto p = plan_item(input(have("a"), have("b"), History{"a", "a"}));
+  EXPECT_EQ(p.action, Action::pull);
+  EXPECT_FALSE(p.conflict);
+}
+
+TEST(Plan, OnlyLocalChangedPushes) {
+  auto p = plan_item(input(have("b"), have("a"), History{"a", "a"}));
+  EXPECT_EQ(p.action, Action::push);
+  EXPECT_FALSE(p.conflict);
+}
+
+TEST(Plan, BothChangedGoesToThePolicy) {
+  History h{"a", "a"};
+  EXPECT_EQ(plan_item(input(have("b"), have("c"), h, SyncMode::sync, ConflictPolicy::remote)).action, Action::pull);
+  EXPECT_EQ(plan_item(input(have("b"), have("c"), h, SyncMode::sync, ConflictPolicy::local)).action, Action::push);
+  auto skip = plan_item(input(have("b"), have("c"), h, SyncMode::sync, ConflictPolicy::skip));
+  EXPECT_EQ(skip.action, Action::conflict);
+  EXPECT_EQ(skip.refusal, ExitCode::conflict);
+  EXPECT_TRUE(skip.conflict);
+}
+
+TEST(Plan, NoHistoryAndDifferentGoesToThePolicy) {
+  // The bash original said "no replication required" here (#338).
+  auto p = plan_item(input(have("a"), have("b")));
+  EXPECT_EQ(p.action, Action::pull);
+  EXPECT_TRUE(p.conflict);
+}
+
+TEST(Plan, NewerPolicyComparesModificationTimes) {
+  auto newer_local = plan_item(input(have("a", 200), have("b", 100), std::nullopt, SyncMode::sync, ConflictPolicy::newer));
+  EXPECT_EQ(newer_local.action, Action::push);
+  auto newer_remote = plan_item(input(have("a", 100), have("b", 200), std::nullopt, SyncMode::sync, ConflictPolicy::newer));
+  EXPECT_EQ(newer_remote.action, Action::pull);
+}
+
+TEST(Plan, MissingItemsAreCreatedNeverDeleted) {
+  EXPECT_EQ(plan_item(input(ItemState{}, have("a"))).action, Action::pull);
+  EXPECT_EQ(plan_item(input(have("a"), ItemState{})).action, Action::push);
+  EXPECT_EQ(plan_item(input(ItemState{}, ItemState{})).action, Action::none);
+  // Explicit directions still never delete.
+  EXPECT_EQ(plan_item(input(have("a"), ItemState{}, std::nullopt, SyncMode::pull)).action, Action::none);
+  EXPECT_EQ(plan_item(input(ItemState{}, have("a"), std::nullopt, SyncMode::push)).action, Action::none);
+}
+
+TEST(Plan, PullAndPushIgnoreTheHistory) {
+  History h{"b", "a"};  // says: local changed
+  EXPECT_EQ(plan_item(input(have("b"), have("a"), h, SyncMode::pull)).action, Action::pull);
+  EXPECT_EQ(plan_item(input(have("a"), have("b"), History{"a", "a"}, SyncMode::push)).action, Action::push);
+  EXPECT_EQ(plan_item(input(have("a"), have("a"), h, SyncMode::push)).action, Action::none);
+}
+
+TEST(Plan, FreshGravityNeverReplacesConfiguration) {
+  PlanInput in = input(have("a", 100, 15, false), have("b", 100, 15, true));
+  in.item = Item::gravity;
+  auto p = plan_item(in);
+  EXPECT_EQ(p.action, Action::pull);
+  EXPECT_EQ(p.refusal, ExitCode::refused);
+  in.force = true;
+  EXPECT_EQ(plan_item(in).refusal, ExitCode::ok);
+  // A fresh receiver may be overwritten: that is how a new node is set up.
+  PlanInput onto_fresh = input(have("a", 100, 15, true), have("b", 100, 15, false));
+  onto_fresh.item = Item::gravity;
+  EXPECT_EQ(plan_item(onto_fresh).refusal, ExitCode::ok);
+}
+
+TEST(Plan, DifferentSchemaVersionsAreRefused) {
+  PlanInput in = input(have("a", 100, 14), have("b", 100, 15));
+  in.item = Item::gravity;
+  auto p = plan_item(in);
+  EXPECT_EQ(p.refusal, ExitCode::refused);
+  EXPECT_NE(p.reason.find("update Pi-hole on both nodes"), std::string::npos);
+}
+
+TEST(Plan, AnUnreadableSideRefusesTheItem) {
+  ItemState bad = have("x");
+  bad.error = "database disk image is malformed";
+  bad.error_code = ExitCode::refused;
+  auto p = plan_item(input(have("a"), bad));
+  EXPECT_EQ(p.refusal, ExitCode::refused);
+  EXPECT_EQ(p.reason, "database disk image is malformed");
+}
+
+TEST(ExitCodes, PrecedenceIsFailureThenRefusedThenConflict) {
+  EXPECT_EQ(worse(ExitCode::conflict, ExitCode::refused), ExitCode::refused);
+  EXPECT_EQ(worse(ExitCode::refused, ExitCode::failure), ExitCode::failure);
+  EXPECT_EQ(worse(ExitCode::failure, ExitCode::conflict), ExitCode::failure);
+  EXPECT_EQ(worse(ExitCode::ok, ExitCode::conflict), ExitCode::conflict);
+  EXPECT_EQ(worse(ExitCode::differs, ExitCode::ok), ExitCode::differs);
+}
+
+}  // namespace
+}  // namespace gs
