@@ -104,6 +104,12 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   Reload remote_reload = Reload::none;
   for (auto& r : report.items) {
     const Planned& p = r.plan;
+    if (p.refusal == ExitCode::conflict && options.command == Command::compare) {
+      r.result = "conflict";
+      r.code = ExitCode::differs;  // compare: an unresolved conflict is a difference
+      r.message = p.reason;
+      continue;
+    }
     if (p.refusal != ExitCode::ok) {
       r.code = p.refusal;
       r.result = exit_code_reason(p.refusal);

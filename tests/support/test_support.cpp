@@ -128,3 +128,17 @@ void Lab::clear_calls() const {
 void Lab::set_config(const std::string& yaml) const { write_text(config_, yaml); }
 
 }  // namespace gs::test
+
+namespace gs::test {
+
+void Lab::set_sync_option(const std::string& line) const {
+  std::string yaml = config_text();
+  const std::string key = line.substr(0, line.find(':') + 1);
+  auto old = yaml.find("\n  " + key);
+  auto section = yaml.find("\nsync:\n");
+  if (old != std::string::npos && old > section) yaml.erase(old, yaml.find('\n', old + 1) - old);
+  yaml.insert(yaml.find("\nsync:\n") + 7, "  " + line + "\n");
+  set_config(yaml);
+}
+
+}  // namespace gs::test

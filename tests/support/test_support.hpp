@@ -79,6 +79,8 @@ class Lab {
   // Replace the config with `yaml`.
   void set_config(const std::string& yaml) const;
   std::string config_text() const { return read_text(config_); }
+  // Set one key of the config's sync section ("conflict: skip"), replacing an earlier one.
+  void set_sync_option(const std::string& line) const;
 
  private:
   TempDir dir_;
