@@ -198,7 +198,11 @@ Result<std::string> LocalNode::keep_backup(Item item, const std::string& live) {
   RemoveOnExit cleanup(tmp->path);
   if (item == Item::gravity) {
     tmp->fd.close();
-    if (auto st = snapshot_database(live, tmp->path); !st) return with_context(st.error(), "backup of " + live);
+    if (auto st = snapshot_database(live, tmp->path); !st) {
+      // Without a consistent copy of what we would replace, we do not replace it.
+      return make_error(ExitCode::refused, "cannot take a consistent backup of " + live + " (" + st.error().message +
+                                               "); not replacing it");
+    }
   } else {
     uint64_t size = 0;
     if (auto sha = copy_and_hash(live, tmp->fd.get(), &size); !sha) return sha.error();

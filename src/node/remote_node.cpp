@@ -20,13 +20,14 @@ namespace {
 constexpr int kRemoteRefused = 65;
 
 // Shell functions shared by every remote script. sq: the sqlite3 shell with no
-// ~/.sqliterc, plain list output, stopping at the first error.
+// ~/.sqliterc, plain list output, stopping at the first error. Live databases are
+// opened read-write (nothing is written) so a hot journal is rolled back into them.
 constexpr const char* kFunctions = R"SH(
 fail() { printf '%s\n' "$2" >&2; exit "$1"; }
 sq() { ftl sqlite3 -batch -bail -init /dev/null -list -noheader "$@"; }
 digest() {
-  gen=$(sq -readonly "$1" "$GEN" 2>&1) || { printf '%s' "$gen" | tr '\n' ' '; return 1; }
-  rows=$(printf 'BEGIN;\n%s\nCOMMIT;\n' "$gen" | sq -readonly "$1" 2>&1) || { printf '%s' "$rows" | tr '\n' ' '; return 1; }
+  gen=$(sq "$1" "$GEN" 2>&1) || { printf '%s' "$gen" | tr '\n' ' '; return 1; }
+  rows=$(printf 'BEGIN;\n%s\nCOMMIT;\n' "$gen" | sq "$1" 2>&1) || { printf '%s' "$rows" | tr '\n' ' '; return 1; }
   printf '%s\n' "$rows" | sha256sum | cut -c1-64
 }
 )SH";
@@ -152,7 +153,7 @@ item() {
     if [ "$3" = db ]; then
       if d=$(digest "$2"); then
         echo "H $1 $d"
-        echo "M $1 $(sq -readonly "$2" "$META" 2>&1 | tr '\n' ' ')"
+        echo "M $1 $(sq "$2" "$META" 2>&1 | tr '\n' ' ')"
       else
         echo "E $1 $d"
       fi
@@ -203,9 +204,16 @@ item() {
       }
     } else if (w[0] == "H" && w.size() >= 3) {
       s.sha256 = w[2];
-    } else if (w[0] == "M" && w.size() >= 4) {
-      s.schema_version = std::atoi(w[2].c_str());
-      s.fresh = w[3] == "1";
+    } else if (w[0] == "M") {
+      // "M item VERSION FRESH"; anything else is sqlite3's complaint about the tables.
+      if (w.size() == 4 && !w[2].empty() && std::all_of(w[2].begin(), w[2].end(), ::isdigit) &&
+          (w[3] == "0" || w[3] == "1")) {
+        s.schema_version = std::atoi(w[2].c_str());
+        s.fresh = w[3] == "1";
+      } else {
+        s.error = "remote " + layout_.item_path(*item) + " is not a Pi-hole gravity database: " + rest_after(line, 2);
+        s.error_code = ExitCode::refused;
+      }
     } else if (w[0] == "E") {
       s.error = "remote " + layout_.item_path(*item) + ": " + rest_after(line, 2);
       s.error_code = ExitCode::refused;

@@ -55,7 +55,9 @@ std::string required_tables_sql() {
 }
 
 Result<GravityDigest> gravity_digest(const std::string& path) {
-  auto db = Database::open(path, Database::Mode::read_only);
+  // Read-write, though nothing is written: a hot journal left by a crashed writer must
+  // be rolled back into this file (SQLite's own recovery) before it can be read.
+  auto db = Database::open(path, Database::Mode::read_write);
   if (!db) return db.error();
   // One read transaction, so the digest and the metadata describe the same state.
   if (auto st = db->exec("BEGIN"); !st) return st.error();
@@ -70,7 +72,7 @@ Result<GravityDigest> gravity_digest(const std::string& path) {
   });
   if (!st) return st.error();
   auto meta = db->column(gravity_meta_sql());
-  if (!meta) return meta.error();
+  if (!meta) return make_error(ExitCode::refused, path + " is not a Pi-hole gravity database: " + meta.error().message);
   (void)db->exec("COMMIT");  // a read transaction: ending it cannot lose anything
   GravityDigest out;
   out.sha256 = sha.hex_digest();
@@ -83,7 +85,8 @@ Result<GravityDigest> gravity_digest(const std::string& path) {
 }
 
 Status snapshot_database(const std::string& source, const std::string& dest) {
-  auto src = Database::open(source, Database::Mode::read_only);
+  // Read-write for the same reason as gravity_digest: recover a hot journal first.
+  auto src = Database::open(source, Database::Mode::read_write);
   if (!src) return src.error();
   sqlite3* raw = nullptr;
   if (sqlite3_open_v2(dest.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {

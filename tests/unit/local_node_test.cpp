@@ -171,14 +171,22 @@ TEST_F(LocalNodeTest, RebuildThatEndsInTimeIsWaitedFor) {
   EXPECT_TRUE(installed.ok()) << installed.error().message;
 }
 
-TEST_F(LocalNodeTest, NoSwapOverAHotJournal) {
-  const std::string before = read_text(live());
-  // A journal that SQLite cannot roll back here (no write access simulated by content
-  // that is not ours): the swap must not put a new file next to it.
+TEST_F(LocalNodeTest, AStaleWalNeverSurvivesBesideTheNewFile) {
   write_text(live() + "-wal", std::string(4096, 'x'));
   auto installed = node->install(staged_gravity(), current(Item::gravity));
+  ASSERT_TRUE(installed.ok()) << installed.error().message;
+  auto wal = *stat_file(live() + "-wal");
+  EXPECT_FALSE(wal.exists && wal.size > 0);
+  EXPECT_EQ(sqlite(live(), "PRAGMA integrity_check;"), "ok\n");
+}
+
+TEST_F(LocalNodeTest, NoSwapWhenTheOldFilesJournalCannotBeRecovered) {
+  const std::string before = read_text(live());
+  // A journal SQLite can neither read nor remove: nothing may be renamed next to it.
+  ASSERT_TRUE(make_dirs(live() + "-journal/blocked").ok());
+  auto installed = node->install(staged_gravity(), current(Item::gravity));
   ASSERT_FALSE(installed.ok());
-  EXPECT_EQ(installed.error().code, ExitCode::refused);
+  EXPECT_EQ(installed.error().code, ExitCode::refused) << installed.error().message;
   EXPECT_EQ(read_text(live()), before);
 }
 

@@ -1,0 +1,350 @@
+// Issue 3's fault cases: each ends with the contract's exit code and the untouched
+// side's files byte for byte as before.
+#include <chrono>
+#include <csignal>
+#include <dirent.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "gravity_sync/util/files.hpp"
+#include "test_support.hpp"
+
+extern char** environ;
+
+namespace gs::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Byte-for-byte snapshots of both trees' live files.
+struct Snapshot {
+  explicit Snapshot(const Lab& lab) {
+    for (const std::string node : {"primary", "secondary"}) {
+      for (const auto& path : {lab.gravity(node), lab.custom_list(node), lab.cname(node), lab.dhcp(node)}) {
+        files[path] = read_text(path);
+      }
+    }
+  }
+  std::map<std::string, std::string> files;
+  void expect_unchanged(const std::string& which) const {
+    for (const auto& [path, content] : files) {
+      if (path.find("/" + which + "/") == std::string::npos) continue;
+      EXPECT_TRUE(read_text(path) == content) << path << " changed";
+    }
+  }
+};
+
+int count_temp_files(const std::string& dir) {
+  int n = 0;
+  DirHandle d(::opendir(dir.c_str()));
+  while (d && ::readdir(d.get())) {
+  }
+  d.reset(::opendir(dir.c_str()));
+  if (!d) return 0;
+  while (dirent* e = ::readdir(d.get())) {
+    if (std::string(e->d_name).rfind(".gravity-sync.", 0) == 0) ++n;
+  }
+  return n;
+}
+
+// Start gravity-sync in the background.
+pid_t spawn(const Lab& lab, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{GS_BINARY, "-q", "-c", lab.config()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> p;
+  for (auto& a : argv) p.push_back(a.data());
+  p.push_back(nullptr);
+  pid_t pid = 0;
+  EXPECT_EQ(::posix_spawn(&pid, GS_BINARY, nullptr, nullptr, p.data(), environ), 0);
+  return pid;
+}
+
+class Faults : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = lab.run({"sync"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    lab.clear_calls();
+  }
+  Lab lab;
+};
+
+TEST_F(Faults, AFreshInstallRemoteNeverReplacesConfiguration) {
+  const std::string db = lab.gravity("primary");
+  ::unlink(db.c_str());
+  sqlite(db, fixture("gravity-v15.sql"));
+  sqlite(db, "INSERT INTO adlist (address) VALUES ('https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts');");
+  Snapshot before(lab);
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("fresh Pi-hole install"), std::string::npos) << r.out;
+  before.expect_unchanged("secondary");
+  EXPECT_TRUE(lab.reloads("secondary").empty());
+  // --force is the way to mean it.
+  auto forced = lab.run({"sync", "--force"});
+  EXPECT_EQ(forced.code, 0) << forced.err;
+  EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT count(*) FROM domainlist;"), "0\n");
+}
+
+TEST_F(Faults, ACorruptRemoteDatabaseIsRefused) {
+  const std::string db = lab.gravity("primary");
+  auto bytes = read_text(db);
+  for (size_t i = 4096; i < bytes.size(); i += 4096) {
+    for (size_t j = 100; j < 300; ++j) bytes[i + j] = static_cast<char>(0xA5);
+  }
+  write_text(db, bytes, 0664);
+  Snapshot before(lab);
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  before.expect_unchanged("secondary");
+  EXPECT_EQ(r.json()["error"]["code"].as_int(), 5);
+  EXPECT_EQ(lab.run({"compare"}).code, 5);
+}
+
+TEST_F(Faults, ACopyThatFailsItsIntegrityCheckIsRefused) {
+  // Damage only the gravity table's pages: the configuration digest still reads, the
+  // snapshot copies the damage, and the receiving side's integrity_check catches it.
+  const std::string db = lab.gravity("primary");
+  sqlite(db, "INSERT INTO domainlist (type, domain) VALUES (1, 'new.example');");
+  const auto root = sqlite(db, "SELECT rootpage FROM sqlite_master WHERE name = 'idx_gravity';");
+  const long page = std::stol(root);
+  auto bytes = read_text(db);
+  const size_t at = static_cast<size_t>(page - 1) * 4096;
+  ASSERT_LT(at + 4096, bytes.size());
+  for (size_t j = 8; j < 4000; ++j) bytes[at + j] = static_cast<char>(j);
+  write_text(db, bytes, 0664);
+  Snapshot before(lab);
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  before.expect_unchanged("secondary");
+  EXPECT_NE(r.err.find("integrity"), std::string::npos) << r.err;
+  EXPECT_EQ(count_temp_files(lab.path("secondary", "etc/pihole")), 0);
+  EXPECT_EQ(count_temp_files(lab.path("primary", "etc/pihole")), 0);
+}
+
+TEST_F(Faults, ADatabaseWithoutPiholeTablesIsRefused) {
+  const std::string db = lab.gravity("primary");
+  ::unlink(db.c_str());
+  sqlite(db, "CREATE TABLE info (property TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO info VALUES ('version', '15');");
+  Snapshot before(lab);
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("not a Pi-hole gravity database"), std::string::npos) << r.out << r.err;
+  before.expect_unchanged("secondary");
+}
+
+TEST_F(Faults, ADifferentSchemaVersionIsRefused) {
+  const std::string db = lab.gravity("primary");
+  ::unlink(db.c_str());
+  make_gravity_db(db, "gravity-v19.sql");
+  Snapshot before(lab);
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("update Pi-hole on both nodes"), std::string::npos) << r.out;
+  before.expect_unchanged("secondary");
+  // Even `pull`, which otherwise ignores history, refuses.
+  EXPECT_EQ(lab.run({"pull", "--only", "gravity"}).code, 5);
+  before.expect_unchanged("secondary");
+}
+
+TEST_F(Faults, AnInjectedDnsmasqDirectiveIsRefused) {
+  write_text(lab.cname("primary"), "cname=files.lan,nas.lan\ndhcp-script=/tmp/evil.sh\n");
+  write_text(lab.dhcp("primary"), "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\nconf-dir=/tmp/evil\n");
+  write_text(lab.custom_list("primary"), "192.168.1.10 nas.lan\naddress=/#/0.0.0.0\n");
+  Snapshot before(lab);
+  auto r = lab.run({"--json", "sync", "--only", "cname,static-dhcp,custom-dns"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  before.expect_unchanged("secondary");
+  const Json doc = r.json();
+  for (const auto& i : doc["items"].items()) EXPECT_EQ(i["result"].as_string(), "refused");
+  EXPECT_NE(r.err.find("dhcp-script=/tmp/evil.sh"), std::string::npos) << r.err;
+  EXPECT_TRUE(lab.reloads("secondary").empty());
+}
+
+TEST_F(Faults, OneBadItemDoesNotStopTheOthers) {
+  write_text(lab.cname("primary"), "cname=files.lan,nas.lan\ndhcp-script=/tmp/evil.sh\n");
+  write_text(lab.custom_list("primary"), "10.0.0.1 good.lan\n");
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 5);
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.0.0.1 good.lan\n");
+  EXPECT_EQ(read_text(lab.cname("secondary")), "cname=files.lan,nas.lan\n");
+}
+
+TEST_F(Faults, AHotJournalIsRolledBackIntoTheOldFileNeverTheNewOne) {
+  const std::string db = lab.gravity("secondary");
+  const auto rows = sqlite(db, "SELECT count(*) FROM gravity;");
+  // A writer killed mid-transaction leaves a hot journal beside the live file.
+  pid_t writer = ::fork();
+  if (writer == 0) {
+    ::execlp("sqlite3", "sqlite3", db.c_str(), "PRAGMA cache_size = 1;", "BEGIN;", "DELETE FROM gravity;",
+             "UPDATE domainlist SET comment = 'half-done';", ".system sleep 30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(20);
+  while (!(stat_file(db + "-journal")->exists && stat_file(db + "-journal")->size > 0) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ::kill(writer, SIGKILL);
+  ::waitpid(writer, nullptr, 0);
+  ASSERT_GT(stat_file(db + "-journal")->size, 0u) << "the lab could not make a hot journal";
+
+  sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'after-journal.example');");
+  auto r = lab.run({"--json", "sync"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  auto journal = *stat_file(db + "-journal");
+  EXPECT_FALSE(journal.exists && journal.size > 0) << "a hot journal survived next to the new file";
+  EXPECT_EQ(sqlite(db, "PRAGMA integrity_check;"), "ok\n");
+  EXPECT_EQ(sqlite(db, "SELECT count(*) FROM domainlist WHERE domain = 'after-journal.example';"), "1\n");
+  // The backup holds the old file as the journal left it: rolled back, whole.
+  std::string backup_path;
+  const Json list = lab.run({"--json", "backups"}).json();
+  for (const auto& b : list.items()) {
+    if (b["node"].as_string() == "local" && b["item"].as_string() == "gravity") {
+      backup_path = lab.path("secondary", "backups/gravity/" + b["id"].as_string().substr(std::string("local:gravity:").size()) + ".db");
+    }
+  }
+  ASSERT_FALSE(backup_path.empty());
+  EXPECT_EQ(sqlite(backup_path, "SELECT count(*) FROM gravity;"), rows);
+  EXPECT_EQ(sqlite(backup_path, "SELECT count(*) FROM domainlist WHERE comment = 'half-done';"), "0\n");
+}
+
+TEST_F(Faults, KillDuringALargeTransferThenACleanRerun) {
+  // A bigger database so the transfer takes a while.
+  const std::string db = lab.gravity("primary");
+  sqlite(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600000) "
+             "INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
+             "INSERT INTO domainlist (type, domain) VALUES (1, 'big.example');");
+  Snapshot before(lab);
+  const std::string dir = lab.path("secondary", "etc/pihole");
+  pid_t pid = spawn(lab, {"sync"});
+  // Kill it the moment its staged copy appears beside the live file.
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (count_temp_files(dir) == 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  before.expect_unchanged("secondary");
+  EXPECT_EQ(sqlite(lab.gravity("secondary"), "PRAGMA integrity_check;"), "ok\n");
+
+  auto r = lab.run({"sync"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(count_temp_files(dir), 0) << "the rerun removes what the killed run left";
+  EXPECT_EQ(count_temp_files(lab.path("primary", "etc/pihole")), 0);
+  EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT count(*) FROM domainlist WHERE domain = 'big.example';"), "1\n");
+  EXPECT_EQ(lab.run({"compare"}).code, 0);
+}
+
+TEST_F(Faults, KillDuringAPushThenACleanRerun) {
+  const std::string db = lab.gravity("secondary");
+  sqlite(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600000) "
+             "INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
+             "INSERT INTO domainlist (type, domain) VALUES (1, 'pushed-big.example');");
+  Snapshot before(lab);
+  const std::string remote_dir = lab.path("primary", "etc/pihole");
+  pid_t pid = spawn(lab, {"sync"});
+  const auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (count_temp_files(remote_dir) == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  before.expect_unchanged("primary");
+  auto r = lab.run({"sync"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(count_temp_files(remote_dir), 0);
+  EXPECT_EQ(sqlite(lab.gravity("primary"), "SELECT count(*) FROM domainlist WHERE domain = 'pushed-big.example';"), "1\n");
+}
+
+TEST_F(Faults, ASecondRunWaitsForTheLock) {
+  // Hold this node's lock for 3 s from outside, as another gravity-sync would.
+  const std::string lock = lab.path("secondary", "state/gravity-sync.lock");
+  pid_t holder = ::fork();
+  if (holder == 0) {
+    ::setpgid(0, 0);
+    ::execlp("flock", "flock", lock.c_str(), "sleep", "3", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  write_text(lab.custom_list("primary"), "10.0.0.1 waited.lan\n");
+  const auto start = Clock::now();
+  auto r = lab.run({"sync"});
+  const auto took = Clock::now() - start;
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(took, std::chrono::seconds(2));
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.0.0.1 waited.lan\n");
+  // compare takes no lock.
+}
+
+TEST_F(Faults, ALockHeldForMoreThanAMinuteExits7) {
+  const std::string lock = lab.path("secondary", "state/gravity-sync.lock");
+  pid_t holder = ::fork();
+  if (holder == 0) {
+    ::setpgid(0, 0);
+    ::execlp("flock", "flock", lock.c_str(), "sleep", "75", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Snapshot before(lab);
+  write_text(lab.custom_list("primary"), "10.0.0.1 never.lan\n");
+  EXPECT_EQ(lab.run({"compare"}).code, 1) << "compare takes no lock";
+  auto r = lab.run({"--json", "sync"});
+  ::kill(-holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_EQ(r.code, 7) << r.err;
+  EXPECT_EQ(r.json()["error"]["code"].as_int(), 7);
+  before.expect_unchanged("secondary");
+}
+
+TEST_F(Faults, TheRemoteLockIsTakenWhileChangingTheRemote) {
+  // Another gravity-sync working on the primary holds its lock there.
+  ::unlink(lab.path("primary", "gravity-sync.lock").c_str());
+  pid_t holder = ::fork();
+  if (holder == 0) {
+    ::setpgid(0, 0);
+    const std::string remote_lock = lab.path("primary", "gravity-sync.lock");
+    ::execlp("flock", "flock", remote_lock.c_str(), "sleep", "3", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  write_text(lab.custom_list("secondary"), "10.0.0.2 pushed.lan\n");
+  const auto start = Clock::now();
+  auto r = lab.run({"sync"});
+  const auto took = Clock::now() - start;
+  ::waitpid(holder, nullptr, 0);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_GE(took, std::chrono::seconds(2)) << "the push waited for the remote lock";
+  EXPECT_EQ(read_text(lab.custom_list("primary")), "10.0.0.2 pushed.lan\n");
+}
+
+TEST_F(Faults, AChangedHostKeyStopsTheRunBeforeAnyItem) {
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("keys/known_hosts"), 16, "keys/known_hosts.wrong");
+  lab.set_config(yaml);
+  write_text(lab.custom_list("primary"), "10.0.0.1 x.lan\n");
+  Snapshot before(lab);
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 4);
+  EXPECT_EQ(r.json()["error"]["code"].as_int(), 4);
+  before.expect_unchanged("secondary");
+}
+
+TEST_F(Faults, AnUnreachableRemoteExits3) {
+  lab.script({"sshd-stop"});
+  Snapshot before(lab);
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.json()["error"]["code"].as_int(), 3);
+  before.expect_unchanged("secondary");
+  auto st = lab.run({"--json", "status"}).json();
+  EXPECT_EQ(st["last_run"]["exit_code"].as_int(), 3);
+}
+
+}  // namespace
+}  // namespace gs::test
