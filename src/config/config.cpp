@@ -112,13 +112,22 @@ class Reader {
     return value;
   }
 
+  // A value the contract defines but this version cannot act on yet: refused rather
+  // than silently ignored.
+  [[noreturn]] void not_yet(const YAML::Node& node, const std::string& key, const std::string& value) const {
+    fail(node, key, "\"" + value + "\" is not supported by this version of gravity-sync yet (see CHANGELOG.md)");
+  }
+
   void layout(const YAML::Node& node, const std::string& key, PiholeLayout& out,
               std::map<std::string, Handler> extra = {}) const {
     extra["pihole_dir"] = [&](const YAML::Node& v, const std::string& k) { out.pihole_dir = path(v, k); };
     extra["dnsmasq_dir"] = [&](const YAML::Node& v, const std::string& k) { out.dnsmasq_dir = path(v, k); };
     extra["pihole_command"] = [&](const YAML::Node& v, const std::string& k) { out.pihole_command = string(v, k, false); };
     extra["ftl_command"] = [&](const YAML::Node& v, const std::string& k) { out.ftl_command = string(v, k, false); };
-    extra["container"] = [&](const YAML::Node& v, const std::string& k) { out.container = container(v, k); };
+    extra["container"] = [&](const YAML::Node& v, const std::string& k) {
+      out.container = container(v, k);
+      if (!out.container.empty()) not_yet(v, k, out.container);
+    };
     map(node, key, extra);
   }
 
@@ -155,7 +164,10 @@ Config parse_config(const std::string& text, const std::string& path) {
         {"user", [&](const N& v, const S& k) { cfg.remote.user = r.string(v, k, false); }},
         {"identity_file", [&](const N& v, const S& k) { cfg.remote.identity_file = r.path(v, k); }},
         {"known_hosts", [&](const N& v, const S& k) { cfg.remote.known_hosts = r.path(v, k); }},
-        {"sudo", [&](const N& v, const S& k) { cfg.remote.sudo = r.boolean(v, k); }},
+        {"sudo", [&](const N& v, const S& k) {
+          cfg.remote.sudo = r.boolean(v, k);
+          if (cfg.remote.sudo) r.not_yet(v, k, "true");
+        }},
         {"connect_timeout", [&](const N& v, const S& k) { cfg.remote.connect_timeout = r.duration(v, k); }},
         {"backup_dir", [&](const N& v, const S& k) { cfg.remote.backup_dir = r.path(v, k); }},
       });
@@ -187,6 +199,7 @@ Config parse_config(const std::string& text, const std::string& path) {
         {"interval", [&](const N& v, const S& k) { cfg.sync.interval = r.duration(v, k); }},
         {"gravity_mode", [&](const N& v, const S& k) {
           cfg.sync.gravity_mode = r.choice<GravityMode>(v, k, {{"file", GravityMode::file}, {"tables", GravityMode::tables}});
+          if (cfg.sync.gravity_mode == GravityMode::tables) r.not_yet(v, k, "tables");
         }},
       });
     })},
@@ -210,8 +223,14 @@ Config parse_config(const std::string& text, const std::string& path) {
     })},
     {"hooks", H([&](const N& node, const S& key) {
       r.map(node, key, {
-        {"on_success", [&](const N& v, const S& k) { cfg.hooks.on_success = r.string(v, k); }},
-        {"on_failure", [&](const N& v, const S& k) { cfg.hooks.on_failure = r.string(v, k); }},
+        {"on_success", [&](const N& v, const S& k) {
+          cfg.hooks.on_success = r.string(v, k);
+          if (!cfg.hooks.on_success.empty()) r.not_yet(v, k, cfg.hooks.on_success);
+        }},
+        {"on_failure", [&](const N& v, const S& k) {
+          cfg.hooks.on_failure = r.string(v, k);
+          if (!cfg.hooks.on_failure.empty()) r.not_yet(v, k, cfg.hooks.on_failure);
+        }},
         {"timeout", [&](const N& v, const S& k) { cfg.hooks.timeout = r.duration(v, k); }},
       });
     })},
@@ -222,6 +241,7 @@ Config parse_config(const std::string& text, const std::string& path) {
           if (!cfg.metrics_textfile.empty() && cfg.metrics_textfile.front() != '/') {
             r.fail(v, k, "\"" + cfg.metrics_textfile + "\" must be an absolute path");
           }
+          if (!cfg.metrics_textfile.empty()) r.not_yet(v, k, cfg.metrics_textfile);
         }},
       });
     })},

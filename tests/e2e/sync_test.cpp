@@ -106,8 +106,10 @@ TEST_F(Sync, SeveralChangesOnOneSideMeanOneReloadThere) {
   sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (0, 'x.example.com');");
   write_text(lab.custom_list("primary"), "10.0.0.1 a.lan\n");
   write_text(lab.cname("primary"), "cname=b.lan,a.lan\n");
-  ASSERT_EQ(lab.run({"sync"}).code, 0);
-  EXPECT_EQ(lab.reloads("secondary"), std::vector<std::string>{"pihole restartdns"});
+  auto r = lab.run({"sync"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(lab.reloads("secondary"), std::vector<std::string>{"pihole restartdns"}) << r.out << r.err;
+  EXPECT_TRUE(lab.reloads("primary").empty()) << r.out << r.err;
 }
 
 TEST_F(Sync, StaticDhcpSyncsWhenAsked) {

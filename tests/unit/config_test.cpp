@@ -68,6 +68,17 @@ TEST(Config, MalformedValuesAreNamed) {
             "gs.yaml:3: remote.container: \"lxc:pihole\" must be docker:NAME or podman:NAME");
 }
 
+TEST(Config, ValuesThisVersionCannotActOnAreRefusedNotIgnored) {
+  EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: true\n"),
+            "gs.yaml:3: remote.sudo: \"true\" is not supported by this version of gravity-sync yet (see CHANGELOG.md)");
+  EXPECT_NE(error_of("remote:\n  host: a\nhooks:\n  on_success: curl x\n").find("gs.yaml:4: hooks.on_success:"),
+            std::string::npos);
+  EXPECT_NE(error_of("remote:\n  host: a\nsync:\n  gravity_mode: tables\n").find("not supported"), std::string::npos);
+  EXPECT_NE(error_of("remote:\n  host: a\n  container: docker:pihole\n").find("not supported"), std::string::npos);
+  // Their defaults are fine.
+  EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: false\n  container: \"\"\nhooks:\n  on_success: \"\"\n"), "");
+}
+
 TEST(Config, HostIsRequired) {
   EXPECT_EQ(error_of("sync:\n  mode: pull\n"), "gs.yaml:1: remote.host: is required");
   EXPECT_EQ(error_of("remote:\n  port: 22\n"), "gs.yaml:2: remote.host: is required");
