@@ -151,6 +151,30 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
 
 Result<int64_t> LocalNode::now() { return static_cast<int64_t>(std::time(nullptr)); }
 
+Status LocalNode::check_space(Item item, uint64_t bytes, bool receiving) {
+  // Receiving needs the copy beside the live file and a backup of the live file;
+  // sending a database needs its snapshot in the staging area. 1 MiB to spare.
+  std::vector<std::string> dirs;
+  if (receiving) {
+    dirs = {dir_name(layout_.item_path(item)), backups_.dir};
+  } else if (item == Item::gravity) {
+    dirs = {state_dir_};
+  }
+  const uint64_t need = bytes + (1 << 20);
+  for (const auto& dir : dirs) {
+    std::string existing = dir;
+    while (!stat_file(existing)->exists && existing != "/") existing = dir_name(existing);
+    auto space = free_space(existing);
+    if (!space) return space.error();
+    if (*space < need) {
+      return make_error(ExitCode::refused, "not enough disk space in " + existing + " for " + item_name(item) + ": " +
+                                               std::to_string(*space / 1024) + " KiB free, " +
+                                               std::to_string(need / 1024) + " KiB needed");
+    }
+  }
+  return {};
+}
+
 std::string LocalNode::staging_dir(Item item) const { return dir_name(layout_.item_path(item)); }
 
 Result<Staged> LocalNode::stage(Item item, const std::string& local_dir) {

@@ -239,6 +239,27 @@ Result<int64_t> RemoteNode::now() {
 
 std::string RemoteNode::staging_dir(Item) const { return local_tmp_; }
 
+Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
+  if (!receiving && item != Item::gravity) return {};  // a text item is read in place
+  const std::string dir = dir_name(layout_.item_path(item));
+  auto r = run({{"dir", dir}, {"bdir", backups_.dir}, {"receiving", receiving ? "1" : "0"},
+                {"need", std::to_string(bytes / 1024 + 1024)}}, R"SH(
+[ -d "$dir" ] || fail 66 "directory $dir does not exist"
+set -- "$dir"
+if [ "$receiving" = 1 ]; then mkdir -p "$bdir" || fail 66 "cannot create $bdir"; set -- "$dir" "$bdir"; fi
+for d in "$@"; do
+  free=$(df -Pk "$d" | awk 'NR==2 {print $4}')
+  [ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $d: ${free:-0} KiB free, $need KiB needed"
+done
+)SH");
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
+                      "remote: " + first_line(r->err));
+  }
+  return {};
+}
+
 Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir) {
   const std::string live = layout_.item_path(item);
   if (auto st = make_dirs(local_dir, 0700); !st) return st.error();
@@ -309,20 +330,6 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
     auto content = read_file(staged.path);
     if (!content) return content.error();
     if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
-  }
-
-  // 1. Room for the copy and the backup, before anything is written.
-  auto pre = run({{"dir", dir}, {"bdir", backups_.dir}, {"need", std::to_string(staged.size / 1024 + 1024)}}, R"SH(
-[ -d "$dir" ] || fail 66 "directory $dir does not exist"
-mkdir -p "$bdir" || fail 66 "cannot create $bdir"
-for d in "$dir" "$bdir"; do
-  free=$(df -Pk "$d" | awk 'NR==2 {print $4}')
-  [ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $d: ${free:-0} KiB free, $need KiB needed"
-done
-)SH");
-  if (!pre) return pre.error();
-  if (pre->exit_code != 0) {
-    return make_error(pre->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure, first_line(pre->err));
   }
 
   // 2. Stream the copy into a private temp file beside the live one.

@@ -1,5 +1,6 @@
 #include "gravity_sync/sync/engine.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 
@@ -44,8 +45,12 @@ void warn_on_clock_skew(Node& local, Node& remote) {
 }
 
 // Move one item from `sender` to `receiver`. Returns the digest both sides now share.
-Result<std::string> transfer(Item item, Node& sender, Node& receiver, const ItemState& receiver_state,
-                             ItemReport& report) {
+Result<std::string> transfer(Item item, Node& sender, Node& receiver, const ItemState& sender_state,
+                             const ItemState& receiver_state, ItemReport& report) {
+  // Room on each side before anything is written on either.
+  const uint64_t size = std::max(sender_state.size.value_or(0), receiver_state.size.value_or(0));
+  if (auto st = sender.check_space(item, size, false); !st) return st.error();
+  if (auto st = receiver.check_space(item, size, true); !st) return st.error();
   auto staged = sender.stage(item, receiver.staging_dir(item));
   if (!staged) return with_context(staged.error(), std::string(sender.name()) + " " + item_name(item));
   report.bytes = staged->size;
@@ -137,7 +142,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     spdlog::info("{}: {} ({})", item_name(r.item), action_name(p.action), p.reason);
     const bool pull = p.action == Action::pull;
     Node& receiver = pull ? local : remote;
-    auto digest = transfer(r.item, pull ? remote : local, receiver, pull ? r.local : r.remote, r);
+    auto digest = transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote, r);
     if (!digest) {
       r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
       r.result = exit_code_reason(r.code);

@@ -256,6 +256,15 @@ TEST_F(LocalNodeTest, StaleTempFilesAreCleaned) {
   EXPECT_FALSE(stat_file(layout.pihole_dir + "/.gravity-sync.abc.db")->exists);
 }
 
+TEST_F(LocalNodeTest, NotEnoughSpaceIsRefusedBeforeAnythingIsWritten) {
+  auto st = node->check_space(Item::gravity, uint64_t{1} << 60, true);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, ExitCode::refused);
+  EXPECT_NE(st.error().message.find("not enough disk space"), std::string::npos);
+  EXPECT_TRUE(node->check_space(Item::gravity, 4096, true).ok());
+  EXPECT_TRUE(node->check_space(Item::custom_dns, uint64_t{1} << 60, false).ok()) << "a text item is read in place";
+}
+
 TEST_F(LocalNodeTest, LockIsExclusive) {
   auto first = node->lock(Millis(100));
   ASSERT_TRUE(first.ok());

@@ -31,6 +31,7 @@ class LocalNode : public Node {
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Result<Staged> stage(Item item, const std::string& local_dir) override;
+  Status check_space(Item item, uint64_t bytes, bool receiving) override;
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Status reload(Reload level) override;

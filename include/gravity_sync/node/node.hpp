@@ -90,6 +90,11 @@ class Node {
   // Copy `item` into a new local file in `local_dir`: a consistent snapshot for gravity.
   virtual Result<Staged> stage(Item item, const std::string& local_dir) = 0;
 
+  // Check there is room on this node for `bytes` of `item` before anything is written:
+  // receiving, for the copy beside the live file and for the backup; sending, for the
+  // snapshot. ExitCode::refused when there is not.
+  virtual Status check_space(Item item, uint64_t bytes, bool receiving) = 0;
+
   // Where a staged copy for installing `item` on this node must be written locally.
   virtual std::string staging_dir(Item item) const = 0;
 
