@@ -66,24 +66,6 @@ bool wait_while(Pred busy, Millis limit) {
 
 }  // namespace
 
-Result<std::string> copy_and_hash(const std::string& from, int to_fd, uint64_t* size) {
-  Fd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!in.valid()) return make_error(ExitCode::failure, "cannot open " + from + ": " + std::strerror(errno));
-  Sha256 sha;
-  std::vector<char> buf(1 << 20);
-  *size = 0;
-  for (;;) {
-    ssize_t n = ::read(in.get(), buf.data(), buf.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return make_error(ExitCode::failure, "cannot read " + from + ": " + std::strerror(errno));
-    if (n == 0) break;
-    sha.update(buf.data(), static_cast<size_t>(n));
-    if (auto st = write_all(to_fd, buf.data(), static_cast<size_t>(n)); !st) return st.error();
-    *size += static_cast<uint64_t>(n);
-  }
-  return sha.hex_digest();
-}
-
 LocalNode::LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir)
     : layout_(std::move(layout)), backups_(std::move(backups)), state_dir_(std::move(state_dir)) {}
 
@@ -179,30 +161,25 @@ std::string LocalNode::staging_dir(Item item) const { return dir_name(layout_.it
 
 Result<Staged> LocalNode::stage(Item item, const std::string& local_dir) {
   const std::string live = layout_.item_path(item);
-  if (auto st = make_dirs(local_dir, 0700); !st) return st.error();
-  auto tmp = create_temp_file(local_dir, kTempPrefix, backup_suffix(item));
-  if (!tmp) return tmp.error();
-  Staged staged;
-  staged.item = item;
-  staged.path = tmp->path;
-  staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
+  auto fresh = new_staged(item, local_dir);
+  if (!fresh) return fresh.error();
+  Staged& staged = fresh->staged;
   if (item == Item::gravity) {
-    tmp->fd.close();
-    if (auto st = snapshot_database(live, tmp->path); !st) return with_context(st.error(), "local snapshot");
-    auto sha = sha256_file(tmp->path);
+    fresh->fd.close();
+    if (auto st = snapshot_database(live, staged.path); !st) return with_context(st.error(), "local snapshot");
+    auto sha = sha256_file(staged.path, -1, &staged.size);
     if (!sha) return sha.error();
     staged.sha256 = *sha;
-    auto digest = gravity_digest(tmp->path);
+    auto digest = gravity_digest(staged.path);
     if (!digest) return digest.error();
     staged.digest = digest->sha256;
-    staged.size = stat_file(tmp->path)->size;
   } else {
-    auto sha = copy_and_hash(live, tmp->fd.get(), &staged.size);
+    auto sha = sha256_file(live, fresh->fd.get(), &staged.size);
     if (!sha) return sha.error();
     staged.sha256 = *sha;
     staged.digest = *sha;
   }
-  return staged;
+  return std::move(staged);
 }
 
 Result<std::string> LocalNode::keep_backup(Item item, const std::string& live) {
@@ -228,8 +205,7 @@ Result<std::string> LocalNode::keep_backup(Item item, const std::string& live) {
                                                "); not replacing it");
     }
   } else {
-    uint64_t size = 0;
-    if (auto sha = copy_and_hash(live, tmp->fd.get(), &size); !sha) return sha.error();
+    if (auto sha = sha256_file(live, tmp->fd.get()); !sha) return sha.error();
     if (::fsync(tmp->fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync backup");
   }
   if (::rename(tmp->path.c_str(), path.c_str()) != 0) {
@@ -403,16 +379,12 @@ Result<std::vector<BackupEntry>> LocalNode::backups() {
 }
 
 Result<Installed> LocalNode::restore(const BackupEntry& entry, const ItemState& current) {
-  auto tmp = create_temp_file(staging_dir(entry.item), kTempPrefix, backup_suffix(entry.item));
-  if (!tmp) return tmp.error();
-  Staged staged;
-  staged.item = entry.item;
-  staged.path = tmp->path;
-  staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
-  auto sha = copy_and_hash(entry.path, tmp->fd.get(), &staged.size);
+  auto fresh = new_staged(entry.item, staging_dir(entry.item));
+  if (!fresh) return fresh.error();
+  auto sha = sha256_file(entry.path, fresh->fd.get(), &fresh->staged.size);
   if (!sha) return sha.error();
-  staged.sha256 = *sha;
-  return install(staged, current);
+  fresh->staged.sha256 = *sha;
+  return install(fresh->staged, current);
 }
 
 }  // namespace gs

@@ -31,6 +31,18 @@ int64_t parse_backup_stamp(const std::string& stamp) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
+Result<NewStaged> new_staged(Item item, const std::string& dir) {
+  if (auto st = make_dirs(dir, 0700); !st) return st.error();
+  auto tmp = create_temp_file(dir, kTempPrefix, backup_suffix(item));
+  if (!tmp) return tmp.error();
+  NewStaged out;
+  out.staged.item = item;
+  out.staged.path = tmp->path;
+  out.staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
+  out.fd = std::move(tmp->fd);
+  return out;
+}
+
 const char* backup_suffix(Item item) {
   switch (item) {
     case Item::gravity: return ".db";

@@ -262,13 +262,9 @@ done
 
 Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir) {
   const std::string live = layout_.item_path(item);
-  if (auto st = make_dirs(local_dir, 0700); !st) return st.error();
-  auto tmp = create_temp_file(local_dir, kTempPrefix, backup_suffix(item));
-  if (!tmp) return tmp.error();
-  Staged staged;
-  staged.item = item;
-  staged.path = tmp->path;
-  staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
+  auto fresh = new_staged(item, local_dir);
+  if (!fresh) return fresh.error();
+  Staged& staged = fresh->staged;
 
   std::string remote_tmp;
   std::string expected_sha;
@@ -297,7 +293,7 @@ echo "$t $(sha256sum < "$t" | cut -c1-64) $d"
   Sha256 sha;
   uint64_t received = 0;
   const std::string source = remote_tmp.empty() ? live : remote_tmp;
-  const int fd = tmp->fd.get();
+  const int fd = fresh->fd.get();
   auto r = session_.exec_stream(
       "sh -c " + shell_quote("cat " + shell_quote(source) + "; rc=$?; " +
                              (remote_tmp.empty() ? std::string() : "rm -f " + shell_quote(remote_tmp) + "; ") +
@@ -310,7 +306,7 @@ echo "$t $(sha256sum < "$t" | cut -c1-64) $d"
       });
   if (!r) return with_context(r.error(), "receiving " + source);
   if (r->exit_code != 0) return make_error(ExitCode::failure, "cannot read remote " + source + ": " + first_line(r->err));
-  if (::fsync(fd) != 0) return make_error(ExitCode::failure, "cannot fsync " + tmp->path);
+  if (::fsync(fd) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
   bytes_ += received;
   staged.size = received;
   staged.sha256 = sha.hex_digest();
@@ -319,7 +315,7 @@ echo "$t $(sha256sum < "$t" | cut -c1-64) $d"
                                              staged.sha256);
   }
   if (item != Item::gravity) staged.digest = staged.sha256;
-  return staged;
+  return std::move(staged);
 }
 
 Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& current) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gravity_sync/util/fd.hpp"
+#include "gravity_sync/util/files.hpp"
 
 namespace gs {
 
@@ -36,11 +37,12 @@ std::string sha256_hex(std::string_view data) {
   return sha.hex_digest();
 }
 
-Result<std::string> sha256_file(const std::string& path) {
+Result<std::string> sha256_file(const std::string& path, int copy_to_fd, uint64_t* size) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return make_error(ExitCode::failure, "cannot open " + path + ": " + std::strerror(errno));
   Sha256 sha;
   std::vector<char> buf(1 << 20);
+  uint64_t total = 0;
   for (;;) {
     ssize_t n = ::read(fd.get(), buf.data(), buf.size());
     if (n < 0) {
@@ -49,7 +51,12 @@ Result<std::string> sha256_file(const std::string& path) {
     }
     if (n == 0) break;
     sha.update(buf.data(), static_cast<size_t>(n));
+    if (copy_to_fd >= 0) {
+      if (auto st = write_all(copy_to_fd, buf.data(), static_cast<size_t>(n)); !st) return st.error();
+    }
+    total += static_cast<uint64_t>(n);
   }
+  if (size) *size = total;
   return sha.hex_digest();
 }
 

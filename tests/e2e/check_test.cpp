@@ -1,5 +1,7 @@
 // Issue 2: the command line, the config and `check` through the real binary and sshd.
+#include <cctype>
 #include <chrono>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -115,6 +117,40 @@ TEST(Check, MissingPiholeExits5) {
   auto r = lab.run({"check"});
   EXPECT_EQ(r.code, 5) << r.out << r.err;
   EXPECT_NE(r.out.find("does not exist"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace gs::test
+
+namespace gs::test {
+namespace {
+
+TEST(Logging, QuietShowsOnlyWarningsAndErrors) {
+  Lab lab;
+  write_text(lab.custom_list("primary"), "10.0.0.1 q.lan\n");
+  auto quiet = lab.run({"-q", "sync"});
+  EXPECT_EQ(quiet.code, 0);
+  EXPECT_EQ(quiet.err.find(" info "), std::string::npos) << quiet.err;
+  EXPECT_EQ(quiet.out, "") << "-q prints nothing when all is well (for cron)";
+  auto verbose = lab.run({"-v", "compare"});
+  EXPECT_NE(verbose.err.find(" debug "), std::string::npos) << verbose.err;
+}
+
+TEST(Logging, UnderSystemdLinesCarryAPriorityAndNoTimestamp) {
+  Lab lab;
+  write_text(lab.custom_list("primary"), "10.0.0.1 j.lan\n");
+  auto r = lab.run({"sync"}, {{"JOURNAL_STREAM", "8:12345"}});
+  EXPECT_EQ(r.code, 0);
+  ASSERT_FALSE(r.err.empty());
+  std::istringstream lines(r.err);
+  std::string line;
+  while (std::getline(lines, line)) {
+    EXPECT_EQ(line.rfind("<6>", 0), 0u) << line;
+    EXPECT_FALSE(line.size() > 5 && std::isdigit(static_cast<unsigned char>(line[3])) &&
+                 line.find('-') == 7) << "timestamp in " << line;
+  }
+  auto err = run_binary({"-c", lab.dir() + "/missing.yaml", "sync"}, {{"JOURNAL_STREAM", "8:12345"}});
+  EXPECT_EQ(err.err.rfind("<3>", 0), 0u) << err.err;
 }
 
 }  // namespace

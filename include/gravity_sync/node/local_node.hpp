@@ -51,7 +51,4 @@ class LocalNode : public Node {
   SwapWaits waits_;
 };
 
-// Copy the file `from` into the open `to_fd`, hashing it; returns the hex SHA-256.
-Result<std::string> copy_and_hash(const std::string& from, int to_fd, uint64_t* size);
-
 }  // namespace gs

@@ -40,6 +40,14 @@ struct Staged {
   std::unique_ptr<RemoveOnExit> cleanup;
 };
 
+// A new, empty staged copy of `item`: a private temp file in `dir` (created if
+// missing), removed again unless an install renames it into place. `fd` is open on it.
+struct NewStaged {
+  Staged staged;
+  Fd fd;
+};
+Result<NewStaged> new_staged(Item item, const std::string& dir);
+
 // What installing an item did.
 struct Installed {
   std::optional<std::string> backup_id;  // the backup of the replaced version

@@ -27,7 +27,8 @@ class Sha256 {
 // The hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 
-// The hex SHA-256 of the file at `path`, read in blocks.
-Result<std::string> sha256_file(const std::string& path);
+// The hex SHA-256 of the file at `path`, read in blocks. When `copy_to_fd` >= 0 the
+// bytes are also written there; `size`, if given, receives the number of bytes.
+Result<std::string> sha256_file(const std::string& path, int copy_to_fd = -1, uint64_t* size = nullptr);
 
 }  // namespace gs
