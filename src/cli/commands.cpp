@@ -8,7 +8,7 @@ const std::vector<CommandSpec>& command_table() {
       {"sync", "two-way sync: move each item that changed to the other node", setup_sync},
       {"pull", "make this node equal to the remote for every item that differs", setup_pull},
       {"push", "make the remote equal to this node for every item that differs", setup_push},
-      {"daemon", "stay in the foreground and sync whenever a change is seen (systemd)", setup_not_yet},
+      {"daemon", "stay in the foreground and sync whenever a change is seen (systemd)", setup_daemon},
       {"status", "the last run's outcome, from the state directory; no network", setup_status},
       {"check", "validate the config, connect, and find Pi-hole on both nodes; changes nothing", setup_check},
       {"backups", "list the backups kept on both nodes", setup_backups},

@@ -1,3 +1,5 @@
+#include <cerrno>
+#include <csignal>
 #include <ctime>
 #include <iostream>
 
@@ -11,12 +13,24 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
     Config config = load_config_for(globals);
     StateStore state(config.state_dir, remote_key(config));
     auto last = state.last_run();
+    // The daemon's own state, when one is running (its pid is alive).
+    auto daemon = state.daemon_status();
+    if (daemon && ::kill(static_cast<pid_t>((*daemon)["pid"].as_int()), 0) != 0 && errno == ESRCH) daemon.reset();
     if (globals.json) {
       Json doc = Json::object();
       doc.set("last_run", last ? *last : Json());
-      doc.set("next_check", Json());
+      doc.set("next_check", daemon ? (*daemon)["next_check"] : Json());
+      if (daemon) doc.set("daemon", *daemon);
       print_json(doc);
       return 0;
+    }
+    if (daemon) {
+      const std::time_t next = static_cast<std::time_t>((*daemon)["next_check"].as_int());
+      char when[64];
+      std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&next));
+      std::cout << "daemon: pid " << (*daemon)["pid"].as_int() << ", " << (*daemon)["state"].as_string()
+                << ((*daemon)["message"].as_string().empty() ? "" : " - " + (*daemon)["message"].as_string())
+                << ", next check " << when << "\n";
     }
     if (!last) {
       std::cout << "no run recorded yet in " << config.state_dir << "\n";

@@ -44,14 +44,9 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
     report = run_sync(config, (*peers)->local, (*peers)->remote, state, options);
   }
   if (command != Command::compare && !args.dry_run) {
-    Json last = Json::object();
-    last.set("time", report.time ? report.time : static_cast<int64_t>(std::time(nullptr)));
-    last.set("command", command_name(command));
-    last.set("exit_code", static_cast<int>(report.code));
-    Json doc = report_json(report);
-    last.set("items", doc["items"]);
-    if (report.error) last.set("error", doc["error"]);
-    if (auto st = state.save_last_run(last); !st) spdlog::warn("cannot record the last run: {}", st.error().message);
+    if (auto st = state.save_last_run(last_run_json(report)); !st) {
+      spdlog::warn("cannot record the last run: {}", st.error().message);
+    }
   }
   if (globals.json) {
     print_json(report_json(report));

@@ -16,6 +16,7 @@
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/sqlite/database.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
+#include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/util/lock.hpp"
 #include "gravity_sync/util/process.hpp"
 #include "gravity_sync/util/sha256.hpp"
@@ -58,7 +59,7 @@ template <typename Pred>
 bool wait_while(Pred busy, Millis limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (busy()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (std::chrono::steady_clock::now() >= deadline || cancel_requested()) return false;
     std::this_thread::sleep_for(std::min(limit, Millis(250)));
   }
   return true;
@@ -129,6 +130,16 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
     state[item] = s;
   }
   return state;
+}
+
+Result<std::map<Item, FileInfo>> LocalNode::stat_items(const std::vector<Item>& items) {
+  std::map<Item, FileInfo> out;
+  for (Item item : items) {
+    auto info = stat_file(layout_.item_path(item));
+    if (!info) return info.error();
+    out[item] = *info;
+  }
+  return out;
 }
 
 Result<int64_t> LocalNode::now() { return static_cast<int64_t>(std::time(nullptr)); }

@@ -83,11 +83,11 @@ std::string RemoteNode::prelude() const {
 }
 
 Result<ExecResult> RemoteNode::run(const std::map<std::string, std::string>& vars, const std::string& body,
-                                   const std::string& input) {
+                                   const std::string& input, Millis timeout) {
   std::string script = "set -u\n";
   for (const auto& [k, v] : vars) script += k + "=" + shell_quote(v) + "\n";
   script += prelude() + body;
-  return session_.exec("sh -c " + shell_quote(script), input);
+  return session_.exec("sh -c " + shell_quote(script), input, timeout);
 }
 
 int RemoteNode::major_version() {
@@ -226,6 +226,51 @@ item() {
     }
   }
   return state;
+}
+
+Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>& items) {
+  // SFTP first: no process on the remote, a round trip per file on a channel that stays open.
+  std::vector<std::string> paths;
+  for (Item item : items) paths.push_back(layout_.item_path(item));
+  auto stats = session_.sftp_stat(paths);
+  if (stats) {
+    std::map<Item, FileInfo> out;
+    for (size_t i = 0; i < items.size(); ++i) {
+      FileInfo info;
+      info.exists = (*stats)[i].exists;
+      info.size = (*stats)[i].size;
+      info.mtime = (*stats)[i].mtime;
+      out[items[i]] = info;
+    }
+    return out;
+  }
+  if (stats.error().code == ExitCode::unreachable) return stats.error();
+  spdlog::debug("{}; using stat over exec", stats.error().message);
+  std::string body;
+  for (Item item : items) {
+    body += std::string("echo \"") + item_name(item) + " $(stat -c '%s %Y 0' " + shell_quote(layout_.item_path(item)) +
+            " 2>/dev/null || echo missing)\"\n";
+  }
+  auto r = session_.exec("sh -c " + shell_quote(body), "", Millis(60'000));
+  if (!r) return r.error();
+  std::map<Item, FileInfo> out;
+  std::istringstream in(r->out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto w = split_words(line);
+    if (w.size() < 2) continue;
+    auto item = parse_item(w[0]);
+    if (!item) continue;
+    FileInfo info;
+    if (w.size() == 4) {
+      info.exists = true;
+      info.size = std::stoull(w[1]);
+      info.mtime = std::stoll(w[2]);
+    }
+    out[*item] = info;
+  }
+  if (out.size() != items.size()) return make_error(ExitCode::failure, "remote stat: unexpected answer " + first_line(r->out));
+  return out;
 }
 
 Result<int64_t> RemoteNode::now() {
@@ -485,7 +530,8 @@ for f in "$a"/.gravity-sync.* "$b"/.gravity-sync.* "$c"/*/.gravity-sync.*; do
   [ -f "$f" ] && rm -f "$f" && n=$((n + 1))
 done
 echo "$n"
-)SH");
+)SH",
+               "", Millis(5'000));
   if (r.ok() && std::atoi(r->out.c_str()) > 0) {
     spdlog::info("remote: removed {} temp file(s) left by an interrupted run", std::atoi(r->out.c_str()));
   }

@@ -8,6 +8,7 @@
 
 #include <libssh/server.h>  // ssh_send_keepalive is declared there, but works for clients
 
+#include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/util/files.hpp"
 
 namespace gs {
@@ -140,6 +141,36 @@ Result<SshSession> SshSession::connect(const SshOptions& o) {
   return self;
 }
 
+Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat(const std::vector<std::string>& paths) {
+  if (!sftp_) {
+    sftp_session raw = sftp_new(session_.get());
+    if (!raw) return ssh_error(ExitCode::unreachable, "cannot open SFTP on " + peer_, session_.get());
+    sftp_.reset(raw);
+    if (sftp_init(raw) != SSH_OK) {
+      sftp_.reset();
+      return make_error(ExitCode::failure, "SFTP is not available on " + peer_);
+    }
+  }
+  std::vector<RemoteStat> out;
+  for (const auto& path : paths) {
+    RemoteStat st;
+    sftp_attributes attrs = ::sftp_stat(sftp_.get(), path.c_str());
+    if (attrs) {
+      st.exists = true;
+      st.size = attrs->size;
+      st.mtime = static_cast<int64_t>(attrs->mtime);
+      sftp_attributes_free(attrs);
+    } else if (sftp_get_error(sftp_.get()) != SSH_FX_NO_SUCH_FILE) {
+      const int code = sftp_get_error(sftp_.get());
+      sftp_.reset();  // reopen next time
+      if (!ssh_is_connected(session_.get())) return make_error(ExitCode::unreachable, "connection to " + peer_ + " lost");
+      return make_error(ExitCode::failure, "SFTP stat of " + path + " on " + peer_ + " failed (" + std::to_string(code) + ")");
+    }
+    out.push_back(st);
+  }
+  return out;
+}
+
 bool SshSession::keepalive() {
   return ssh_is_connected(session_.get()) && ssh_send_keepalive(session_.get()) == SSH_OK;
 }
@@ -186,6 +217,7 @@ Result<ExecResult> SshSession::exec_stream(const std::string& command, const Dat
 
   if (source) {
     for (;;) {
+      if (cancel_requested()) return make_error(ExitCode::failure, "interrupted");
       auto n = source(buf.data(), buf.size());
       if (!n) return n.error();
       if (*n == 0) break;
@@ -219,6 +251,7 @@ Result<ExecResult> SshSession::exec_stream(const std::string& command, const Dat
     if (Clock::now() > deadline) {
       return make_error(ExitCode::failure, "remote command on " + peer_ + " did not finish within " + format_duration(timeout));
     }
+    if (cancel_requested()) return make_error(ExitCode::failure, "interrupted");
     if (!ssh_is_connected(s)) return make_error(ExitCode::unreachable, "connection to " + peer_ + " lost");
   }
   result.exit_code = ssh_channel_get_exit_status(ch);
@@ -256,6 +289,7 @@ Result<std::string> SshChannel::read_line(Millis timeout) {
                                                (err.empty() ? "" : ": " + err));
     }
     if (Clock::now() > deadline) return make_error(ExitCode::failure, "timed out waiting for " + peer_);
+    if (cancel_requested()) return make_error(ExitCode::failure, "interrupted");
   }
 }
 

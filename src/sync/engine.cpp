@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gravity_sync/util/cancel.hpp"
+
 namespace gs {
 
 const char* command_name(Command command) {
@@ -30,7 +32,11 @@ SyncMode mode_of(Command command) {
 
 RunReport stopped(RunReport report, Error error) {
   report.code = error.code;
-  spdlog::error("{}", error.message);
+  if (cancel_requested()) {
+    spdlog::info("stopped: {}", error.message);  // asked to stop; not a failure to report
+  } else {
+    spdlog::error("{}", error.message);
+  }
   report.error = std::move(error);
   return report;
 }
@@ -237,6 +243,17 @@ Json report_json(const RunReport& report) {
     doc.set("error", e);
   }
   return doc;
+}
+
+Json last_run_json(const RunReport& report) {
+  Json doc = report_json(report);
+  Json last = Json::object();
+  last.set("time", report.time ? report.time : static_cast<int64_t>(std::time(nullptr)));
+  last.set("command", command_name(report.command));
+  last.set("exit_code", static_cast<int>(report.code));
+  last.set("items", doc["items"]);
+  if (!doc["error"].is_null()) last.set("error", doc["error"]);
+  return last;
 }
 
 std::string report_text(const RunReport& report) {

@@ -61,4 +61,14 @@ std::optional<Json> StateStore::last_run() const {
   return Json::parse(*text);
 }
 
+void StateStore::save_daemon_status(const Json& status) {
+  if (make_dirs(dir_, 0755)) (void)write_file_atomic(dir_ + "/daemon.json", status.dump() + "\n", 0644, false);
+}
+
+std::optional<Json> StateStore::daemon_status() const {
+  auto text = read_file(dir_ + "/daemon.json");
+  if (!text) return std::nullopt;
+  return Json::parse(*text);
+}
+
 }  // namespace gs

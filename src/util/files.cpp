@@ -127,18 +127,18 @@ RemoveOnExit::~RemoveOnExit() {
   if (!path_.empty()) ::unlink(path_.c_str());
 }
 
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode) {
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode, bool durable) {
   const std::string dir = dir_name(path);
   auto tmp = create_temp_file(dir, "." + base_name(path) + ".", ".tmp");
   if (!tmp) return tmp.error();
   RemoveOnExit cleanup(tmp->path);
   if (auto st = write_all(tmp->fd.get(), data.data(), data.size()); !st) return st;
   if (::fchmod(tmp->fd.get(), mode) != 0) return errno_error("cannot chmod", tmp->path);
-  if (::fsync(tmp->fd.get()) != 0) return errno_error("cannot fsync", tmp->path);
+  if (durable && ::fsync(tmp->fd.get()) != 0) return errno_error("cannot fsync", tmp->path);
   if (!tmp->fd.close()) return errno_error("cannot close", tmp->path);
   if (::rename(tmp->path.c_str(), path.c_str()) != 0) return errno_error("cannot rename over", path);
   cleanup.release();
-  return fsync_dir(dir);
+  return durable ? fsync_dir(dir) : Status{};
 }
 
 int remove_stale(const std::string& dir, const std::string& prefix, int64_t min_age_seconds) {

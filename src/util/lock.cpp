@@ -1,5 +1,7 @@
 #include "gravity_sync/util/lock.hpp"
 
+#include "gravity_sync/util/cancel.hpp"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -20,6 +22,7 @@ Result<FileLock> FileLock::acquire(const std::string& path, Millis wait) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       return make_error(ExitCode::failure, "cannot lock " + path + ": " + std::strerror(errno));
     }
+    if (cancel_requested()) return make_error(ExitCode::failure, "interrupted while waiting for the lock " + path);
     if (std::chrono::steady_clock::now() >= deadline) {
       return make_error(ExitCode::locked, "another gravity-sync run holds the lock " + path + " (waited " +
                                               format_duration(wait) + ")");

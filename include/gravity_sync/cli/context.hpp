@@ -59,6 +59,7 @@ std::function<int()> setup_push(CLI::App& sub, Globals& globals);
 std::function<int()> setup_status(CLI::App& sub, Globals& globals);
 std::function<int()> setup_backups(CLI::App& sub, Globals& globals);
 std::function<int()> setup_restore(CLI::App& sub, Globals& globals);
+std::function<int()> setup_daemon(CLI::App& sub, Globals& globals);
 std::function<int()> setup_not_yet(CLI::App& sub, Globals& globals);
 
 }  // namespace gs::cli

@@ -29,6 +29,7 @@ class LocalNode : public Node {
   const char* name() const override { return "local"; }
   Result<NodeProbe> probe() override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
+  Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Result<Staged> stage(Item item, const std::string& local_dir) override;
   Status check_space(Item item, uint64_t bytes, bool receiving) override;

@@ -92,6 +92,10 @@ class Node {
   // The state of each of `items`. One round trip for the remote node.
   virtual Result<NodeState> inspect(const std::vector<Item>& items) = 0;
 
+  // Size, mtime and inode of each item's file: cheap change detection, no digests.
+  // One round trip for the remote node.
+  virtual Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) = 0;
+
   // The node's clock (seconds since the epoch), to warn when clocks disagree.
   virtual Result<int64_t> now() = 0;
 

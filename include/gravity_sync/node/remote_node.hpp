@@ -20,6 +20,7 @@ class RemoteNode : public Node {
   const char* name() const override { return "remote"; }
   Result<NodeProbe> probe() override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
+  Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Result<Staged> stage(Item item, const std::string& local_dir) override;
   Status check_space(Item item, uint64_t bytes, bool receiving) override;
@@ -38,7 +39,7 @@ class RemoteNode : public Node {
  private:
   // Run `body` with `vars` defined as shell variables and the common functions.
   Result<ExecResult> run(const std::map<std::string, std::string>& vars, const std::string& body,
-                         const std::string& input = "");
+                         const std::string& input = "", Millis timeout = Millis(600'000));
   // The install steps after a verified copy sits at the remote temp path `tmp`.
   Result<Installed> install_remote_temp(Item item, const std::string& tmp, const std::string& sha,
                                         const ItemState& current);

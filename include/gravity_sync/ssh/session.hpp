@@ -3,8 +3,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <libssh/libssh.h>
+#include <libssh/sftp.h>
 
 #include "gravity_sync/util/duration.hpp"
 #include "gravity_sync/util/error.hpp"
@@ -61,6 +63,16 @@ class SshSession {
   // The SHA-256 fingerprint of the server's host key, as ssh-keygen -l prints it.
   std::string host_key_fingerprint() const { return fingerprint_; }
 
+  // What SFTP says of a remote file: exists, size, mtime (SFTP v3 has no inode).
+  struct RemoteStat {
+    bool exists = false;
+    uint64_t size = 0;
+    int64_t mtime = 0;
+  };
+  // stat each of `paths` over one SFTP channel kept open for the session's life: no
+  // process is started on the remote. An Error when SFTP is unavailable.
+  Result<std::vector<RemoteStat>> sftp_stat(const std::vector<std::string>& paths);
+
   // Send an SSH keepalive; false when the connection is gone.
   bool keepalive();
 
@@ -72,7 +84,12 @@ class SshSession {
   struct Deleter {
     void operator()(ssh_session s) const;
   };
+  struct SftpDeleter {
+    void operator()(sftp_session s) const { sftp_free(s); }
+  };
   std::unique_ptr<ssh_session_struct, Deleter> session_;
+  // Declared after session_: destroyed first.
+  std::unique_ptr<sftp_session_struct, SftpDeleter> sftp_;
   std::string peer_;
   std::string fingerprint_;
   friend class SshChannel;

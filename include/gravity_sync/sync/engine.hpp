@@ -56,6 +56,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
 // The report as the contract's JSON document.
 Json report_json(const RunReport& report);
 
+// The report as status's `last_run` (time, command, exit_code, items, error).
+Json last_run_json(const RunReport& report);
+
 // The report for humans, one line an item.
 std::string report_text(const RunReport& report);
 

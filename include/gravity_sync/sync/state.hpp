@@ -28,6 +28,10 @@ class StateStore {
   Status save_last_run(const Json& run);
   std::optional<Json> last_run() const;
 
+  // Write / read daemon.json: the running daemon's state and next check (best effort).
+  void save_daemon_status(const Json& status);
+  std::optional<Json> daemon_status() const;
+
   const std::string& dir() const { return dir_; }
 
  private:

@@ -76,8 +76,8 @@ class RemoveOnExit {
 };
 
 // Write `data` to `path` atomically: temp file in the same dir, fsync, rename, fsync dir.
-// The new file gets `mode`.
-Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode);
+// The new file gets `mode`. `durable` false skips both fsyncs (for throw-away status).
+Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode, bool durable = true);
 
 // Remove files in `dir` whose names start with `prefix` and that are older than
 // `min_age_seconds` (stale temp files of a killed run). Returns how many went.

@@ -1,0 +1,327 @@
+#include "gravity_sync/daemon/daemon.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <poll.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/config/config.hpp"
+#include "gravity_sync/daemon/signals.hpp"
+#include "gravity_sync/daemon/watcher.hpp"
+#include "gravity_sync/sync/engine.hpp"
+#include "gravity_sync/util/cancel.hpp"
+#include "gravity_sync/version.hpp"
+
+namespace gs {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A local change is acted on after this quiet time, so a burst of writes is one cycle.
+constexpr Millis kDebounce{250};
+// Digest everything whatever the stats say this often (or every 20 intervals, if longer):
+// catches a change that kept size and mtime (SFTP has no inode) or came mid-sync.
+constexpr Millis kFullCheckPeriod{300'000};
+// An idle session is kept alive this often.
+constexpr Millis kKeepaliveEvery{30'000};
+
+Command command_for(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::pull: return Command::pull;
+    case SyncMode::push: return Command::push;
+    case SyncMode::sync: return Command::sync;
+  }
+  return Command::sync;
+}
+
+void notify(const std::string& message) { sd_notify(0, message.c_str()); }
+
+bool same_file(const FileInfo& a, const FileInfo& b) {
+  return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.inode == b.inode;
+}
+
+std::string format_clock(std::time_t t) {
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%H:%M:%S", std::localtime(&t));
+  return buf;
+}
+
+class Daemon {
+ public:
+  Daemon(Config config, std::string path, Verbosity verbosity)
+      : config_(std::move(config)), path_(std::move(path)), verbosity_(verbosity) {}
+
+  int run() {
+    spdlog::info("gravity-sync {} daemon started with {} (remote {}, every {}, mode {})", kVersion, path_,
+                 cli::remote_key(config_), format_duration(config_.sync.interval), to_string(config_.sync.mode));
+    // Ready once the config is loaded: a remote that is down is a state, not a start failure.
+    notify("READY=1\nSTATUS=started; first check now");
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) > 0) watchdog_ = Millis(std::max<uint64_t>(usec / 2000, 1));
+    make_watcher();
+
+    bool full = true;
+    while (!stopping_) {
+      cycle(full);
+      full = false;
+      if (stopping_) break;
+      full = wait_for_next();
+    }
+    notify("STOPPING=1");
+    spdlog::info("gravity-sync daemon stopped");
+    return 0;
+  }
+
+ private:
+  void make_watcher() {
+    std::vector<std::string> paths;
+    for (Item item : config_.sync.items) paths.push_back(config_.local.item_path(item));
+    watcher_.emplace(paths);
+  }
+
+  // Report a state once when it changes; repeat only at debug level.
+  void report(ExitCode code, const std::string& message) {
+    if (cancel_requested()) return;  // stopping: an interrupted step is not a state
+    // Connection-level states are the code alone (the reason may vary while it lasts);
+    // item-level ones include what went wrong.
+    const bool connection = code == ExitCode::unreachable || code == ExitCode::host_key || code == ExitCode::locked;
+    const std::string key = std::to_string(static_cast<int>(code)) + (connection ? "" : " " + message);
+    if (key != last_state_) {
+      if (code == ExitCode::ok) {
+        spdlog::info("state: {}", message);
+      } else {
+        spdlog::error("state: {} (exit code {}); retrying with backoff", message, static_cast<int>(code));
+      }
+      last_state_ = key;
+    } else {
+      spdlog::debug("state unchanged: {}", message);
+    }
+    failures_ = code == ExitCode::ok ? 0 : failures_ + 1;
+    last_code_ = code;
+    last_message_ = message;
+  }
+
+  Millis next_wait() const {
+    const Millis interval = config_.sync.interval;
+    if (failures_ == 0) return interval;
+    const Millis cap = std::max(interval, std::min(interval * 16, Millis(300'000)));
+    const int shift = std::min(failures_ - 1, 16);
+    return std::min(cap, interval * (int64_t{1} << shift));
+  }
+
+  void cycle(bool full) {
+    ++cycles_;
+    if (full) last_full_ = Clock::now();
+    if (!peers_) {
+      auto peers = cli::connect_peers(config_);
+      if (!peers) {
+        report(peers.error().code, peers.error().message);
+        return;
+      }
+      peers_ = std::move(*peers);
+      last_used_ = Clock::now();
+      baseline_.clear();
+      full = true;
+    }
+    const auto& items = config_.sync.items;
+    auto local = peers_->local.stat_items(items);
+    auto remote = peers_->remote.stat_items(items);
+    last_used_ = Clock::now();
+    if (!local) {
+      report(local.error().code, "local: " + local.error().message);
+      return;
+    }
+    if (!remote) {
+      peers_.reset();  // the session is probably gone; reconnect next time
+      report(ExitCode::unreachable, "remote: " + remote.error().message);
+      return;
+    }
+    std::vector<Item> changed;
+    for (Item item : items) {
+      auto it = baseline_.find(item);
+      const bool same = it != baseline_.end() && same_file(it->second.first, (*local)[item]) &&
+                        same_file(it->second.second, (*remote)[item]);
+      if (full || !same) changed.push_back(item);
+    }
+    if (changed.empty()) {
+      if (last_code_ != ExitCode::ok) report(ExitCode::ok, "in sync");
+      return;
+    }
+
+    RunOptions options;
+    options.command = command_for(config_.sync.mode);
+    options.items = changed;
+    StateStore state(config_.state_dir, cli::remote_key(config_));
+    RunReport result = run_sync(config_, peers_->local, peers_->remote, state, options);
+    if (cancel_requested()) {
+      // Stopped mid-cycle: what was staged here is gone already (RAII); remove what the
+      // remote kept (a half-received push), briefly lifting the stop so the command runs.
+      if (peers_) {
+        reset_cancel();
+        peers_->remote.clean_stale();
+        request_cancel();
+      }
+      return;
+    }
+    if (result.changed || result.code != ExitCode::ok) {
+      if (auto st = state.save_last_run(last_run_json(result)); !st) {
+        spdlog::warn("cannot record the last run: {}", st.error().message);
+      }
+    }
+    if (result.error) {
+      if (result.code == ExitCode::unreachable) peers_.reset();
+      report(result.code, result.error->message);
+      return;
+    }
+    // New baseline: what we saw before the run, re-read for items this run rewrote.
+    std::vector<Item> moved;
+    for (const auto& r : result.items) {
+      if (r.plan.action == Action::pull || r.plan.action == Action::push) moved.push_back(r.item);
+    }
+    auto local_after = moved.empty() ? *local : *peers_->local.stat_items(items);
+    auto remote_after = moved.empty() ? Result<std::map<Item, FileInfo>>(*remote) : peers_->remote.stat_items(items);
+    for (Item item : changed) {
+      const bool was_moved = std::find(moved.begin(), moved.end(), item) != moved.end();
+      baseline_[item] = {was_moved ? local_after[item] : (*local)[item],
+                         was_moved && remote_after ? (*remote_after)[item] : (*remote)[item]};
+    }
+    std::string summary;
+    for (const auto& r : result.items) {
+      if (r.plan.action != Action::none || r.code != ExitCode::ok) {
+        summary += (summary.empty() ? "" : ", ") + std::string(item_name(r.item)) + " " + action_name(r.plan.action) +
+                   " " + r.result;
+      }
+    }
+    if (result.code == ExitCode::ok) {
+      if (result.changed) spdlog::info("synced: {}", summary);
+      report(ExitCode::ok, "in sync");
+    } else {
+      std::string why;
+      for (const auto& r : result.items) {
+        if (r.code == result.code) why += (why.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
+      }
+      report(result.code, why);
+    }
+  }
+
+  // Sleep until the next check; true when the next cycle must be a full one.
+  bool wait_for_next() {
+    const Millis wait = next_wait();
+    const auto deadline = Clock::now() + wait;
+    const std::time_t next = std::time(nullptr) + static_cast<std::time_t>(wait.count() / 1000);
+    write_status(next);
+    std::optional<Clock::time_point> debounce;
+    for (;;) {
+      auto now = Clock::now();
+      if (debounce && now >= *debounce) return false;
+      if (now >= deadline) {
+        return now - last_full_ >= std::max(kFullCheckPeriod, config_.sync.interval * 20);
+      }
+      auto until = debounce ? std::min(*debounce, deadline) : deadline;
+      Millis timeout = std::chrono::duration_cast<Millis>(until - now);
+      if (watchdog_.count() > 0) timeout = std::min(timeout, watchdog_);
+      if (peers_) timeout = std::min(timeout, kKeepaliveEvery);
+      pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {watcher_ ? watcher_->fd() : -1, POLLIN, 0}};
+      ::poll(fds, 2, static_cast<int>(std::max<int64_t>(timeout.count(), 1)));
+      if (watchdog_.count() > 0) notify("WATCHDOG=1");
+      if (peers_ && Clock::now() - last_used_ >= kKeepaliveEvery) {
+        if (!peers_->session.keepalive()) {
+          spdlog::warn("the SSH session to {} dropped; reconnecting at the next check", cli::remote_key(config_));
+          peers_.reset();
+        }
+        last_used_ = Clock::now();
+      }
+      if (fds[0].revents & POLLIN) {
+        for (int signo : signals_.drain()) {
+          if (signo == SIGTERM || signo == SIGINT) {
+            stopping_ = true;
+            return false;
+          }
+          if (signo == SIGHUP) reload_config();
+          if (signo == SIGUSR1) {
+            spdlog::info("SIGUSR1: running a full check now");
+            return true;
+          }
+        }
+      }
+      if ((fds[1].revents & POLLIN) && watcher_->drain() && !debounce) {
+        spdlog::debug("local change seen; checking in {}", format_duration(kDebounce));
+        debounce = Clock::now() + kDebounce;
+      }
+    }
+  }
+
+  void reload_config() {
+    try {
+      Config fresh = load_config(path_);
+      config_ = std::move(fresh);
+      setup_logging(verbosity_, config_.log_level);
+      peers_.reset();
+      baseline_.clear();
+      last_state_.clear();
+      make_watcher();
+      spdlog::info("SIGHUP: configuration {} reloaded", path_);
+    } catch (const ConfigError& e) {
+      spdlog::error("SIGHUP: the new configuration is not valid, keeping the old one: {}", e.what());
+    }
+  }
+
+  // Tell systemd and `status` the state and the next check: on every change of state,
+  // and otherwise every few seconds (a fast interval must not mean a write per cycle).
+  void write_status(std::time_t next) {
+    const auto now = Clock::now();
+    if (last_state_ == written_state_ && now - last_written_ < std::chrono::seconds(5)) return;
+    written_state_ = last_state_;
+    last_written_ = now;
+    const std::string state = last_code_ == ExitCode::ok ? "in sync" : last_message_;
+    notify("STATUS=" + std::string(last_code_ == ExitCode::ok ? "ok" : "error") + ": " + state.substr(0, 200) +
+           "; next check " + format_clock(next));
+    Json doc = Json::object();
+    doc.set("pid", static_cast<int64_t>(::getpid()));
+    doc.set("state", last_code_ == ExitCode::ok ? "ok" : exit_code_reason(last_code_));
+    doc.set("exit_code", static_cast<int>(last_code_));
+    doc.set("message", last_message_);
+    doc.set("next_check", static_cast<int64_t>(next));
+    doc.set("cycles", static_cast<int64_t>(cycles_));
+    StateStore(config_.state_dir, cli::remote_key(config_)).save_daemon_status(doc);
+  }
+
+  Config config_;
+  std::string path_;
+  Verbosity verbosity_;
+  SignalPipe signals_;
+  std::optional<DirWatcher> watcher_;
+  std::unique_ptr<cli::Peers> peers_;
+  std::map<Item, std::pair<FileInfo, FileInfo>> baseline_;
+  Clock::time_point last_used_ = Clock::now();
+  Millis watchdog_{0};
+  std::string last_state_;
+  std::string written_state_ = "(none)";
+  Clock::time_point last_written_;
+  ExitCode last_code_ = ExitCode::ok;
+  std::string last_message_ = "starting";
+  int failures_ = 0;
+  int64_t cycles_ = 0;
+  Clock::time_point last_full_ = Clock::now();
+  bool stopping_ = false;
+};
+
+}  // namespace
+
+int run_daemon(const std::string& config_path, Verbosity verbosity) {
+  Config config = load_config(config_path);  // ConfigError -> exit 2 in the CLI
+  setup_logging(verbosity, config.log_level);
+  Daemon daemon(std::move(config), config_path, verbosity);
+  return daemon.run();
+}
+
+}  // namespace gs

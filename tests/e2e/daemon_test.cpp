@@ -1,0 +1,280 @@
+// Issue 4: the daemon in the lab, with short intervals and generous time bounds so the
+// tests hold under sanitizers on two cores.
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "gravity_sync/util/files.hpp"
+#include "test_support.hpp"
+
+extern char** environ;
+
+namespace gs::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+// Poll `done` every 50 ms until it holds or `limit` passes; how long it took, or nullopt.
+template <typename Pred>
+std::optional<Clock::duration> wait_for(Pred done, Clock::duration limit) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < limit) {
+    if (done()) return Clock::now() - start;
+    std::this_thread::sleep_for(50ms);
+  }
+  return std::nullopt;
+}
+
+// `gravity-sync daemon` in the background; its stderr goes to a file in the lab.
+class DaemonProcess {
+ public:
+  DaemonProcess(const Lab& lab, std::map<std::string, std::string> env = {}) : log_(lab.dir() + "/daemon.log") {
+    std::vector<std::string> argv{GS_BINARY, "-v", "-c", lab.config(), "daemon"};
+    std::vector<std::string> envs;
+    for (char** e = environ; *e; ++e) {
+      std::string entry = *e;
+      if (!env.count(entry.substr(0, entry.find('=')))) envs.push_back(entry);
+    }
+    for (const auto& [k, v] : env) envs.push_back(k + "=" + v);
+    std::vector<char*> a, p;
+    for (auto& s : argv) a.push_back(s.data());
+    a.push_back(nullptr);
+    for (auto& s : envs) p.push_back(s.data());
+    p.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    EXPECT_EQ(::posix_spawn(&pid_, GS_BINARY, &actions, nullptr, a.data(), p.data()), 0);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~DaemonProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  void signal(int signo) const { ::kill(pid_, signo); }
+  // Wait for the exit; its code, or -1 (signal) / -2 (still running after `limit`).
+  int wait_exit(Clock::duration limit) {
+    const auto start = Clock::now();
+    int status = 0;
+    while (Clock::now() - start < limit) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -2;
+  }
+  std::string log() const { return read_text(log_); }
+  size_t count(const std::string& text) const {
+    const std::string l = log();
+    size_t n = 0;
+    for (auto pos = l.find(text); pos != std::string::npos; pos = l.find(text, pos + 1)) ++n;
+    return n;
+  }
+  pid_t pid() const { return pid_; }
+  long rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string key;
+    long value = 0;
+    while (in >> key) {
+      if (key == "VmRSS:") {
+        in >> value;
+        return value;
+      }
+    }
+    return 0;
+  }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+class Daemon : public ::testing::Test {
+ protected:
+  void SetUp() override { lab.set_sync_option("interval: 300ms"); }
+  bool equal(const std::string& a, const std::string& b) { return read_text(a) == read_text(b); }
+  Lab lab;
+};
+
+TEST_F(Daemon, ConvergesAfterAChangeOnEitherSide) {
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  write_text(lab.custom_list("primary"), "10.0.0.1 from-primary.lan\n");
+  auto pulled = wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 20s);
+  ASSERT_TRUE(pulled) << d.log();
+  std::cout << "[ measure ] remote change converged in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(*pulled).count() << " ms\n";
+  sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'from-secondary.example');");
+  auto pushed = wait_for(
+      [&] {
+        return sqlite(lab.gravity("primary"), "SELECT count(*) FROM domainlist WHERE domain = 'from-secondary.example';") == "1\n";
+      },
+      20s);
+  ASSERT_TRUE(pushed) << d.log();
+  std::cout << "[ measure ] local change converged in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(*pushed).count() << " ms\n";
+  EXPECT_TRUE(wait_for([&] { return !lab.reloads("primary").empty(); }, 10s));
+  EXPECT_EQ(lab.reloads("primary"), std::vector<std::string>{"pihole restartdns reload-lists"});
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
+}
+
+TEST_F(Daemon, ALocalChangeIsNoticedAtOnceNotAtTheNextInterval) {
+  lab.set_sync_option("interval: 1h");
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  write_text(lab.cname("secondary"), "cname=files.lan,nas.lan\ncname=now.lan,nas.lan\n");
+  EXPECT_TRUE(wait_for([&] { return equal(lab.cname("primary"), lab.cname("secondary")); }, 15s)) << d.log();
+  // A remote change waits for the interval, or for SIGUSR1.
+  write_text(lab.custom_list("primary"), "10.0.0.5 usr1.lan\n");
+  std::this_thread::sleep_for(1s);
+  EXPECT_FALSE(equal(lab.custom_list("primary"), lab.custom_list("secondary")));
+  d.signal(SIGUSR1);
+  EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 15s)) << d.log();
+}
+
+TEST_F(Daemon, RecoversByItselfWhenSshdComesBack) {
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  lab.script({"sshd-stop"});
+  write_text(lab.custom_list("primary"), "10.0.0.1 while-down.lan\n");
+  ASSERT_TRUE(wait_for([&] { return d.count("(exit code 3)") > 0; }, 20s)) << d.log();
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(d.count("(exit code 3)"), 1u) << "a state is logged once, not every cycle\n" << d.log();
+  const Json status = lab.run({"--json", "status"}).json();
+  EXPECT_EQ(status["daemon"]["state"].as_string(), "unreachable") << status.dump();
+  EXPECT_GT(status["next_check"].as_int(), 0);
+  lab.script({"sshd-start"});
+  EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 30s)) << d.log();
+  EXPECT_EQ(d.wait_exit(0s), -2) << "still running";
+}
+
+TEST_F(Daemon, AChangedHostKeyKeepsItRunningUntilKnownHostsIsFixed) {
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  // The primary is reinstalled: a new host key.
+  lab.script({"sshd-stop"});
+  ASSERT_EQ(::rename((lab.dir() + "/keys/other_host_ed25519").c_str(), (lab.dir() + "/keys/host_ed25519").c_str()), 0);
+  lab.script({"sshd-start"});
+  ASSERT_TRUE(wait_for([&] { return d.count("(exit code 4)") > 0; }, 30s)) << d.log();
+  EXPECT_NE(d.log().find("CHANGED"), std::string::npos);
+  EXPECT_EQ(lab.run({"--json", "status"}).json()["daemon"]["state"].as_string(), "host_key");
+  // The admin checks the new key and pins it, then tells the daemon.
+  write_text(lab.dir() + "/keys/known_hosts", read_text(lab.dir() + "/keys/known_hosts.wrong"));
+  write_text(lab.custom_list("primary"), "10.0.0.1 after-rekey.lan\n");
+  d.signal(SIGHUP);
+  EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 30s)) << d.log();
+}
+
+TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  const std::string good = lab.config_text();
+  lab.set_config(good + "bogus_key: 1\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(wait_for([&] { return d.count("keeping the old one") > 0; }, 10s)) << d.log();
+  EXPECT_NE(d.log().find("bogus_key: unknown key"), std::string::npos);
+  write_text(lab.custom_list("primary"), "10.0.0.1 still-running.lan\n");
+  EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 20s)) << d.log();
+}
+
+TEST_F(Daemon, SigtermDuringALargeTransferExitsCleanlyWithin5s) {
+  sqlite(lab.gravity("primary"),
+         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) "
+         "INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
+         "INSERT INTO domainlist (type, domain) VALUES (1, 'big.example');");
+  const std::string before = read_text(lab.gravity("secondary"));
+  const std::string dir = lab.path("secondary", "etc/pihole");
+  auto temps = [&] {
+    int n = 0;
+    DirHandle h(::opendir(dir.c_str()));
+    while (dirent* e = ::readdir(h.get())) n += std::string(e->d_name).rfind(".gravity-sync.", 0) == 0;
+    return n;
+  };
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return temps() > 0; }, 60s)) << d.log();
+  const auto start = Clock::now();
+  d.signal(SIGTERM);
+  const int code = d.wait_exit(15s);
+  const auto took = Clock::now() - start;
+  EXPECT_EQ(code, 0) << d.log();
+  EXPECT_LT(took, 5s) << d.log();
+  std::cout << "[ measure ] stopped " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+            << " ms after SIGTERM\n";
+  EXPECT_TRUE(read_text(lab.gravity("secondary")) == before) << "live database touched";
+  EXPECT_EQ(temps(), 0) << "temp files left";
+  EXPECT_EQ(sqlite(lab.gravity("secondary"), "PRAGMA integrity_check;"), "ok\n");
+}
+
+TEST_F(Daemon, ABadConfigAtStartExits2) {
+  lab.set_config(lab.config_text() + "sync_typo: 1\n");
+  DaemonProcess d(lab);
+  EXPECT_EQ(d.wait_exit(20s), 2) << d.log();
+}
+
+TEST_F(Daemon, TellsSystemdReadyStatusWatchdogAndStopping) {
+  const std::string sock = lab.dir() + "/notify.sock";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  // Ready comes from the config alone, even with the remote down.
+  lab.script({"sshd-stop"});
+  std::string messages;
+  auto read_messages = [&] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) messages.append(buf, static_cast<size_t>(n)).append("\n");
+    return messages;
+  };
+  {
+    DaemonProcess d(lab, {{"NOTIFY_SOCKET", sock}, {"WATCHDOG_USEC", "400000"}});
+    // WATCHDOG_PID must name the daemon; sd_watchdog_enabled also accepts it unset.
+    EXPECT_TRUE(wait_for([&] { return read_messages().find("READY=1") != std::string::npos; }, 20s)) << d.log();
+    EXPECT_TRUE(wait_for([&] { return read_messages().find("WATCHDOG=1") != std::string::npos; }, 20s)) << messages;
+    EXPECT_TRUE(wait_for([&] { return read_messages().find("STATUS=error") != std::string::npos; }, 20s)) << messages;
+    lab.script({"sshd-start"});
+    EXPECT_TRUE(wait_for([&] { return read_messages().find("STATUS=ok") != std::string::npos; }, 30s)) << messages;
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(10s), 0);
+  }
+  EXPECT_NE(read_messages().find("STOPPING=1"), std::string::npos) << messages;
+  ::close(fd);
+}
+
+TEST_F(Daemon, ThousandsOfFastCyclesWithFlatMemory) {
+  lab.set_sync_option("interval: 1ms");
+  // Keep ASan's quarantine small so RSS reflects our allocations (no effect without ASan).
+  DaemonProcess d(lab, {{"ASAN_OPTIONS", "quarantine_size_mb=1:detect_leaks=1"}});
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  auto cycles = [&] { return lab.run({"--json", "status"}).json()["daemon"]["cycles"].as_int(); };
+  ASSERT_TRUE(wait_for([&] { return cycles() >= 300; }, 90s)) << d.log().substr(0, 2000);
+  const long rss_start = d.rss_kib();
+  const int64_t cycles_start = cycles();
+  ASSERT_TRUE(wait_for([&] { return cycles() >= cycles_start + 2000; }, 240s));
+  const long rss_end = d.rss_kib();
+  std::cout << "[ measure ] " << cycles() - cycles_start << " cycles, RSS " << rss_start << " KiB -> " << rss_end
+            << " KiB\n";
+  EXPECT_LT(rss_end - rss_start, 4096) << "memory grows with cycles";
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(20s), 0) << "LeakSanitizer reports leaks through the exit code\n" << d.log().substr(0, 3000);
+}
+
+}  // namespace
+}  // namespace gs::test
