@@ -63,6 +63,10 @@ class Reader {
   std::string path(const YAML::Node& node, const std::string& key) const {
     std::string value = string(node, key, false);
     if (value.front() != '/') fail(node, key, "\"" + value + "\" must be an absolute path");
+    // Paths travel inside remote shell scripts and sqlite3 dot-commands.
+    if (value.find_first_of("'\"\\") != std::string::npos) {
+      fail(node, key, "\"" + value + "\" must not contain quotes or backslashes");
+    }
     return value;
   }
 

@@ -133,6 +133,7 @@ class Daemon {
       full = true;
     }
     const auto& items = config_.sync.items;
+    const int64_t stat_time = static_cast<int64_t>(std::time(nullptr));
     auto local = peers_->local.stat_items(items);
     auto remote = peers_->remote.stat_items(items);
     last_used_ = Clock::now();
@@ -156,6 +157,7 @@ class Daemon {
       if (last_code_ != ExitCode::ok) report(ExitCode::ok, "in sync");
       return;
     }
+    // Baselines taken in this cycle are only as good as the stats they came from.
 
     RunOptions options;
     options.command = command_for(config_.sync.mode);
@@ -182,18 +184,14 @@ class Daemon {
       report(result.code, result.error->message);
       return;
     }
-    // New baseline: what we saw before the run, re-read for items this run rewrote.
-    std::vector<Item> moved;
+    // New baseline: what we saw before the run. An item this run rewrote has no baseline
+    // until the next cycle has digested it again: a change made right after our install
+    // (before any re-stat) must not be mistaken for the install itself.
+    for (Item item : changed) baseline_[item] = {(*local)[item], (*remote)[item]};
     for (const auto& r : result.items) {
-      if (r.plan.action == Action::pull || r.plan.action == Action::push) moved.push_back(r.item);
+      if (r.plan.action == Action::pull || r.plan.action == Action::push) baseline_.erase(r.item);
     }
-    auto local_after = moved.empty() ? *local : *peers_->local.stat_items(items);
-    auto remote_after = moved.empty() ? Result<std::map<Item, FileInfo>>(*remote) : peers_->remote.stat_items(items);
-    for (Item item : changed) {
-      const bool was_moved = std::find(moved.begin(), moved.end(), item) != moved.end();
-      baseline_[item] = {was_moved ? local_after[item] : (*local)[item],
-                         was_moved && remote_after ? (*remote_after)[item] : (*remote)[item]};
-    }
+    forget_racy(stat_time, peers_->remote.clock_offset());
     std::string summary;
     for (const auto& r : result.items) {
       if (r.plan.action != Action::none || r.code != ExitCode::ok) {
@@ -210,6 +208,18 @@ class Daemon {
         if (r.code == result.code) why += (why.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
       }
       report(result.code, why);
+    }
+  }
+
+  // Mtimes have one-second resolution (SFTP reports no more), so a file written in the
+  // second we looked at it may change again without its stats moving. Like git's "racy"
+  // index entries, such an item keeps no baseline: the next cycle digests it again.
+  void forget_racy(int64_t stat_time, int64_t remote_offset) {
+    for (auto it = baseline_.begin(); it != baseline_.end();) {
+      const FileInfo& l = it->second.first;
+      const FileInfo& r = it->second.second;
+      const bool racy = (l.exists && l.mtime >= stat_time - 1) || (r.exists && r.mtime >= stat_time + remote_offset - 1);
+      it = racy ? baseline_.erase(it) : std::next(it);
     }
   }
 

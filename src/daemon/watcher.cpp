@@ -20,9 +20,9 @@ DirWatcher::DirWatcher(const std::vector<std::string>& paths) : fd_(::inotify_in
     dirs.insert(dir_name(p));
   }
   for (const auto& d : dirs) {
-    // Writes in place (IN_MODIFY, IN_CLOSE_WRITE) and renames into place (IN_MOVED_TO).
-    if (::inotify_add_watch(fd_.get(), d.c_str(),
-                            IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
+    // Writes in place (IN_MODIFY) and renames into place (IN_MOVED_TO). Not IN_CLOSE_WRITE:
+    // it fires for every read-write open, including SQLite readers like our own digest.
+    if (::inotify_add_watch(fd_.get(), d.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
       spdlog::debug("cannot watch {}", d);
     }
   }

@@ -1,6 +1,7 @@
 #include "gravity_sync/node/remote_node.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sstream>
@@ -186,6 +187,7 @@ item() {
     if (w.size() < 2) continue;
     if (w[0] == "T") {
       last_time_ = std::atoll(w[1].c_str());
+      clock_offset_ = last_time_ - static_cast<int64_t>(std::time(nullptr));
       continue;
     }
     if (w[0] == "V") {

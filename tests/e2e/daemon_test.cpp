@@ -148,6 +148,42 @@ TEST_F(Daemon, ALocalChangeIsNoticedAtOnceNotAtTheNextInterval) {
   EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 15s)) << d.log();
 }
 
+TEST_F(Daemon, AChangeRightAfterAnInstallIsNotMistakenForTheInstall) {
+  lab.set_sync_option("interval: 1h");  // only inotify and SIGUSR1 start cycles
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'pulled.example');");
+  d.signal(SIGUSR1);
+  auto has = [&](const std::string& node, const std::string& domain) {
+    return sqlite(lab.gravity(node), "SELECT count(*) FROM domainlist WHERE domain = '" + domain + "';") == "1\n";
+  };
+  ASSERT_TRUE(wait_for([&] { return has("secondary", "pulled.example"); }, 20s)) << d.log();
+  // Immediately, before the daemon has settled: a change here.
+  sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'right-after.example');");
+  EXPECT_TRUE(wait_for([&] { return has("primary", "right-after.example"); }, 20s)) << d.log();
+}
+
+TEST_F(Daemon, SameSizeRewritesWithinASecondAreAllSeen) {
+  lab.set_sync_option("interval: 100ms");
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  // Each version is the same size, so only the mtime moves, and over SFTP in whole
+  // seconds. Write one version early in a second, let the daemon pull it and settle,
+  // then write the next in the same second: its stats equal what the daemon last saw.
+  for (char c : std::string("abcd")) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    std::this_thread::sleep_for(1s - (now % 1s) + 20ms);  // just past a second boundary
+    const std::string first = std::string("10.0.0.1 first-") + c + ".lan\n";
+    const std::string second = std::string("10.0.0.1 secnd-") + c + ".lan\n";
+    write_text(lab.custom_list("primary"), first);
+    ASSERT_TRUE(wait_for([&] { return read_text(lab.custom_list("secondary")) == first; }, 15s)) << d.log();
+    std::this_thread::sleep_for(250ms);  // the daemon digests it again and keeps a baseline
+    write_text(lab.custom_list("primary"), second);
+    ASSERT_TRUE(wait_for([&] { return read_text(lab.custom_list("secondary")) == second; }, 15s))
+        << "a same-second, same-size rewrite was not seen\n" << d.log();
+  }
+}
+
 TEST_F(Daemon, RecoversByItselfWhenSshdComesBack) {
   DaemonProcess d(lab);
   ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();

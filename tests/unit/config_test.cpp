@@ -79,6 +79,11 @@ TEST(Config, ValuesThisVersionCannotActOnAreRefusedNotIgnored) {
   EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: false\n  container: \"\"\nhooks:\n  on_success: \"\"\n"), "");
 }
 
+TEST(Config, PathsWithQuotesAreRefused) {
+  EXPECT_EQ(error_of("remote:\n  host: a\n  pihole_dir: \"/etc/pi'hole\"\n"),
+            "gs.yaml:3: remote.pihole_dir: \"/etc/pi'hole\" must not contain quotes or backslashes");
+}
+
 TEST(Config, HostIsRequired) {
   EXPECT_EQ(error_of("sync:\n  mode: pull\n"), "gs.yaml:1: remote.host: is required");
   EXPECT_EQ(error_of("remote:\n  port: 22\n"), "gs.yaml:2: remote.host: is required");

@@ -33,6 +33,9 @@ class RemoteNode : public Node {
   Result<std::vector<BackupEntry>> backups() override;
   Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
 
+  // The remote clock minus ours, in seconds, as of the last inspect (0 before one).
+  int64_t clock_offset() const { return clock_offset_; }
+
   // Bytes received from / sent to the remote for file payloads so far.
   uint64_t bytes_moved() const { return bytes_; }
 
@@ -51,6 +54,7 @@ class RemoteNode : public Node {
   std::string local_tmp_;
   int major_ = 0;
   int64_t last_time_ = 0;
+  int64_t clock_offset_ = 0;
   uint64_t bytes_ = 0;
 };
 
