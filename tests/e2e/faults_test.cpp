@@ -63,6 +63,20 @@ pid_t spawn(const Lab& lab, const std::vector<std::string>& args) {
   return pid;
 }
 
+// Hold an flock on `path` for `seconds` from another process group, as another
+// gravity-sync run would. kill(-pid) ends it early; wait with waitpid(pid).
+pid_t hold_lock(const std::string& path, int seconds) {
+  pid_t holder = ::fork();
+  if (holder == 0) {
+    ::setpgid(0, 0);
+    const std::string secs = std::to_string(seconds);
+    ::execlp("flock", "flock", path.c_str(), "sleep", secs.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it take the lock
+  return holder;
+}
+
 class Faults : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -263,14 +277,7 @@ TEST_F(Faults, KillDuringAPushThenACleanRerun) {
 
 TEST_F(Faults, ASecondRunWaitsForTheLock) {
   // Hold this node's lock for 3 s from outside, as another gravity-sync would.
-  const std::string lock = lab.path("secondary", "state/gravity-sync.lock");
-  pid_t holder = ::fork();
-  if (holder == 0) {
-    ::setpgid(0, 0);
-    ::execlp("flock", "flock", lock.c_str(), "sleep", "3", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  pid_t holder = hold_lock(lab.path("secondary", "state/gravity-sync.lock"), 3);
   write_text(lab.custom_list("primary"), "10.0.0.1 waited.lan\n");
   const auto start = Clock::now();
   auto r = lab.run({"sync"});
@@ -283,14 +290,7 @@ TEST_F(Faults, ASecondRunWaitsForTheLock) {
 }
 
 TEST_F(Faults, ALockHeldForMoreThanAMinuteExits7) {
-  const std::string lock = lab.path("secondary", "state/gravity-sync.lock");
-  pid_t holder = ::fork();
-  if (holder == 0) {
-    ::setpgid(0, 0);
-    ::execlp("flock", "flock", lock.c_str(), "sleep", "75", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  pid_t holder = hold_lock(lab.path("secondary", "state/gravity-sync.lock"), 75);
   Snapshot before(lab);
   write_text(lab.custom_list("primary"), "10.0.0.1 never.lan\n");
   EXPECT_EQ(lab.run({"compare"}).code, 1) << "compare takes no lock";
@@ -304,15 +304,7 @@ TEST_F(Faults, ALockHeldForMoreThanAMinuteExits7) {
 
 TEST_F(Faults, TheRemoteLockIsTakenWhileChangingTheRemote) {
   // Another gravity-sync working on the primary holds its lock there.
-  ::unlink(lab.path("primary", "gravity-sync.lock").c_str());
-  pid_t holder = ::fork();
-  if (holder == 0) {
-    ::setpgid(0, 0);
-    const std::string remote_lock = lab.path("primary", "gravity-sync.lock");
-    ::execlp("flock", "flock", remote_lock.c_str(), "sleep", "3", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  pid_t holder = hold_lock(lab.path("primary", "gravity-sync.lock"), 3);
   write_text(lab.custom_list("secondary"), "10.0.0.2 pushed.lan\n");
   const auto start = Clock::now();
   auto r = lab.run({"sync"});
