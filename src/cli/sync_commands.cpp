@@ -1,8 +1,10 @@
+#include <chrono>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/observe/observe.hpp"
 #include "gravity_sync/sync/engine.hpp"
 
 namespace gs::cli {
@@ -33,6 +35,7 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
   options.force = args.force;
 
   StateStore state(config.state_dir, remote_key(config));
+  const auto started = std::chrono::steady_clock::now();
   RunReport report;
   auto peers = connect_peers(config);
   if (!peers) {
@@ -47,6 +50,8 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
     if (auto st = state.save_last_run(last_run_json(report)); !st) {
       spdlog::warn("cannot record the last run: {}", st.error().message);
     }
+    observe_run(config, report,
+                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started));
   }
   if (globals.json) {
     print_json(report_json(report));

@@ -229,11 +229,9 @@ Config parse_config(const std::string& text, const std::string& path) {
       r.map(node, key, {
         {"on_success", [&](const N& v, const S& k) {
           cfg.hooks.on_success = r.string(v, k);
-          if (!cfg.hooks.on_success.empty()) r.not_yet(v, k, cfg.hooks.on_success);
         }},
         {"on_failure", [&](const N& v, const S& k) {
           cfg.hooks.on_failure = r.string(v, k);
-          if (!cfg.hooks.on_failure.empty()) r.not_yet(v, k, cfg.hooks.on_failure);
         }},
         {"timeout", [&](const N& v, const S& k) { cfg.hooks.timeout = r.duration(v, k); }},
       });
@@ -245,7 +243,6 @@ Config parse_config(const std::string& text, const std::string& path) {
           if (!cfg.metrics_textfile.empty() && cfg.metrics_textfile.front() != '/') {
             r.fail(v, k, "\"" + cfg.metrics_textfile + "\" must be an absolute path");
           }
-          if (!cfg.metrics_textfile.empty()) r.not_yet(v, k, cfg.metrics_textfile);
         }},
       });
     })},

@@ -16,6 +16,7 @@
 #include "gravity_sync/config/config.hpp"
 #include "gravity_sync/daemon/signals.hpp"
 #include "gravity_sync/daemon/watcher.hpp"
+#include "gravity_sync/observe/observe.hpp"
 #include "gravity_sync/sync/engine.hpp"
 #include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/version.hpp"
@@ -105,6 +106,18 @@ class Daemon {
     } else {
       spdlog::debug("state unchanged: {}", message);
     }
+    if (code != ExitCode::ok) {
+      // Metrics count every failed cycle; the on_failure hook runs when a failure starts.
+      RunReport failure;
+      failure.command = command_for(config_.sync.mode);
+      failure.code = code;
+      failure.error = Error{code, message};
+      update_metrics(config_, failure, Millis(0));
+      if (key != last_hooked_ && !config_.hooks.on_failure.empty()) run_hook(config_, config_.hooks.on_failure, failure);
+      last_hooked_ = key;
+    } else {
+      last_hooked_.clear();
+    }
     failures_ = code == ExitCode::ok ? 0 : failures_ + 1;
     last_code_ = code;
     last_message_ = message;
@@ -163,7 +176,12 @@ class Daemon {
     options.command = command_for(config_.sync.mode);
     options.items = changed;
     StateStore state(config_.state_dir, cli::remote_key(config_));
+    const auto started = Clock::now();
     RunReport result = run_sync(config_, peers_->local, peers_->remote, state, options);
+    if (result.changed && result.code == ExitCode::ok) {
+      update_metrics(config_, result, std::chrono::duration_cast<Millis>(Clock::now() - started));
+      if (!config_.hooks.on_success.empty()) run_hook(config_, config_.hooks.on_success, result);
+    }
     if (cancel_requested()) {
       // Stopped mid-cycle: what was staged here is gone already (RAII); remove what the
       // remote kept (a half-received push), briefly lifting the stop so the command runs.
@@ -315,6 +333,7 @@ class Daemon {
   Clock::time_point last_used_ = Clock::now();
   Millis watchdog_{0};
   std::string last_state_;
+  std::string last_hooked_;  // the failure state on_failure last ran for
   std::string written_state_ = "(none)";
   Clock::time_point last_written_;
   ExitCode last_code_ = ExitCode::ok;

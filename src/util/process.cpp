@@ -60,9 +60,15 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const st
   for (auto& a : args) argp.push_back(a.data());
   argp.push_back(nullptr);
 
+  // Its own process group, so a timeout stops everything it started (a hook's children).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = 0;
-  int rc = ::posix_spawnp(&pid, argp[0], &actions, nullptr, argp.data(), envp.data());
+  int rc = ::posix_spawnp(&pid, argp[0], &actions, &attr, argp.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) return make_error(ExitCode::failure, "cannot run " + argv[0] + ": " + std::strerror(rc));
   in->read.close();
   out->write.close();
@@ -81,7 +87,7 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const st
     auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0) {
       result.timed_out = true;
-      ::kill(pid, SIGKILL);
+      ::kill(-pid, SIGKILL);
       break;
     }
     int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<long long>(left, 1000)));

@@ -194,6 +194,7 @@ TEST_F(Faults, AHotJournalIsRolledBackIntoTheOldFileNeverTheNewOne) {
   // A writer killed mid-transaction leaves a hot journal beside the live file.
   pid_t writer = ::fork();
   if (writer == 0) {
+    ::setpgid(0, 0);  // so its `.system sleep` dies with it
     ::execlp("sqlite3", "sqlite3", db.c_str(), "PRAGMA cache_size = 1;", "BEGIN;", "DELETE FROM gravity;",
              "UPDATE domainlist SET comment = 'half-done';", ".system sleep 30", static_cast<char*>(nullptr));
     ::_exit(127);
@@ -203,7 +204,7 @@ TEST_F(Faults, AHotJournalIsRolledBackIntoTheOldFileNeverTheNewOne) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  ::kill(writer, SIGKILL);
+  ::kill(-writer, SIGKILL);
   ::waitpid(writer, nullptr, 0);
   ASSERT_GT(stat_file(db + "-journal")->size, 0u) << "the lab could not make a hot journal";
 

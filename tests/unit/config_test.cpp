@@ -71,8 +71,6 @@ TEST(Config, MalformedValuesAreNamed) {
 TEST(Config, ValuesThisVersionCannotActOnAreRefusedNotIgnored) {
   EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: true\n"),
             "gs.yaml:3: remote.sudo: \"true\" is not supported by this version of gravity-sync yet (see CHANGELOG.md)");
-  EXPECT_NE(error_of("remote:\n  host: a\nhooks:\n  on_success: curl x\n").find("gs.yaml:4: hooks.on_success:"),
-            std::string::npos);
   EXPECT_NE(error_of("remote:\n  host: a\nsync:\n  gravity_mode: tables\n").find("not supported"), std::string::npos);
   EXPECT_NE(error_of("remote:\n  host: a\n  container: docker:pihole\n").find("not supported"), std::string::npos);
   // Their defaults are fine.
