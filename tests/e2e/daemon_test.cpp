@@ -230,10 +230,7 @@ TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
 }
 
 TEST_F(Daemon, SigtermDuringALargeTransferExitsCleanlyWithin5s) {
-  sqlite(lab.gravity("primary"),
-         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1500000) "
-         "INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
-         "INSERT INTO domainlist (type, domain) VALUES (1, 'big.example');");
+  grow_gravity(lab.gravity("primary"), 1500000, "big.example");
   const std::string before = read_text(lab.gravity("secondary"));
   const std::string dir = lab.path("secondary", "etc/pihole");
   auto temps = [&] {

@@ -231,9 +231,7 @@ TEST_F(Faults, AHotJournalIsRolledBackIntoTheOldFileNeverTheNewOne) {
 TEST_F(Faults, KillDuringALargeTransferThenACleanRerun) {
   // A bigger database so the transfer takes a while.
   const std::string db = lab.gravity("primary");
-  sqlite(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600000) "
-             "INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
-             "INSERT INTO domainlist (type, domain) VALUES (1, 'big.example');");
+  grow_gravity(db, 600000, "big.example");
   Snapshot before(lab);
   const std::string dir = lab.path("secondary", "etc/pihole");
   pid_t pid = spawn(lab, {"sync"});
@@ -257,9 +255,7 @@ TEST_F(Faults, KillDuringALargeTransferThenACleanRerun) {
 
 TEST_F(Faults, KillDuringAPushThenACleanRerun) {
   const std::string db = lab.gravity("secondary");
-  sqlite(db, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600000) "
-             "INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
-             "INSERT INTO domainlist (type, domain) VALUES (1, 'pushed-big.example');");
+  grow_gravity(db, 600000, "pushed-big.example");
   Snapshot before(lab);
   const std::string remote_dir = lab.path("primary", "etc/pihole");
   pid_t pid = spawn(lab, {"sync"});

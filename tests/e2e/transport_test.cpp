@@ -104,10 +104,7 @@ TEST(Transport, AFullDiskIsRefusedBeforeAnythingIsWritten) {
   for (const char* f : {"gravity.db", "custom.list"}) {
     write_text(dir + "/" + f, read_text(saved + "/" + f), 0664);
   }
-  sqlite(lab.gravity("primary"),
-         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 60000) "
-         "INSERT INTO gravity (domain, adlist_id) SELECT 'full' || x || '.example.org', 2 FROM c;"
-         "INSERT INTO domainlist (type, domain) VALUES (1, 'full.example');");
+  grow_gravity(lab.gravity("primary"), 60000, "full.example");
   const std::string before = read_text(lab.gravity("secondary"));
   auto r = lab.run({"--json", "sync"});
   EXPECT_EQ(r.code, 5) << r.out << r.err;

@@ -53,6 +53,12 @@ void make_gravity_db(const std::string& path, const std::string& schema, int row
              "CREATE INDEX idx_gravity ON gravity (domain, adlist_id);");
 }
 
+void grow_gravity(const std::string& path, int rows, const std::string& marker) {
+  sqlite(path, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " + std::to_string(rows) +
+                   ") INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
+                   "INSERT INTO domainlist (type, domain) VALUES (1, '" + marker + "');");
+}
+
 void write_text(const std::string& path, const std::string& content, int mode) {
   auto st = write_file_atomic(path, content, static_cast<mode_t>(mode));
   if (!st) throw std::runtime_error(st.error().message);

@@ -29,6 +29,10 @@ std::string fixture(const std::string& name);
 // configuration (a group, an adlist, two domains, a client) and `rows` gravity rows.
 void make_gravity_db(const std::string& path, const std::string& schema = "gravity-v15.sql", int rows = 100);
 
+// Make the gravity.db at `path` bigger by `rows` blocklist domains (so a transfer takes
+// a while) and add the deny-list entry `marker`, a configuration change to look for.
+void grow_gravity(const std::string& path, int rows, const std::string& marker);
+
 // Run SQL on the database at `path` with the real sqlite3 shell; returns its stdout.
 std::string sqlite(const std::string& path, const std::string& sql);
 
