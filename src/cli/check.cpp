@@ -27,8 +27,8 @@ void print_probe(const char* side, const NodeProbe& p) {
 
 }  // namespace
 
-std::function<int()> setup_check(CLI::App&, Globals& globals) {
-  return [&globals] {
+int run_check(const Globals& globals) {
+  {
     Config config = load_config_for(globals);
     if (!globals.json) std::cout << "config: " << config.path << " is valid\n";
     auto peers = connect_peers(config);
@@ -66,7 +66,11 @@ std::function<int()> setup_check(CLI::App&, Globals& globals) {
     }
     if (code != ExitCode::ok) spdlog::error("Pi-hole is missing or incomplete: {}", problems);
     return static_cast<int>(code);
-  };
+  }
+}
+
+std::function<int()> setup_check(CLI::App&, Globals& globals) {
+  return [&globals] { return run_check(globals); };
 }
 
 }  // namespace gs::cli

@@ -13,7 +13,7 @@ const std::vector<CommandSpec>& command_table() {
       {"check", "validate the config, connect, and find Pi-hole on both nodes; changes nothing", setup_check},
       {"backups", "list the backups kept on both nodes", setup_backups},
       {"restore", "put a backup back in place on its node and reload Pi-hole there", setup_restore},
-      {"init", "first-run set-up: key, config, pinned host key, then check", setup_not_yet},
+      {"init", "first-run set-up: key, config, pinned host key, then check", setup_init},
       {"import-legacy", "turn a Gravity Sync 4.x gravity-sync.conf into this YAML", setup_import_legacy},
       {"version", "print the version", setup_version},
   };

@@ -1,6 +1,7 @@
 #include "gravity_sync/ssh/session.hpp"
 
 #include <chrono>
+#include <sys/stat.h>
 #include <cstdlib>
 #include <vector>
 
@@ -56,6 +57,12 @@ Status verify_host_key(ssh_session s, const SshOptions& o, std::string& fingerpr
                                                 ". Refusing to connect.");
     case SSH_KNOWN_HOSTS_NOT_FOUND:
     case SSH_KNOWN_HOSTS_UNKNOWN:
+      if (o.confirm_new_host_key && o.confirm_new_host_key(type, fingerprint)) {
+        if (ssh_session_update_known_hosts(s) != SSH_OK) {
+          return ssh_error(ExitCode::failure, "cannot write the host key to " + o.known_hosts, s);
+        }
+        return {};
+      }
       return make_error(ExitCode::host_key, "the host key of " + where + " (" + type + " " + fingerprint +
                                                 ") is not in " + o.known_hosts +
                                                 "; pin it (for example with `gravity-sync init`). Refusing to connect.");
@@ -93,6 +100,23 @@ Status authenticate(ssh_session s, const SshOptions& o) {
 }
 
 }  // namespace
+
+Status generate_ed25519_key(const std::string& path, const std::string& comment) {
+  ssh_key raw = nullptr;
+  if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &raw) != SSH_OK) return make_error(ExitCode::failure, "cannot generate a key");
+  Key key(raw);
+  // The private key must never be readable by others, not even for a moment.
+  const mode_t old_mask = ::umask(077);
+  const int rc = ssh_pki_export_privkey_file(key.get(), nullptr, nullptr, nullptr, path.c_str());
+  ::umask(old_mask);
+  if (rc != SSH_OK) return make_error(ExitCode::failure, "cannot write the key " + path);
+  ::chmod(path.c_str(), 0600);
+  char* b64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK) return make_error(ExitCode::failure, "cannot export the public key");
+  const std::string line = std::string(ssh_key_type_to_char(ssh_key_type(key.get()))) + " " + b64 + " " + comment + "\n";
+  ssh_string_free_char(b64);
+  return write_file_atomic(path + ".pub", line, 0644);
+}
 
 void SshSession::Deleter::operator()(ssh_session s) const {
   if (ssh_is_connected(s)) ssh_disconnect(s);

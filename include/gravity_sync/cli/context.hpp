@@ -49,6 +49,9 @@ void print_json(const Json& doc);
 // Print `{"error": {...}}` (with --json) or log the error; return its exit code.
 int fail(const Globals& globals, const Error& error);
 
+// `check` for the config named by `globals`; its exit code. (init ends with it.)
+int run_check(const Globals& globals);
+
 // Each command's setup function, one file each.
 std::function<int()> setup_version(CLI::App& sub, Globals& globals);
 std::function<int()> setup_check(CLI::App& sub, Globals& globals);
@@ -61,6 +64,7 @@ std::function<int()> setup_backups(CLI::App& sub, Globals& globals);
 std::function<int()> setup_restore(CLI::App& sub, Globals& globals);
 std::function<int()> setup_daemon(CLI::App& sub, Globals& globals);
 std::function<int()> setup_import_legacy(CLI::App& sub, Globals& globals);
+std::function<int()> setup_init(CLI::App& sub, Globals& globals);
 std::function<int()> setup_not_yet(CLI::App& sub, Globals& globals);
 
 }  // namespace gs::cli

@@ -21,7 +21,15 @@ struct SshOptions {
   std::string identity_file;
   std::string known_hosts;
   Millis connect_timeout{10'000};
+  // Only for first-run set-up: asked (with the key type and SHA-256 fingerprint) when the
+  // host key is not in known_hosts at all; true appends it there. A CHANGED key is
+  // always refused. Unset: unknown keys are refused.
+  std::function<bool(const std::string& type, const std::string& fingerprint)> confirm_new_host_key;
 };
+
+// Create an ed25519 key pair: the private key at `path` (0600), the public at `path`.pub.
+// `comment` ends the public key line.
+Status generate_ed25519_key(const std::string& path, const std::string& comment);
 
 // What a finished remote command left behind.
 struct ExecResult {

@@ -1,0 +1,79 @@
+// Issue 7 (part): `init` from nothing to a working sync, through the real binary.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "gravity_sync/util/files.hpp"
+#include "test_support.hpp"
+
+namespace gs::test {
+namespace {
+
+// The user the lab's sshd lets in: whoever runs the tests.
+std::string getlogin_r_safe() {
+  auto r = run_process({"id", "-un"});
+  return r.ok() ? r->out.substr(0, r->out.find('\n')) : "root";
+}
+
+TEST(Init, FromNothingToCheckAndSync) {
+  Lab lab;
+  const std::string d = lab.dir();
+  const std::string port = read_text(d + "/port").substr(0, read_text(d + "/port").find('\n'));
+  const std::string user = getlogin_r_safe();
+  const std::string dir = d + "/etc-gravity-sync";
+  const std::string config = dir + "/gravity-sync.yaml";
+  const std::vector<std::string> init{"-c", config, "init", "--remote-host", "127.0.0.1", "--remote-port", port,
+                                      "--remote-user", user};
+
+  // No terminal and no --accept-new-host-key: the unknown host key is shown, not pinned.
+  auto first = run_binary(init);
+  EXPECT_EQ(first.code, 4) << first.out << first.err;
+  EXPECT_NE(first.out.find("SHA256:"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("not pinned"), std::string::npos) << first.out;
+  ASSERT_TRUE(stat_file(config)->exists);
+  const auto key = *stat_file(dir + "/id_ed25519");
+  EXPECT_EQ(key.mode, 0600u);
+  const std::string private_key = read_text(dir + "/id_ed25519");
+  EXPECT_EQ(read_text(dir + "/id_ed25519.pub").rfind("ssh-ed25519 ", 0), 0u);
+
+  // Accepted: pinned; the key is not on the remote yet, so it says how to put it there.
+  auto init_accept = init;
+  init_accept.push_back("--accept-new-host-key");
+  auto second = run_binary(init_accept);
+  EXPECT_EQ(second.code, 3) << second.out << second.err;
+  EXPECT_NE(second.out.find("ssh-copy-id -i " + dir + "/id_ed25519.pub -p " + port + " " + user + "@127.0.0.1"),
+            std::string::npos) << second.out;
+  EXPECT_NE(read_text(dir + "/known_hosts").find("[127.0.0.1]:" + port), std::string::npos);
+  EXPECT_EQ(read_text(dir + "/id_ed25519"), private_key) << "the key is never replaced without --force";
+
+  // What ssh-copy-id does.
+  write_text(d + "/keys/authorized_keys", read_text(d + "/keys/authorized_keys") + read_text(dir + "/id_ed25519.pub"));
+  // The lab's Pi-holes live in unusual places; a real node uses the defaults.
+  write_text(config, read_text(config) + "  pihole_dir: " + d + "/primary/etc/pihole\n  dnsmasq_dir: " + d +
+                         "/primary/etc/dnsmasq.d\n  pihole_command: " + d + "/primary/bin/pihole\n  ftl_command: " + d +
+                         "/primary/bin/pihole-FTL\n  backup_dir: " + d + "/primary/backups\nlocal:\n  pihole_dir: " + d +
+                         "/secondary/etc/pihole\n  dnsmasq_dir: " + d + "/secondary/etc/dnsmasq.d\n  pihole_command: " +
+                         d + "/secondary/bin/pihole\n  ftl_command: " + d + "/secondary/bin/pihole-FTL\nstate_dir: " + d +
+                         "/secondary/state\nbackup:\n  dir: " + d + "/secondary/backups\n");
+
+  // Again: config, key and pinned host key are kept; it ends with a passing check.
+  auto third = run_binary(init);
+  EXPECT_EQ(third.code, 0) << third.out << third.err;
+  EXPECT_NE(third.out.find("keeping " + config), std::string::npos) << third.out;
+  EXPECT_NE(third.out.find("check: OK"), std::string::npos) << third.out;
+  EXPECT_EQ(run_binary({"-c", config, "check"}).code, 0);
+  write_text(lab.custom_list("primary"), "10.0.0.1 after-init.lan\n");
+  EXPECT_EQ(run_binary({"-c", config, "sync"}).code, 0);
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.0.0.1 after-init.lan\n");
+}
+
+TEST(Init, WithoutAHostItIsAUsageError) {
+  TempDir d;
+  auto r = run_binary({"-c", d.path() + "/gs.yaml", "init"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--remote-host is required"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace gs::test
