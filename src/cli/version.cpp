@@ -18,13 +18,4 @@ std::function<int()> setup_version(CLI::App&, Globals& globals) {
   };
 }
 
-std::function<int()> setup_not_yet(CLI::App& sub, Globals& globals) {
-  sub.allow_extras();
-  const std::string name = sub.get_name();
-  return [&globals, name] {
-    return fail(globals, make_error(ExitCode::failure, "`gravity-sync " + name + "` is not part of gravity-sync " +
-                                                           std::string(kVersion) + " yet; see CHANGELOG.md"));
-  };
-}
-
 }  // namespace gs::cli

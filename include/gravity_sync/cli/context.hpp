@@ -65,7 +65,6 @@ std::function<int()> setup_restore(CLI::App& sub, Globals& globals);
 std::function<int()> setup_daemon(CLI::App& sub, Globals& globals);
 std::function<int()> setup_import_legacy(CLI::App& sub, Globals& globals);
 std::function<int()> setup_init(CLI::App& sub, Globals& globals);
-std::function<int()> setup_not_yet(CLI::App& sub, Globals& globals);
 
 }  // namespace gs::cli
 
