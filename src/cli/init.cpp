@@ -27,15 +27,6 @@ std::string ask(const std::string& question, const std::string& fallback) {
   return answer.empty() ? fallback : answer;
 }
 
-std::string yaml_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string hostname() {
   char buf[256] = {};
   ::gethostname(buf, sizeof buf - 1);

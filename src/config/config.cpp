@@ -257,6 +257,15 @@ Config load_config(const std::string& path) {
   return parse_config(*text, path);
 }
 
+std::string yaml_quote(const std::string& value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::string resolve_config_path(const std::string& cli_path) {
   if (!cli_path.empty()) return cli_path;
   if (const char* env = std::getenv("GRAVITY_SYNC_CONFIG"); env && *env) return env;

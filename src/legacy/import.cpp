@@ -1,5 +1,7 @@
 #include "gravity_sync/legacy/import.hpp"
 
+#include "gravity_sync/config/config.hpp"
+
 #include <cctype>
 #include <set>
 #include <sstream>
@@ -76,15 +78,6 @@ std::optional<std::string> parse_value(const std::string& raw) {
 std::string get(const LegacyConfig& c, const std::string& name, const std::string& fallback = "") {
   auto it = c.values.find(name);
   return it == c.values.end() || it->second.empty() ? fallback : it->second;
-}
-
-std::string yaml_quote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string base64_decode(const std::string& in) {

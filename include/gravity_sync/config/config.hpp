@@ -66,6 +66,9 @@ Config load_config(const std::string& path);
 // Parse YAML `text` as if it came from a file named `path`. Throws ConfigError.
 Config parse_config(const std::string& text, const std::string& path);
 
+// `value` as a double-quoted YAML scalar, for writing configs (init, import-legacy).
+std::string yaml_quote(const std::string& value);
+
 // The config path: `cli_path` if given, else $GRAVITY_SYNC_CONFIG, else the default.
 std::string resolve_config_path(const std::string& cli_path);
 
