@@ -1,11 +1,13 @@
 #include "gravity_sync/cli/app.hpp"
 
 #include <csignal>
+#include <unistd.h>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
 
 #include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/util/progress.hpp"
 #include "gravity_sync/version.hpp"
 
 namespace gs::cli {
@@ -43,6 +45,8 @@ int run(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
   setup_logging(globals.verbosity());
+  // Progress lines only for a person watching: stderr a terminal, not quiet, not JSON.
+  Progress::enable(::isatty(STDERR_FILENO) && !globals.quiet && !globals.json);
   try {
     return action ? action() : static_cast<int>(ExitCode::usage);
   } catch (const ConfigError& e) {

@@ -11,6 +11,7 @@
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
 #include "gravity_sync/util/sha256.hpp"
+#include "gravity_sync/util/progress.hpp"
 #include "gravity_sync/util/shell.hpp"
 
 namespace gs {
@@ -315,6 +316,7 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir) {
 
   std::string remote_tmp;
   std::string expected_sha;
+  uint64_t expected_size = 0;
   if (item == Item::gravity) {
     // 1. A consistent snapshot next to the live file (inside the bind mount for containers).
     auto r = run({{"live", live}, {"dir", dir_name(live)}, {"GEN", digest_generator_sql()}}, R"SH(
@@ -322,7 +324,7 @@ t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp fil
 sq "$live" ".backup '$t'" 2>&1 >/dev/null | head -c 300 >&2
 [ -s "$t" ] || { rm -f "$t"; fail 66 "snapshot of $live failed"; }
 d=$(digest "$t") || { rm -f "$t"; fail 65 "snapshot of $live is unreadable: $d"; }
-echo "$t $(sha256sum < "$t" | cut -c1-64) $d"
+echo "$t $(sha256sum < "$t" | cut -c1-64) $d $(stat -c %s "$t")"
 )SH");
     if (!r) return r.error();
     if (r->exit_code != 0) {
@@ -334,11 +336,13 @@ echo "$t $(sha256sum < "$t" | cut -c1-64) $d"
     remote_tmp = w[0];
     expected_sha = w[1];
     staged.digest = w[2];
+    if (w.size() >= 4) expected_size = std::stoull(w[3]);
   }
 
   // 2. Stream it here, hashing while it arrives.
   Sha256 sha;
   uint64_t received = 0;
+  Progress progress(std::string("pull ") + item_name(item), expected_size);
   const std::string source = remote_tmp.empty() ? live : remote_tmp;
   const int fd = fresh->fd.get();
   auto r = session_.exec_stream(
@@ -349,6 +353,7 @@ echo "$t $(sha256sum < "$t" | cut -c1-64) $d"
       [&](const char* data, size_t size) -> Status {
         sha.update(data, size);
         received += size;
+        progress.update(received);
         return write_all(fd, data, size);
       });
   if (!r) return with_context(r.error(), "receiving " + source);
@@ -379,12 +384,16 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
   Fd in(::open(staged.path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return make_error(ExitCode::failure, "cannot open " + staged.path);
   std::string tmp_path;
+  uint64_t sent = 0;
+  Progress progress(std::string("push ") + item_name(staged.item), staged.size);
   auto up = session_.exec_stream(
       "sh -c " + shell_quote("umask 077; t=$(mktemp " + shell_quote(dir + "/.gravity-sync.XXXXXXXXXX") +
                              ") || exit 66; cat > \"$t\" || { rm -f \"$t\"; exit 66; }; echo \"$t\""),
       [&](char* buffer, size_t capacity) -> Result<size_t> {
         ssize_t n = ::read(in.get(), buffer, capacity);
         if (n < 0) return make_error(ExitCode::failure, "cannot read " + staged.path);
+        sent += static_cast<uint64_t>(n);
+        progress.update(sent);
         return static_cast<size_t>(n);
       },
       [&](const char* data, size_t size) -> Status {

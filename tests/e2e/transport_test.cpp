@@ -118,3 +118,28 @@ TEST(Transport, AFullDiskIsRefusedBeforeAnythingIsWritten) {
 
 }  // namespace
 }  // namespace gs::test
+
+namespace gs::test {
+namespace {
+
+TEST(Progress, ShownOnATerminalOnlyForLongTransfers) {
+  Lab lab;
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  grow_gravity(lab.gravity("primary"), 1500000, "progress.example");
+  // A pseudo-terminal, as when an admin runs it by hand (script(1) from util-linux).
+  auto tty = run_process({"script", "-qec", std::string(GS_BINARY) + " -c " + lab.config() + " sync", "/dev/null"}, "",
+                         Millis(120'000));
+  ASSERT_TRUE(tty.ok());
+  EXPECT_EQ(tty->exit_code, 0) << tty->out;
+  EXPECT_NE(tty->out.find("pull gravity: "), std::string::npos) << tty->out;
+  EXPECT_NE(tty->out.find("MiB/s"), std::string::npos) << tty->out;
+  // Not a terminal (cron, systemd, a pipe): plain log lines only.
+  grow_gravity(lab.gravity("primary"), 10, "progress2.example");
+  auto piped = lab.run({"sync"});
+  EXPECT_EQ(piped.code, 0);
+  EXPECT_EQ(piped.err.find('\r'), std::string::npos) << piped.err;
+  EXPECT_EQ(piped.err.find("MiB/s"), std::string::npos) << piped.err;
+}
+
+}  // namespace
+}  // namespace gs::test
