@@ -63,17 +63,6 @@ Config load_config_for(const Globals& globals) {
   return config;
 }
 
-SshOptions ssh_options(const Config& config) {
-  SshOptions o;
-  o.host = config.remote.host;
-  o.port = config.remote.port;
-  o.user = config.remote.user;
-  o.identity_file = config.remote.identity_file;
-  o.known_hosts = config.remote.known_hosts;
-  o.connect_timeout = config.remote.connect_timeout;
-  return o;
-}
-
 void print_json(const Json& doc) { std::cout << doc.dump() << std::endl; }
 
 int fail(const Globals& globals, const Error& error) {

@@ -9,13 +9,6 @@ namespace gs::cli {
 
 namespace {
 
-std::string format_time(int64_t t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&tt));
-  return buf;
-}
-
 Result<std::vector<BackupEntry>> all_backups(Peers& peers) {
   auto local = peers.local.backups();
   if (!local) return local.error();
@@ -52,7 +45,7 @@ std::function<int()> setup_backups(CLI::App&, Globals& globals) {
     } else {
       for (const auto& b : *all) {
         std::printf("%-44s %-6s %-12s %s %10llu bytes\n", b.id.c_str(), b.node.c_str(), item_name(b.item),
-                    format_time(b.time).c_str(), static_cast<unsigned long long>(b.size));
+                    format_local_time(b.time, "%Y-%m-%d %H:%M:%S").c_str(), static_cast<unsigned long long>(b.size));
       }
     }
     return 0;

@@ -25,9 +25,7 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
       return 0;
     }
     if (daemon) {
-      const std::time_t next = static_cast<std::time_t>((*daemon)["next_check"].as_int());
-      char when[64];
-      std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&next));
+      const std::string when = format_local_time((*daemon)["next_check"].as_int(), "%H:%M:%S");
       std::cout << "daemon: pid " << (*daemon)["pid"].as_int() << ", " << (*daemon)["state"].as_string()
                 << ((*daemon)["message"].as_string().empty() ? "" : " - " + (*daemon)["message"].as_string())
                 << ", next check " << when << "\n";
@@ -36,9 +34,7 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
       std::cout << "no run recorded yet in " << config.state_dir << "\n";
       return 0;
     }
-    const std::time_t t = static_cast<std::time_t>((*last)["time"].as_int());
-    char when[64];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S %Z", std::localtime(&t));
+    const std::string when = format_local_time((*last)["time"].as_int(), "%Y-%m-%d %H:%M:%S %Z");
     const int64_t code = (*last)["exit_code"].as_int();
     std::cout << "last run: " << (*last)["command"].as_string() << " at " << when << ", exit " << code
               << (code == 0 ? " (ok)" : "") << "\n";

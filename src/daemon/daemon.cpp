@@ -12,10 +12,10 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
-#include "gravity_sync/cli/context.hpp"
 #include "gravity_sync/config/config.hpp"
 #include "gravity_sync/daemon/signals.hpp"
 #include "gravity_sync/daemon/watcher.hpp"
+#include "gravity_sync/node/peers.hpp"
 #include "gravity_sync/observe/observe.hpp"
 #include "gravity_sync/sync/engine.hpp"
 #include "gravity_sync/util/cancel.hpp"
@@ -50,12 +50,6 @@ bool same_file(const FileInfo& a, const FileInfo& b) {
   return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.inode == b.inode;
 }
 
-std::string format_clock(std::time_t t) {
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", std::localtime(&t));
-  return buf;
-}
-
 class Daemon {
  public:
   Daemon(Config config, std::string path, Verbosity verbosity)
@@ -63,7 +57,7 @@ class Daemon {
 
   int run() {
     spdlog::info("gravity-sync {} daemon started with {} (remote {}, every {}, mode {})", kVersion, path_,
-                 cli::remote_key(config_), format_duration(config_.sync.interval), to_string(config_.sync.mode));
+                 remote_key(config_), format_duration(config_.sync.interval), to_string(config_.sync.mode));
     // Ready once the config is loaded: a remote that is down is a state, not a start failure.
     notify("READY=1\nSTATUS=started; first check now");
     uint64_t usec = 0;
@@ -135,7 +129,7 @@ class Daemon {
     ++cycles_;
     if (full) last_full_ = Clock::now();
     if (!peers_) {
-      auto peers = cli::connect_peers(config_);
+      auto peers = connect_peers(config_);
       if (!peers) {
         report(peers.error().code, peers.error().message);
         return;
@@ -175,7 +169,7 @@ class Daemon {
     RunOptions options;
     options.command = command_for(config_.sync.mode);
     options.items = changed;
-    StateStore state(config_.state_dir, cli::remote_key(config_));
+    StateStore state(config_.state_dir, remote_key(config_));
     const auto started = Clock::now();
     RunReport result = run_sync(config_, peers_->local, peers_->remote, state, options);
     if (result.changed && result.code == ExitCode::ok) {
@@ -263,7 +257,7 @@ class Daemon {
       if (watchdog_.count() > 0) notify("WATCHDOG=1");
       if (peers_ && Clock::now() - last_used_ >= kKeepaliveEvery) {
         if (!peers_->session.keepalive()) {
-          spdlog::warn("the SSH session to {} dropped; reconnecting at the next check", cli::remote_key(config_));
+          spdlog::warn("the SSH session to {} dropped; reconnecting at the next check", remote_key(config_));
           peers_.reset();
         }
         last_used_ = Clock::now();
@@ -312,7 +306,7 @@ class Daemon {
     last_written_ = now;
     const std::string state = last_code_ == ExitCode::ok ? "in sync" : last_message_;
     notify("STATUS=" + std::string(last_code_ == ExitCode::ok ? "ok" : "error") + ": " + state.substr(0, 200) +
-           "; next check " + format_clock(next));
+           "; next check " + format_local_time(next, "%H:%M:%S"));
     Json doc = Json::object();
     doc.set("pid", static_cast<int64_t>(::getpid()));
     doc.set("state", last_code_ == ExitCode::ok ? "ok" : exit_code_reason(last_code_));
@@ -320,7 +314,7 @@ class Daemon {
     doc.set("message", last_message_);
     doc.set("next_check", static_cast<int64_t>(next));
     doc.set("cycles", static_cast<int64_t>(cycles_));
-    StateStore(config_.state_dir, cli::remote_key(config_)).save_daemon_status(doc);
+    StateStore(config_.state_dir, remote_key(config_)).save_daemon_status(doc);
   }
 
   Config config_;
@@ -328,7 +322,7 @@ class Daemon {
   Verbosity verbosity_;
   SignalPipe signals_;
   std::optional<DirWatcher> watcher_;
-  std::unique_ptr<cli::Peers> peers_;
+  std::unique_ptr<Peers> peers_;
   std::map<Item, std::pair<FileInfo, FileInfo>> baseline_;
   Clock::time_point last_used_ = Clock::now();
   Millis watchdog_{0};

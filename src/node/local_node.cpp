@@ -92,9 +92,9 @@ Result<NodeProbe> LocalNode::probe() {
     p.ftl_version = v->out.substr(0, v->out.find('\n'));
   }
   if (exists(db)) {
-    auto digest = gravity_digest(db);
-    if (digest) p.schema_version = digest->schema_version;
-    else p.problems.push_back(db + ": " + digest.error().message);
+    auto version = gravity_schema_version(db);
+    if (version) p.schema_version = *version;
+    else p.problems.push_back(db + ": " + version.error().message);
   }
   return p;
 }

@@ -410,11 +410,10 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
 Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& tmp, const std::string& sha,
                                                   const ItemState& current) {
   const std::string live = layout_.item_path(item);
-  std::string expected_tables;
-  for (const char* t : kRequiredTables) expected_tables += std::string(expected_tables.empty() ? "" : " ") + t;
+  // required_tables_sql() lists the present ones in name order; this is the full list so.
   std::vector<std::string> sorted_tables(std::begin(kRequiredTables), std::end(kRequiredTables));
   std::sort(sorted_tables.begin(), sorted_tables.end());
-  expected_tables.clear();
+  std::string expected_tables;
   for (const auto& t : sorted_tables) expected_tables += (expected_tables.empty() ? "" : " ") + t;
   const std::string stamp = backup_stamp();
 

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gravity_sync/node/peers.hpp"
 #include "gravity_sync/util/files.hpp"
 #include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/process.hpp"
@@ -114,7 +115,7 @@ bool run_hook(const Config& config, const std::string& command, const RunReport&
       {"GRAVITY_SYNC_RESULT", failed(report) ? exit_code_reason(report.code) : "ok"},
       {"GRAVITY_SYNC_CHANGED", changed_items(report)},
       {"GRAVITY_SYNC_MESSAGE", failed(report) ? failure_message(report) : ""},
-      {"GRAVITY_SYNC_REMOTE", config.remote.host + ":" + std::to_string(config.remote.port)},
+      {"GRAVITY_SYNC_REMOTE", remote_key(config)},
   };
   auto r = run_shell(command, "", config.hooks.timeout, env);
   if (!r) {

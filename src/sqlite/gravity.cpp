@@ -54,6 +54,14 @@ std::string required_tables_sql() {
          quoted_list(kRequiredTables, std::size(kRequiredTables)) + ") ORDER BY name;";
 }
 
+Result<int> gravity_schema_version(const std::string& path) {
+  auto db = Database::open(path, Database::Mode::read_only);
+  if (!db) return db.error();
+  auto version = db->column("SELECT value FROM info WHERE property = 'version';");
+  if (!version) return make_error(ExitCode::refused, path + " is not a Pi-hole gravity database: " + version.error().message);
+  return version->empty() ? 0 : std::atoi(version->front().c_str());
+}
+
 Result<GravityDigest> gravity_digest(const std::string& path) {
   // Read-write, though nothing is written: a hot journal left by a crashed writer must
   // be rolled back into this file (SQLite's own recovery) before it can be read.

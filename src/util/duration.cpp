@@ -1,6 +1,7 @@
 #include "gravity_sync/util/duration.hpp"
 
 #include <cctype>
+#include <ctime>
 
 namespace gs {
 
@@ -27,6 +28,14 @@ std::string format_duration(Millis d) {
   if (ms % 60'000 == 0 && ms != 0) return std::to_string(ms / 60'000) + "m";
   if (ms % 1000 == 0 && ms != 0) return std::to_string(ms / 1000) + "s";
   return std::to_string(ms) + "ms";
+}
+
+std::string format_local_time(int64_t seconds, const char* format) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[64];
+  return std::strftime(buf, sizeof buf, format, &tm) ? buf : "";
 }
 
 }  // namespace gs

@@ -9,6 +9,7 @@
 
 #include "gravity_sync/config/config.hpp"
 #include "gravity_sync/log/log.hpp"
+#include "gravity_sync/node/peers.hpp"
 #include "gravity_sync/ssh/session.hpp"
 #include "gravity_sync/util/error.hpp"
 #include "gravity_sync/util/json.hpp"
@@ -40,9 +41,6 @@ const std::vector<CommandSpec>& command_table();
 // Throws ConfigError.
 Config load_config_for(const Globals& globals);
 
-// SSH options from the config's remote section.
-SshOptions ssh_options(const Config& config);
-
 // Print `doc` on stdout as one line.
 void print_json(const Json& doc);
 
@@ -65,26 +63,5 @@ std::function<int()> setup_restore(CLI::App& sub, Globals& globals);
 std::function<int()> setup_daemon(CLI::App& sub, Globals& globals);
 std::function<int()> setup_import_legacy(CLI::App& sub, Globals& globals);
 std::function<int()> setup_init(CLI::App& sub, Globals& globals);
-
-}  // namespace gs::cli
-
-#include "gravity_sync/node/local_node.hpp"
-#include "gravity_sync/node/remote_node.hpp"
-
-namespace gs::cli {
-
-// Both nodes of a run, over one SSH session.
-struct Peers {
-  SshSession session;
-  LocalNode local;
-  RemoteNode remote;
-  Peers(SshSession s, const Config& config);
-};
-
-// Connect to the remote of `config` (exit 3/4 on failure) and build both nodes.
-Result<std::unique_ptr<Peers>> connect_peers(const Config& config);
-
-// "host:port", the key of the sync history for this remote.
-std::string remote_key(const Config& config);
 
 }  // namespace gs::cli

@@ -34,6 +34,9 @@ struct GravityDigest {
   bool fresh = false;
 };
 
+// info.version of the database at `path` (0 when there is none).
+Result<int> gravity_schema_version(const std::string& path);
+
 // Compute the configuration digest of the database at `path` through the C API,
 // producing exactly the bytes the sqlite3 shell prints for the same SQL.
 Result<GravityDigest> gravity_digest(const std::string& path);

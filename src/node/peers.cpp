@@ -1,12 +1,23 @@
-#include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/node/peers.hpp"
 
-namespace gs::cli {
+namespace gs {
 
 Peers::Peers(SshSession s, const Config& config)
     : session(std::move(s)),
       local(config.local, BackupPolicy{config.backup_dir, config.backup_keep}, config.state_dir),
       remote(session, config.remote.layout, BackupPolicy{config.remote.backup_dir, config.backup_keep},
              config.state_dir + "/tmp") {}
+
+SshOptions ssh_options(const Config& config) {
+  SshOptions o;
+  o.host = config.remote.host;
+  o.port = config.remote.port;
+  o.user = config.remote.user;
+  o.identity_file = config.remote.identity_file;
+  o.known_hosts = config.remote.known_hosts;
+  o.connect_timeout = config.remote.connect_timeout;
+  return o;
+}
 
 Result<std::unique_ptr<Peers>> connect_peers(const Config& config) {
   auto session = SshSession::connect(ssh_options(config));
@@ -16,4 +27,4 @@ Result<std::unique_ptr<Peers>> connect_peers(const Config& config) {
 
 std::string remote_key(const Config& config) { return config.remote.host + ":" + std::to_string(config.remote.port); }
 
-}  // namespace gs::cli
+}  // namespace gs
