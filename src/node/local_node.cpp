@@ -106,6 +106,11 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
     const std::string path = layout_.item_path(item);
     auto info = stat_file(path);
     if (!info) return info.error();
+    if (!info->exists && !exists(dir_name(path))) {
+      // A missing file in Pi-hole's directory is a new node; a missing directory is no Pi-hole.
+      s.error = "Pi-hole is missing here: directory " + dir_name(path) + " does not exist";
+      s.error_code = ExitCode::refused;
+    }
     if (info->exists) {
       s.exists = true;
       s.size = info->size;

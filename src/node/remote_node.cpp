@@ -164,6 +164,8 @@ item() {
     fi
   elif [ -e "$2" ]; then
     echo "E $1 $2 is not a regular file"
+  elif [ ! -d "${2%/*}" ]; then
+    echo "E $1 Pi-hole is missing there: directory ${2%/*} does not exist"
   else
     echo "I $1 0"
   fi

@@ -312,6 +312,27 @@ TEST_F(Faults, TheRemoteLockIsTakenWhileChangingTheRemote) {
   EXPECT_EQ(read_text(lab.custom_list("primary")), "10.0.0.2 pushed.lan\n");
 }
 
+TEST_F(Faults, PiholeMissingOnEitherNodeIsRefusedNotCreated) {
+  // A file missing from Pi-hole's directory is a new node; the directory missing is no Pi-hole.
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("primary/etc/pihole\n"), 19, "primary/etc/nothing\n");
+  lab.set_config(yaml);
+  Snapshot before(lab);
+  auto cmp = lab.run({"--json", "compare"});
+  EXPECT_EQ(cmp.code, 5) << cmp.out;
+  EXPECT_NE(cmp.out.find("Pi-hole is missing there"), std::string::npos) << cmp.out;
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_FALSE(stat_file(lab.path("primary", "etc/nothing"))->exists);
+  before.expect_unchanged("secondary");
+  // And on this node: the dnsmasq directory gone.
+  lab.set_config(lab.config_text().replace(lab.config_text().find("primary/etc/nothing\n"), 20, "primary/etc/pihole\n"));
+  ASSERT_EQ(::rename(lab.path("secondary", "etc/dnsmasq.d").c_str(), lab.path("secondary", "dnsmasq.gone").c_str()), 0);
+  auto local = lab.run({"sync", "--only", "cname"});
+  EXPECT_EQ(local.code, 5) << local.out << local.err;
+  EXPECT_NE(local.out.find("Pi-hole is missing here"), std::string::npos) << local.out;
+}
+
 TEST_F(Faults, AChangedHostKeyStopsTheRunBeforeAnyItem) {
   std::string yaml = lab.config_text();
   yaml.replace(yaml.find("keys/known_hosts"), 16, "keys/known_hosts.wrong");
