@@ -113,6 +113,11 @@ class Reader {
       fail(node, key, "\"" + value + "\" must be docker:NAME or podman:NAME");
     }
     if ((value == "docker:" || value == "podman:")) fail(node, key, "\"" + value + "\" names no container");
+    const std::string name = value.substr(value.find(':') + 1);
+    if (!value.empty() && (name.front() == '-' || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                                        "0123456789_.-") != std::string::npos)) {
+      fail(node, key, "\"" + name + "\" is not a container name (letters, digits, '_', '.', '-')");
+    }
     return value;
   }
 
@@ -128,10 +133,7 @@ class Reader {
     extra["dnsmasq_dir"] = [&](const YAML::Node& v, const std::string& k) { out.dnsmasq_dir = path(v, k); };
     extra["pihole_command"] = [&](const YAML::Node& v, const std::string& k) { out.pihole_command = string(v, k, false); };
     extra["ftl_command"] = [&](const YAML::Node& v, const std::string& k) { out.ftl_command = string(v, k, false); };
-    extra["container"] = [&](const YAML::Node& v, const std::string& k) {
-      out.container = container(v, k);
-      if (!out.container.empty()) not_yet(v, k, out.container);
-    };
+    extra["container"] = [&](const YAML::Node& v, const std::string& k) { out.container = container(v, k); };
     map(node, key, extra);
   }
 
@@ -170,7 +172,6 @@ Config parse_config(const std::string& text, const std::string& path) {
         {"known_hosts", [&](const N& v, const S& k) { cfg.remote.known_hosts = r.path(v, k); }},
         {"sudo", [&](const N& v, const S& k) {
           cfg.remote.sudo = r.boolean(v, k);
-          if (cfg.remote.sudo) r.not_yet(v, k, "true");
         }},
         {"connect_timeout", [&](const N& v, const S& k) { cfg.remote.connect_timeout = r.duration(v, k); }},
         {"backup_dir", [&](const N& v, const S& k) { cfg.remote.backup_dir = r.path(v, k); }},

@@ -79,7 +79,9 @@ class Daemon {
  private:
   void make_watcher() {
     std::vector<std::string> paths;
-    for (Item item : config_.sync.items) paths.push_back(config_.local.item_path(item));
+    // v6 keeps the text items in pihole.toml, which FTL rewrites when one changes.
+    const int major = ::access(config_.local.toml_path().c_str(), F_OK) == 0 ? 6 : 5;
+    for (Item item : config_.sync.items) paths.push_back(config_.local.watch_path(item, major));
     watcher_.emplace(paths);
   }
 

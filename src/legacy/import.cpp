@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "gravity_sync/node/remote_node.hpp"
 #include "gravity_sync/util/shell.hpp"
 
 namespace gs {
@@ -159,9 +160,8 @@ std::string legacy_to_yaml(const LegacyConfig& c, const std::string& known_hosts
     << "  port: " << get(c, "GS_SSH_PORT", get(c, "SSH_PORT", "22")) << "                      # GS_SSH_PORT\n"
     << "  user: " << yaml_quote(user) << "          # REMOTE_USER\n";
   if (user != "root") {
-    y << "  # A non-root user needs `sudo: true`, which this version does not support yet:\n"
-      << "  # log in as root, or wait for a release that supports sudo.\n"
-      << "  # sudo: true\n";
+    y << "  sudo: true                    # REMOTE_USER is not root: remote commands run through `sudo -n`\n"
+      << "  # It needs this sudoers line on the remote (docs/NON-ROOT.md): " << sudoers_line(user) << "\n";
   }
   y << "  identity_file: " << yaml_quote(get(c, "GS_SSH_PKIF", get(c, "SSH_PKIF", "/etc/gravity-sync/gravity-sync.rsa")))
     << "   # GS_SSH_PKIF\n"
@@ -180,8 +180,8 @@ std::string legacy_to_yaml(const LegacyConfig& c, const std::string& known_hosts
     }
     const std::string type = get(c, up + "_PIHOLE_TYPE", "default");
     if (type == "docker" || type == "podman") {
-      y << "  # Pi-hole runs in a container there; this version does not support containers yet:\n"
-        << "  # container: " << yaml_quote(type + ":" + get(c, up + "_DOCKER_CONTAINER", "pihole")) << "\n";
+      y << "  container: " << yaml_quote(type + ":" + get(c, up + "_DOCKER_CONTAINER", "pihole")) << "   # " << up
+        << "_PIHOLE_TYPE, " << up << "_DOCKER_CONTAINER (the directories above are its bind mounts)\n";
     }
   };
   layout("remote");

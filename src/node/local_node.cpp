@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/sqlite/database.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
@@ -70,7 +71,32 @@ bool wait_while(Pred busy, Millis limit) {
 LocalNode::LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir)
     : layout_(std::move(layout)), backups_(std::move(backups)), state_dir_(std::move(state_dir)) {}
 
-int LocalNode::major_version() { return exists(layout_.pihole_dir + "/pihole.toml") ? 6 : 5; }
+int LocalNode::major_version() { return exists(layout_.toml_path()) ? 6 : 5; }
+
+Result<ProcessResult> LocalNode::ftl_config(const std::vector<std::string>& args) {
+  auto argv = layout_.container_prefix();
+  argv.push_back(layout_.ftl_command);
+  argv.push_back("--config");
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, "", Millis(60'000));
+}
+
+Result<Records> LocalNode::read_records(Item item) {
+  if (major_version() < 6) {
+    auto content = read_file(layout_.item_path(item));
+    if (!content) return content.error();
+    return records_from_file(item, *content);
+  }
+  auto r = ftl_config({ftl_key(item)});
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(ExitCode::failure, std::string("`pihole-FTL --config ") + ftl_key(item) + "` failed (exit " +
+                                             std::to_string(r->exit_code) + "): " + r->err.substr(0, 300));
+  }
+  auto records = parse_ftl_array(r->out);
+  if (!records) return with_context(records.error(), std::string("local ") + ftl_key(item));
+  return records;
+}
 
 Result<NodeProbe> LocalNode::probe() {
   NodeProbe p;
@@ -103,6 +129,19 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
   NodeState state;
   for (Item item : items) {
     ItemState s;
+    if (item != Item::gravity && major_version() >= 6) {
+      // A v6 value always exists (an empty array is an empty item); it has no file.
+      auto records = read_records(item);
+      if (records) {
+        s.exists = true;
+        s.sha256 = s.canonical = records_digest(*records);
+      } else {
+        s.error = records.error().message;
+        s.error_code = records.error().code;
+      }
+      state[item] = s;
+      continue;
+    }
     const std::string path = layout_.item_path(item);
     auto info = stat_file(path);
     if (!info) return info.error();
@@ -127,9 +166,10 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
           s.error_code = ExitCode::refused;
         }
       } else {
-        auto sha = sha256_file(path);
-        if (!sha) return sha.error();
-        s.sha256 = *sha;
+        auto content = read_file(path);
+        if (!content) return content.error();
+        s.sha256 = sha256_hex(*content);
+        s.canonical = records_digest(records_from_file(item, *content));
       }
     }
     state[item] = s;
@@ -140,7 +180,7 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
 Result<std::map<Item, FileInfo>> LocalNode::stat_items(const std::vector<Item>& items) {
   std::map<Item, FileInfo> out;
   for (Item item : items) {
-    auto info = stat_file(layout_.item_path(item));
+    auto info = stat_file(layout_.watch_path(item, major_version()));
     if (!info) return info.error();
     out[item] = *info;
   }
@@ -173,9 +213,13 @@ Status LocalNode::check_space(Item item, uint64_t bytes, bool receiving) {
   return {};
 }
 
-std::string LocalNode::staging_dir(Item item) const { return dir_name(layout_.item_path(item)); }
+std::string LocalNode::staging_dir(Item item) const {
+  // v6 sets text items through pihole-FTL: their copy need not sit beside a file.
+  if (item != Item::gravity && exists(layout_.toml_path())) return state_dir_ + "/tmp";
+  return dir_name(layout_.item_path(item));
+}
 
-Result<Staged> LocalNode::stage(Item item, const std::string& local_dir) {
+Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, TextForm form) {
   const std::string live = layout_.item_path(item);
   auto fresh = new_staged(item, local_dir);
   if (!fresh) return fresh.error();
@@ -189,6 +233,16 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir) {
     auto digest = gravity_digest(staged.path);
     if (!digest) return digest.error();
     staged.digest = digest->sha256;
+  } else if (form == TextForm::records || major_version() >= 6) {
+    auto records = read_records(item);
+    if (!records) return records.error();
+    const std::string content = file_from_records(item, *records);
+    if (auto st = write_all(fresh->fd.get(), content.data(), content.size()); !st) return st.error();
+    if (::fsync(fresh->fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
+    staged.size = content.size();
+    staged.sha256 = sha256_hex(content);
+    staged.digest = records_digest(*records);
+    staged.form = TextForm::records;
   } else {
     auto sha = sha256_file(live, fresh->fd.get(), &staged.size);
     if (!sha) return sha.error();
@@ -264,6 +318,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
     auto content = read_file(staged.path);
     if (!content) return content.error();
     if (auto st = validate_text_item(item, *content); !st) return st.error();
+    if (major_version() >= 6) return install_records(item, records_from_file(item, *content));
   }
 
   // 2. Never while Pi-hole is rebuilding gravity here.
@@ -331,6 +386,31 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   }
   if (auto st = fsync_dir(dir); !st) return st.error();
   spdlog::info("local {}: installed {} ({} bytes)", item_name(item), live, staged.size);
+  return result;
+}
+
+Result<Installed> LocalNode::install_records(Item item, const Records& records) {
+  // Keep what we replace, as the v5 file that holds it (readable, and restorable anywhere).
+  auto old = read_records(item);
+  if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
+  Installed result;
+  {
+    const std::string old_file = file_from_records(item, *old);
+    auto tmp = create_temp_file(state_dir_ + "/tmp", kTempPrefix, ".old");
+    if (!tmp) return tmp.error();
+    RemoveOnExit cleanup(tmp->path);
+    if (auto st = write_all(tmp->fd.get(), old_file.data(), old_file.size()); !st) return st.error();
+    tmp->fd.close();
+    auto id = keep_backup(item, tmp->path);
+    if (!id) return id.error();
+    result.backup_id = *id;
+  }
+  // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
+  // for CNAMEs and DHCP hosts); we never edit pihole.toml.
+  auto r = ftl_config({ftl_key(item), ftl_array_json(records)});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return ftl_set_error(item, r->exit_code, r->err.empty() ? r->out : r->err);
+  spdlog::info("local {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
   return result;
 }
 

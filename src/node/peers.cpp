@@ -6,7 +6,7 @@ Peers::Peers(SshSession s, const Config& config)
     : session(std::move(s)),
       local(config.local, BackupPolicy{config.backup_dir, config.backup_keep}, config.state_dir),
       remote(session, config.remote.layout, BackupPolicy{config.remote.backup_dir, config.backup_keep},
-             config.state_dir + "/tmp") {}
+             config.state_dir + "/tmp", RemoteAccess{config.remote.user, config.remote.sudo}) {}
 
 SshOptions ssh_options(const Config& config) {
   SshOptions o;

@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
 #include "gravity_sync/util/sha256.hpp"
@@ -21,12 +22,28 @@ namespace {
 // Exit codes our remote scripts use to say "refused for safety" and "failed".
 constexpr int kRemoteRefused = 65;
 
-// Shell functions shared by every remote script. sq: the sqlite3 shell with no
-// ~/.sqliterc, plain list output, stopping at the first error. Live databases are
-// opened read-write (nothing is written) so a hot journal is rolled back into them.
+// Shell functions shared by every remote script. cpath: where Pi-hole's programs see a
+// host path (inside a container: the bind mounts of /etc/pihole and /etc/dnsmasq.d).
+// sq [-readonly] DB SQL...: the sqlite3 shell of pihole-FTL on DB with no ~/.sqliterc,
+// plain list output, stopping at the first error. Live databases are opened read-write
+// (nothing is written) so a hot journal is rolled back into them.
 constexpr const char* kFunctions = R"SH(
 fail() { printf '%s\n' "$2" >&2; exit "$1"; }
-sq() { ftl sqlite3 -batch -bail -init /dev/null -list -noheader "$@"; }
+cpath() {
+  if [ "$CT" = 1 ]; then
+    case "$1" in
+      "$PHD"/*) printf '%s' "/etc/pihole/${1#"$PHD"/}"; return ;;
+      "$DND"/*) printf '%s' "/etc/dnsmasq.d/${1#"$DND"/}"; return ;;
+    esac
+  fi
+  printf '%s' "$1"
+}
+sq() {
+  ro=""; [ "$1" = -readonly ] && { ro=-readonly; shift; }
+  db=$(cpath "$1"); shift
+  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $ro "$db" "$@"
+}
+hex() { od -An -v -tx1 | tr -d ' \n'; }
 digest() {
   gen=$(sq "$1" "$GEN" 2>&1) || { printf '%s' "$gen" | tr '\n' ' '; return 1; }
   rows=$(printf 'BEGIN;\n%s\nCOMMIT;\n' "$gen" | sq "$1" 2>&1) || { printf '%s' "$rows" | tr '\n' ' '; return 1; }
@@ -70,10 +87,46 @@ std::string join_words(const std::vector<std::string>& words) {
   return out;
 }
 
+// Text items are small; anything larger is not a Pi-hole text item.
+constexpr size_t kMaxTextItem = 4 << 20;
+
+Result<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return make_error(ExitCode::failure, "malformed hex in the remote answer");
+  std::string out;
+  out.reserve(hex.size() / 2);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]);
+    const int lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return make_error(ExitCode::failure, "malformed hex in the remote answer");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+// The line of sudo's complaint in `err` (sshd may print others first).
+std::string sudo_complaint(const std::string& err) {
+  std::istringstream in(err);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("sudo:", 0) == 0) return line;
+  }
+  return first_line(err);
+}
+
 }  // namespace
 
-RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp)
-    : session_(session), layout_(std::move(layout)), backups_(std::move(backups)), local_tmp_(std::move(local_tmp)) {}
+RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
+                       RemoteAccess access)
+    : session_(session),
+      layout_(std::move(layout)),
+      backups_(std::move(backups)),
+      local_tmp_(std::move(local_tmp)),
+      access_(std::move(access)) {}
 
 std::string RemoteNode::prelude() const {
   auto prefix = layout_.container_prefix();
@@ -81,7 +134,33 @@ std::string RemoteNode::prelude() const {
   ftl.push_back(layout_.ftl_command);
   auto ph = prefix;
   ph.push_back(layout_.pihole_command);
-  return "ftl() { " + join_words(ftl) + " \"$@\"; }\nph() { " + join_words(ph) + " \"$@\"; }\n" + kFunctions;
+  std::string out = "CT=" + std::string(layout_.container.empty() ? "0" : "1") + "\nPHD=" +
+                    shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) + "\n";
+  return out + "ftl() { " + join_words(ftl) + " \"$@\"; }\nph() { " + join_words(ph) + " \"$@\"; }\n" + kFunctions;
+}
+
+std::string RemoteNode::shell(const std::string& script) const {
+  return (access_.sudo ? "sudo -n /bin/sh -c " : "sh -c ") + shell_quote(script);
+}
+
+Status RemoteNode::ready() {
+  if (!access_.sudo || sudo_checked_) return {};
+  auto r = session_.exec("sudo -n /bin/sh -c 'exit 0'", "", Millis(30'000));
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(ExitCode::unreachable,
+                      "sudo on the remote will not run /bin/sh for " + access_.user + " without a password (" +
+                          sudo_complaint(r->err) + "). gravity-sync runs its remote commands as `sudo -n /bin/sh -c " +
+                          "...`; allow it with this line on the remote, added with `visudo -f " +
+                          "/etc/sudoers.d/gravity-sync`: " + sudoers_line(access_.user));
+  }
+  sudo_checked_ = true;
+  return {};
+}
+
+Result<ExecResult> RemoteNode::exec_sh(const std::string& script, const std::string& input, Millis timeout) {
+  if (auto st = ready(); !st) return st.error();
+  return session_.exec(shell(script), input, timeout);
 }
 
 Result<ExecResult> RemoteNode::run(const std::map<std::string, std::string>& vars, const std::string& body,
@@ -89,7 +168,7 @@ Result<ExecResult> RemoteNode::run(const std::map<std::string, std::string>& var
   std::string script = "set -u\n";
   for (const auto& [k, v] : vars) script += k + "=" + shell_quote(v) + "\n";
   script += prelude() + body;
-  return session_.exec("sh -c " + shell_quote(script), input, timeout);
+  return exec_sh(script, input, timeout);
 }
 
 int RemoteNode::major_version() {
@@ -98,6 +177,24 @@ int RemoteNode::major_version() {
     major_ = (r.ok() && r->out.rfind("6", 0) == 0) ? 6 : 5;
   }
   return major_;
+}
+
+Result<Records> RemoteNode::read_records(Item item) {
+  auto r = run({{"live", layout_.item_path(item)}, {"key", ftl_key(item)}, {"v6", major_version() >= 6 ? "1" : "0"}},
+               R"SH(
+if [ "$v6" = 1 ]; then ftl --config "$key"; else cat "$live"; fi
+)SH");
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(ExitCode::failure, std::string("remote ") + (major_ >= 6 ? ftl_key(item) : item_name(item)) +
+                                             ": cannot read it (exit " + std::to_string(r->exit_code) + "): " +
+                                             first_line(r->err));
+  }
+  if (r->out.size() > kMaxTextItem) return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than 4 MiB");
+  if (major_ < 6) return records_from_file(item, r->out);
+  auto records = parse_ftl_array(r->out);
+  if (!records) return with_context(records.error(), std::string("remote ") + ftl_key(item));
+  return records;
 }
 
 Result<NodeProbe> RemoteNode::probe() {
@@ -148,8 +245,16 @@ exit 0
 Result<NodeState> RemoteNode::inspect(const std::vector<Item>& items) {
   std::string body = R"SH(
 echo "T $(date +%s)"
-[ -e "$dir/pihole.toml" ] && echo "V 6" || echo "V 5"
+if [ -e "$dir/pihole.toml" ]; then v6=1; echo "V 6"; else v6=0; echo "V 5"; fi
+value() {
+  if out=$(ftl --config "$2" 2>&1); then
+    echo "C $1 $(printf '%s' "$out" | hex)"
+  else
+    echo "E $1 pihole-FTL --config $2 failed (exit $?): $(printf '%s' "$out" | head -n 1)"
+  fi
+}
 item() {
+  if [ "$3" = text ] && [ "$v6" = 1 ]; then value "$1" "$4"; return; fi
   if [ -f "$2" ]; then
     echo "I $1 1 $(stat -c '%s %Y %i' "$2")"
     if [ "$3" = db ]; then
@@ -160,7 +265,7 @@ item() {
         echo "E $1 $d"
       fi
     else
-      echo "H $1 $(sha256sum < "$2" | cut -c1-64)"
+      echo "C $1 $(head -c $MAXTEXT "$2" | hex)"
     fi
   elif [ -e "$2" ]; then
     echo "E $1 $2 is not a regular file"
@@ -173,9 +278,13 @@ item() {
 )SH";
   for (Item item : items) {
     body += std::string("item ") + item_name(item) + " " + shell_quote(layout_.item_path(item)) + " " +
-            (item == Item::gravity ? "db" : "text") + "\n";
+            (item == Item::gravity ? "db" : "text") + " " + ftl_key(item) + "\n";
   }
-  auto r = run({{"dir", layout_.pihole_dir}, {"GEN", digest_generator_sql()}, {"META", gravity_meta_sql()}}, body);
+  auto r = run({{"dir", layout_.pihole_dir},
+                {"GEN", digest_generator_sql()},
+                {"META", gravity_meta_sql()},
+                {"MAXTEXT", std::to_string(kMaxTextItem + 1)}},
+               body);
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(ExitCode::failure, "remote inspection failed (exit " + std::to_string(r->exit_code) + "): " +
@@ -209,6 +318,26 @@ item() {
       }
     } else if (w[0] == "H" && w.size() >= 3) {
       s.sha256 = w[2];
+    } else if (w[0] == "C") {
+      // A text item's content (v5 file, or what `pihole-FTL --config KEY` printed on v6).
+      auto content = from_hex(w.size() >= 3 ? w[2] : "");
+      if (!content) return content.error();
+      if (content->size() > kMaxTextItem) {
+        s.error = std::string("remote ") + item_name(*item) + " is larger than 4 MiB; not a Pi-hole text item";
+        s.error_code = ExitCode::refused;
+      } else if (major_ >= 6) {
+        auto records = parse_ftl_array(*content);
+        if (records) {
+          s.exists = true;
+          s.sha256 = s.canonical = records_digest(*records);
+        } else {
+          s.error = std::string("remote ") + ftl_key(*item) + ": " + records.error().message;
+          s.error_code = ExitCode::refused;
+        }
+      } else {
+        s.sha256 = sha256_hex(*content);
+        s.canonical = records_digest(records_from_file(*item, *content));
+      }
     } else if (w[0] == "M") {
       // "M item VERSION FRESH"; anything else is sqlite3's complaint about the tables.
       if (w.size() == 4 && !w[2].empty() && std::all_of(w[2].begin(), w[2].end(), ::isdigit) &&
@@ -236,7 +365,8 @@ item() {
 Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>& items) {
   // SFTP first: no process on the remote, a round trip per file on a channel that stays open.
   std::vector<std::string> paths;
-  for (Item item : items) paths.push_back(layout_.item_path(item));
+  const int major = major_version();
+  for (Item item : items) paths.push_back(layout_.watch_path(item, major));
   auto stats = session_.sftp_stat(paths);
   if (stats) {
     std::map<Item, FileInfo> out;
@@ -253,10 +383,10 @@ Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>&
   spdlog::debug("{}; using stat over exec", stats.error().message);
   std::string body;
   for (Item item : items) {
-    body += std::string("echo \"") + item_name(item) + " $(stat -c '%s %Y 0' " + shell_quote(layout_.item_path(item)) +
-            " 2>/dev/null || echo missing)\"\n";
+    body += std::string("echo \"") + item_name(item) + " $(stat -c '%s %Y 0' " +
+            shell_quote(layout_.watch_path(item, major)) + " 2>/dev/null || echo missing)\"\n";
   }
-  auto r = session_.exec("sh -c " + shell_quote(body), "", Millis(60'000));
+  auto r = exec_sh(body, "", Millis(60'000));
   if (!r) return r.error();
   std::map<Item, FileInfo> out;
   std::istringstream in(r->out);
@@ -291,6 +421,7 @@ std::string RemoteNode::staging_dir(Item) const { return local_tmp_; }
 
 Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
   if (!receiving && item != Item::gravity) return {};  // a text item is read in place
+  if (item != Item::gravity && major_version() >= 6) return {};  // a value FTL writes; a few KB
   const std::string dir = dir_name(layout_.item_path(item));
   auto r = run({{"dir", dir}, {"bdir", backups_.dir}, {"receiving", receiving ? "1" : "0"},
                 {"need", std::to_string(bytes / 1024 + 1024)}}, R"SH(
@@ -310,11 +441,24 @@ done
   return {};
 }
 
-Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir) {
+Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, TextForm form) {
   const std::string live = layout_.item_path(item);
   auto fresh = new_staged(item, local_dir);
   if (!fresh) return fresh.error();
   Staged& staged = fresh->staged;
+  if (item != Item::gravity && (form == TextForm::records || major_version() >= 6)) {
+    auto records = read_records(item);
+    if (!records) return records.error();
+    const std::string content = file_from_records(item, *records);
+    if (auto st = write_all(fresh->fd.get(), content.data(), content.size()); !st) return st.error();
+    if (::fsync(fresh->fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
+    bytes_ += content.size();
+    staged.size = content.size();
+    staged.sha256 = sha256_hex(content);
+    staged.digest = records_digest(*records);
+    staged.form = TextForm::records;
+    return std::move(staged);
+  }
 
   std::string remote_tmp;
   std::string expected_sha;
@@ -323,7 +467,7 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir) {
     // 1. A consistent snapshot next to the live file (inside the bind mount for containers).
     auto r = run({{"live", live}, {"dir", dir_name(live)}, {"GEN", digest_generator_sql()}}, R"SH(
 t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
-sq "$live" ".backup '$t'" 2>&1 >/dev/null | head -c 300 >&2
+sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null | head -c 300 >&2
 [ -s "$t" ] || { rm -f "$t"; fail 66 "snapshot of $live failed"; }
 d=$(digest "$t") || { rm -f "$t"; fail 65 "snapshot of $live is unreadable: $d"; }
 echo "$t $(sha256sum < "$t" | cut -c1-64) $d $(stat -c %s "$t")"
@@ -347,10 +491,10 @@ echo "$t $(sha256sum < "$t" | cut -c1-64) $d $(stat -c %s "$t")"
   Progress progress(std::string("pull ") + item_name(item), expected_size);
   const std::string source = remote_tmp.empty() ? live : remote_tmp;
   const int fd = fresh->fd.get();
+  if (auto st = ready(); !st) return st.error();
   auto r = session_.exec_stream(
-      "sh -c " + shell_quote("cat " + shell_quote(source) + "; rc=$?; " +
-                             (remote_tmp.empty() ? std::string() : "rm -f " + shell_quote(remote_tmp) + "; ") +
-                             "exit $rc"),
+      shell("cat " + shell_quote(source) + "; rc=$?; " +
+            (remote_tmp.empty() ? std::string() : "rm -f " + shell_quote(remote_tmp) + "; ") + "exit $rc"),
       nullptr,
       [&](const char* data, size_t size) -> Status {
         sha.update(data, size);
@@ -380,6 +524,7 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
     auto content = read_file(staged.path);
     if (!content) return content.error();
     if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
+    if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
   }
 
   // 2. Stream the copy into a private temp file beside the live one.
@@ -388,9 +533,10 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
   std::string tmp_path;
   uint64_t sent = 0;
   Progress progress(std::string("push ") + item_name(staged.item), staged.size);
+  if (auto st = ready(); !st) return st.error();
   auto up = session_.exec_stream(
-      "sh -c " + shell_quote("umask 077; t=$(mktemp " + shell_quote(dir + "/.gravity-sync.XXXXXXXXXX") +
-                             ") || exit 66; cat > \"$t\" || { rm -f \"$t\"; exit 66; }; echo \"$t\""),
+      shell("umask 077; t=$(mktemp " + shell_quote(dir + "/.gravity-sync.XXXXXXXXXX") +
+            ") || exit 66; cat > \"$t\" || { rm -f \"$t\"; exit 66; }; echo \"$t\""),
       [&](char* buffer, size_t capacity) -> Result<size_t> {
         ssize_t n = ::read(in.get(), buffer, capacity);
         if (n < 0) return make_error(ExitCode::failure, "cannot read " + staged.path);
@@ -452,7 +598,10 @@ if [ -e "$live" ]; then
   mkdir -p "$bdir" || fail 66 "cannot create $bdir"
   bt="$bdir/.gravity-sync.$$"
   if [ "$kind" = db ]; then
-    sq "$live" ".backup '$bt'" >/dev/null 2>&1 || { rm -f "$bt"; fail 66 "backup of $live failed"; }
+    # Snapshot beside the live file (inside a container's bind mount), then move it.
+    bs="$dir/.gravity-sync.backup.$$"
+    sq "$live" ".backup '$(cpath "$bs")'" >/dev/null 2>&1 || { rm -f "$bs"; fail 66 "backup of $live failed"; }
+    mv -f "$bs" "$bt" || { rm -f "$bs" "$bt"; fail 66 "cannot move the backup of $live to $bdir"; }
   else
     cp "$live" "$bt" || { rm -f "$bt"; fail 66 "backup of $live failed"; }
   fi
@@ -500,10 +649,58 @@ echo DONE
   return result;
 }
 
+Result<Installed> RemoteNode::install_records(Item item, const Records& records) {
+  // Keep what we replace, as the v5 file that holds it; then let FTL set the new value.
+  auto old = read_records(item);
+  if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
+  const std::string stamp = backup_stamp();
+  auto r = run({{"bdir", backups_.dir + "/" + item_name(item)},
+                {"bname", stamp + backup_suffix(item)},
+                {"keep", std::to_string(backups_.keep)},
+                {"key", ftl_key(item)},
+                {"value", ftl_array_json(records)}},
+               R"SH(
+mkdir -p "$bdir" || fail 66 "cannot create $bdir"
+bt="$bdir/.gravity-sync.$$"
+cat > "$bt" || { rm -f "$bt"; fail 66 "cannot write a backup in $bdir"; }
+mv -f "$bt" "$bdir/$bname" || { rm -f "$bt"; fail 66 "cannot store backup"; }
+echo "BACKUP $bname"
+ls -1 "$bdir" | grep -E '^[0-9]{8}T[0-9]{9}Z[.]' | sort -r | tail -n +$((keep + 1)) | while read -r old; do rm -f "$bdir/$old"; done
+out=$(ftl --config "$key" "$value" 2>&1)
+echo "FTL $?"
+printf '%s\n' "$out" | head -n 3
+)SH",
+               file_from_records(item, *old));
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
+                      "remote " + std::string(item_name(item)) + ": " + first_line(r->err));
+  }
+  Installed result;
+  int ftl_rc = -1;
+  std::string detail;
+  std::istringstream in(r->out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("BACKUP ", 0) == 0) {
+      result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
+    } else if (line.rfind("FTL ", 0) == 0) {
+      ftl_rc = std::atoi(line.c_str() + 4);
+    } else if (ftl_rc >= 0 && detail.empty()) {
+      detail = line;
+    }
+  }
+  if (ftl_rc != 0) return with_context(ftl_set_error(item, ftl_rc, detail), "remote");
+  spdlog::info("remote {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
+  return result;
+}
+
 Status RemoteNode::reload(Reload level) {
   auto args = reload_args(level, major_version());
   if (args.empty()) return {};
-  std::string shown = layout_.pihole_command;
+  std::string shown;
+  for (const auto& a : layout_.container_prefix()) shown += a + " ";
+  shown += layout_.pihole_command;
   for (const auto& a : args) shown += " " + a;
   spdlog::info("remote: reloading Pi-hole: {}", shown);
   auto r = run({}, "ph " + join_words(args) + "\n");
@@ -523,7 +720,8 @@ Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
   std::string script = "mkdir -p " + shell_quote(dir_name(lock_path)) + " || exit 66; exec 9>>" +
                        shell_quote(lock_path) + " || exit 66; command -v flock >/dev/null || { echo NOFLOCK; exit 66; }; " +
                        "if flock -w " + std::to_string(secs) + " 9; then echo LOCKED; exec cat >/dev/null; else echo BUSY; fi";
-  auto channel = session_.open("sh -c " + shell_quote(script));
+  if (auto st = ready(); !st) return st.error();
+  auto channel = session_.open(shell(script));
   if (!channel) return channel.error();
   auto line = channel->read_line(wait + Millis(15'000));
   if (!line) return with_context(line.error(), "cannot lock the remote node");
@@ -583,6 +781,14 @@ exit 0
 }
 
 Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState& current) {
+  if (entry.item != Item::gravity && major_version() >= 6) {
+    // A v6 value: the backup holds its records as a v5 file; checked, then set through FTL.
+    auto content = exec_sh("cat " + shell_quote(entry.path));
+    if (!content) return content.error();
+    if (content->exit_code != 0) return make_error(ExitCode::failure, "cannot read remote " + entry.path);
+    if (auto st = validate_text_item(entry.item, content->out); !st) return st.error();
+    return install_records(entry.item, records_from_file(entry.item, content->out));
+  }
   const std::string dir = dir_name(layout_.item_path(entry.item));
   auto r = run({{"src", entry.path}, {"dir", dir}}, R"SH(
 umask 077
@@ -596,10 +802,10 @@ echo "$t $(sha256sum < "$t" | cut -c1-64)"
   if (w.size() < 2) return make_error(ExitCode::failure, "remote restore: unexpected answer");
   if (entry.item != Item::gravity) {
     // Text backups are checked like any received text before they go back in place.
-    auto content = session_.exec("cat " + shell_quote(w[0]));
+    auto content = exec_sh("cat " + shell_quote(w[0]));
     if (!content) return content.error();
     if (auto st = validate_text_item(entry.item, content->out); !st) {
-      (void)session_.exec("rm -f " + shell_quote(w[0]));  // best effort; clean_stale catches the rest
+      (void)exec_sh("rm -f " + shell_quote(w[0]));  // best effort; clean_stale catches the rest
       return st.error();
     }
   }

@@ -12,10 +12,15 @@ std::string PiholeLayout::item_path(Item item) const {
   return "";
 }
 
+std::string PiholeLayout::watch_path(Item item, int major) const {
+  return major >= 6 && item != Item::gravity ? toml_path() : item_path(item);
+}
+
 std::vector<std::string> PiholeLayout::container_prefix() const {
   if (container.empty()) return {};
   const auto colon = container.find(':');
-  return {container.substr(0, colon), "exec", container.substr(colon + 1)};
+  // -i: scripts pipe SQL into `pihole-FTL sqlite3` there.
+  return {container.substr(0, colon), "exec", "-i", container.substr(colon + 1)};
 }
 
 }  // namespace gs

@@ -82,7 +82,8 @@ bool is_dns_name(std::string_view name) {
   if (name.empty() || name.size() > 253) return false;
   for (char c : name) {
     auto u = static_cast<unsigned char>(c);
-    if (!(std::isalnum(u) || c == '-' || c == '_' || c == '.')) return false;
+    // Bytes of UTF-8 names (Pi-hole accepts "äste.com") are fine; no control or shell characters.
+    if (!(std::isalnum(u) || u >= 0x80 || c == '-' || c == '_' || c == '.')) return false;
   }
   return name.front() != '.' && name.front() != '-';
 }

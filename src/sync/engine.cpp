@@ -52,12 +52,12 @@ void warn_on_clock_skew(Node& local, Node& remote) {
 
 // Move one item from `sender` to `receiver`. Returns the digest both sides now share.
 Result<std::string> transfer(Item item, Node& sender, Node& receiver, const ItemState& sender_state,
-                             const ItemState& receiver_state, ItemReport& report) {
+                             const ItemState& receiver_state, TextForm form, ItemReport& report) {
   // Room on each side before anything is written on either.
   const uint64_t size = std::max(sender_state.size.value_or(0), receiver_state.size.value_or(0));
   if (auto st = sender.check_space(item, size, false); !st) return st.error();
   if (auto st = receiver.check_space(item, size, true); !st) return st.error();
-  auto staged = sender.stage(item, receiver.staging_dir(item));
+  auto staged = sender.stage(item, receiver.staging_dir(item), form);
   if (!staged) return with_context(staged.error(), std::string(sender.name()) + " " + item_name(item));
   report.bytes = staged->size;
   auto installed = receiver.install(*staged, receiver_state);
@@ -87,6 +87,18 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   if (!local_state) return stopped(std::move(report), with_context(local_state.error(), "local"));
   auto remote_state = remote.inspect(options.items);
   if (!remote_state) return stopped(std::move(report), with_context(remote_state.error(), "remote"));
+  report.local_major = local.major_version();
+  report.remote_major = remote.major_version();
+  // Text items of two v5 nodes are compared byte for byte; as soon as one node runs v6
+  // they are compared, and carried, in the canonical form of their records.
+  report.form = report.local_major >= 6 || report.remote_major >= 6 ? TextForm::records : TextForm::bytes;
+  if (report.form == TextForm::records) {
+    for (auto* side : {&*local_state, &*remote_state}) {
+      for (auto& [item, s] : *side) {
+        if (item != Item::gravity && s.exists && s.error_code == ExitCode::ok) s.sha256 = s.canonical;
+      }
+    }
+  }
 
   bool any_transfer = false;
   for (Item item : options.items) {
@@ -148,7 +160,8 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     spdlog::info("{}: {} ({})", item_name(r.item), action_name(p.action), p.reason);
     const bool pull = p.action == Action::pull;
     Node& receiver = pull ? local : remote;
-    auto digest = transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote, r);
+    auto digest = transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote,
+                           report.form, r);
     if (!digest) {
       r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
       r.result = exit_code_reason(r.code);
@@ -201,6 +214,35 @@ Json side_json(const ItemState& s) {
   return j;
 }
 
+// Pi-hole's major version and the gravity schema of each node, as far as the run saw them.
+struct NodeVersions {
+  int major = 0;
+  int schema = 0;
+};
+
+std::pair<NodeVersions, NodeVersions> versions(const RunReport& report) {
+  std::pair<NodeVersions, NodeVersions> v{{report.local_major, 0}, {report.remote_major, 0}};
+  for (const auto& r : report.items) {
+    if (r.item != Item::gravity) continue;
+    v.first.schema = r.local.schema_version;
+    v.second.schema = r.remote.schema_version;
+  }
+  return v;
+}
+
+Json versions_json(const NodeVersions& v) {
+  Json j = Json::object();
+  j.set("pihole", v.major ? Json(v.major) : Json());
+  j.set("gravity_schema", v.schema ? Json(v.schema) : Json());
+  return j;
+}
+
+std::string versions_text(const char* name, const NodeVersions& v) {
+  std::string out = std::string(name) + " Pi-hole v" + std::to_string(v.major);
+  if (v.schema) out += " (gravity schema " + std::to_string(v.schema) + ")";
+  return out;
+}
+
 }  // namespace
 
 Json report_json(const RunReport& report) {
@@ -227,6 +269,14 @@ Json report_json(const RunReport& report) {
     items.push(j);
   }
   doc.set("items", items);
+  if (report.local_major != 0) {
+    auto [l, r] = versions(report);
+    Json nodes = Json::object();
+    nodes.set("local", versions_json(l));
+    nodes.set("remote", versions_json(r));
+    nodes.set("text_form", report.form == TextForm::records ? "records" : "bytes");
+    doc.set("nodes", nodes);
+  }
   if (report.error) {
     Json e = Json::object();
     e.set("code", static_cast<int>(report.error->code));
@@ -258,6 +308,11 @@ Json last_run_json(const RunReport& report) {
 
 std::string report_text(const RunReport& report) {
   std::string out;
+  if (report.command == Command::compare && report.local_major != 0) {
+    auto [l, r] = versions(report);
+    out += versions_text("local:", l) + "; " + versions_text("remote:", r) +
+           (report.form == TextForm::records ? "; text items compared as records\n" : "\n");
+  }
   for (const auto& r : report.items) {
     char line[512];
     std::string detail = r.message.empty() ? r.plan.reason : r.message;

@@ -121,8 +121,10 @@ Planned plan_item(const PlanInput& in) {
   if (!receiver.exists) return p;
   if (sender.schema_version != receiver.schema_version) {
     p.refusal = ExitCode::refused;
-    p.reason = "gravity.db schema versions differ (local " + std::to_string(in.local.schema_version) + ", remote " +
-               std::to_string(in.remote.schema_version) + "); update Pi-hole on both nodes to the same version first";
+    auto named = [](int schema) { return std::to_string(schema) + (schema >= 19 ? ", Pi-hole v6" : ", Pi-hole v5"); };
+    p.reason = "gravity.db schema versions differ (local " + named(in.local.schema_version) + "; remote " +
+               named(in.remote.schema_version) + "): databases of different Pi-hole versions are never swapped over "
+               "each other; update Pi-hole on both nodes to the same version first";
     return p;
   }
   if (sender.fresh && !receiver.fresh && !in.force) {

@@ -311,3 +311,29 @@ TEST_F(Daemon, ThousandsOfFastCyclesWithFlatMemory) {
 
 }  // namespace
 }  // namespace gs::test
+
+namespace gs::test {
+namespace {
+
+// Issue 5: on v6 the text items live in pihole.toml, which FTL rewrites on every change;
+// the daemon watches that file (stat remotely, inotify here) instead of v5's files.
+TEST(DaemonV6, ValueChangesOnEitherSideAreSeenThroughPiholeToml) {
+  Lab lab({"--v6", "primary", "--v6", "secondary"});
+  lab.set_sync_option("interval: 300ms");
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  lab.ftl_set("primary", "dns.hosts", R"(["10.0.0.1 from-primary.lan"])");
+  EXPECT_TRUE(wait_for([&] { return lab.ftl_get("secondary", "dns.hosts") == R"([ "10.0.0.1 from-primary.lan" ])"; }, 20s))
+      << d.log();
+  lab.ftl_set("secondary", "dns.cnameRecords", R"(["from-secondary.lan,nas.lan"])");
+  EXPECT_TRUE(wait_for([&] {
+    return lab.ftl_get("primary", "dns.cnameRecords") == R"([ "from-secondary.lan,nas.lan" ])";
+  }, 20s)) << d.log();
+  EXPECT_TRUE(lab.reloads("primary").empty());
+  EXPECT_TRUE(lab.reloads("secondary").empty());
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
+}
+
+}  // namespace
+}  // namespace gs::test

@@ -74,9 +74,12 @@ Json Run::json() const {
   return doc ? *doc : Json();
 }
 
-Lab::Lab(int rows) {
-  auto r = run_process({GS_LAB_SCRIPT, "up", dir_.path() + "/lab", "--rows", std::to_string(rows)}, "",
-                       Millis(120'000));
+Lab::Lab(int rows) : Lab(std::vector<std::string>{}, rows) {}
+
+Lab::Lab(const std::vector<std::string>& options, int rows) {
+  std::vector<std::string> argv{GS_LAB_SCRIPT, "up", dir_.path() + "/lab", "--rows", std::to_string(rows)};
+  argv.insert(argv.end(), options.begin(), options.end());
+  auto r = run_process(argv, "", Millis(120'000));
   if (!r || r->exit_code != 0) {
     throw std::runtime_error("lab up failed: " + (r ? r->err : r.error().message));
   }
@@ -124,6 +127,32 @@ std::vector<std::string> Lab::reloads(const std::string& node) const {
     if (line.rfind("pihole ", 0) == 0) calls.push_back(line);
   }
   return calls;
+}
+
+std::vector<std::string> Lab::calls(const std::string& node) const {
+  std::vector<std::string> out;
+  std::istringstream in(read_text(path(node, "calls.log")));
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+std::string Lab::ftl_get(const std::string& node, const std::string& key) const {
+  auto r = run_process({path(node, "bin/pihole-FTL"), "--config", key}, "", Millis(30'000));
+  if (!r || r->exit_code != 0) throw std::runtime_error("pihole-FTL --config " + key + " failed");
+  std::string out = r->out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+void Lab::ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const {
+  auto r = run_process({path(node, "bin/pihole-FTL"), "--config", key, json_array}, "", Millis(30'000));
+  if (!r || r->exit_code != 0) throw std::runtime_error("pihole-FTL --config " + key + " VALUE failed");
+}
+
+std::map<std::string, std::string> Lab::container_env() const {
+  const char* path = std::getenv("PATH");
+  return {{"PATH", dir() + "/bin:" + (path ? path : "/usr/bin:/bin")}};
 }
 
 void Lab::clear_calls() const {

@@ -59,6 +59,8 @@ Run run_binary(const std::vector<std::string>& args, const std::map<std::string,
 class Lab {
  public:
   explicit Lab(int rows = 1000);
+  // A lab built with `lab up` options ({"--v6", "primary"}, {"--docker", "secondary"}, {"--sudo"}).
+  explicit Lab(const std::vector<std::string>& options, int rows = 1000);
   ~Lab();
   Lab(const Lab&) = delete;
   Lab& operator=(const Lab&) = delete;
@@ -74,6 +76,14 @@ class Lab {
   std::string custom_list(const std::string& node) const { return path(node, "etc/pihole/custom.list"); }
   std::string cname(const std::string& node) const { return path(node, "etc/dnsmasq.d/05-pihole-custom-cname.conf"); }
   std::string dhcp(const std::string& node) const { return path(node, "etc/dnsmasq.d/04-pihole-static-dhcp.conf"); }
+  std::string toml(const std::string& node) const { return path(node, "etc/pihole/pihole.toml"); }
+  // A v6 node's value of `key` as its pihole-FTL stand-in prints it, and setting one there.
+  std::string ftl_get(const std::string& node, const std::string& key) const;
+  void ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const;
+  // Every call the node's stand-ins recorded (pihole, pihole-FTL, docker).
+  std::vector<std::string> calls(const std::string& node) const;
+  // The environment that puts the lab's container runtime stand-in first on PATH.
+  std::map<std::string, std::string> container_env() const;
   // The calls the node's pihole stand-in recorded (not pihole-FTL sqlite3), and clear them.
   std::vector<std::string> reloads(const std::string& node) const;
   void clear_calls() const;

@@ -69,12 +69,20 @@ TEST(Config, MalformedValuesAreNamed) {
 }
 
 TEST(Config, ValuesThisVersionCannotActOnAreRefusedNotIgnored) {
-  EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: true\n"),
-            "gs.yaml:3: remote.sudo: \"true\" is not supported by this version of gravity-sync yet (see CHANGELOG.md)");
   EXPECT_NE(error_of("remote:\n  host: a\nsync:\n  gravity_mode: tables\n").find("not supported"), std::string::npos);
-  EXPECT_NE(error_of("remote:\n  host: a\n  container: docker:pihole\n").find("not supported"), std::string::npos);
   // Their defaults are fine.
   EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: false\n  container: \"\"\nhooks:\n  on_success: \"\"\n"), "");
+}
+
+TEST(Config, SudoAndContainersAreAccepted) {
+  auto c = parse_config("remote:\n  host: a\n  user: pi\n  sudo: true\n  container: docker:pihole\n"
+                        "local:\n  container: podman:pi-hole_2\n", "gs.yaml");
+  EXPECT_TRUE(c.remote.sudo);
+  EXPECT_EQ(c.remote.layout.container, "docker:pihole");
+  EXPECT_EQ(c.local.container, "podman:pi-hole_2");
+  EXPECT_EQ(c.local.container_prefix(), (std::vector<std::string>{"podman", "exec", "-i", "pi-hole_2"}));
+  EXPECT_EQ(error_of("remote:\n  host: a\n  container: \"docker:pi hole;x\"\n"),
+            "gs.yaml:3: remote.container: \"pi hole;x\" is not a container name (letters, digits, '_', '.', '-')");
 }
 
 TEST(Config, PathsWithQuotesAreRefused) {

@@ -72,13 +72,17 @@ TEST(Legacy, RemoteHostIsRequired) {
   EXPECT_EQ(c.error().message, "gs.conf: REMOTE_HOST is not set (in the file or the environment)");
 }
 
-TEST(Legacy, ContainersAndNonRootUsersAreCarriedAsCommentsNotSilently) {
+TEST(Legacy, ContainersAndNonRootUsersAreCarriedOver) {
   auto c = parse_legacy_config("REMOTE_HOST='a'\nREMOTE_USER='pi'\nREMOTE_PIHOLE_TYPE='docker'\n"
-                               "REMOTE_DOCKER_CONTAINER='pihole'\n", "gs.conf", {});
+                               "REMOTE_DOCKER_CONTAINER='pihole'\nLOCAL_PIHOLE_TYPE='podman'\n"
+                               "LOCAL_DOCKER_CONTAINER='ph2'\n", "gs.conf", {});
   const std::string yaml = legacy_to_yaml(*c, "/k");
-  EXPECT_NE(yaml.find("# sudo: true"), std::string::npos) << yaml;
-  EXPECT_NE(yaml.find("# container: \"docker:pihole\""), std::string::npos) << yaml;
-  EXPECT_NO_THROW(parse_config(yaml, "x"));
+  EXPECT_NE(yaml.find("pi ALL=(root) NOPASSWD: /bin/sh"), std::string::npos) << yaml;
+  const Config config = parse_config(yaml, "x");
+  EXPECT_TRUE(config.remote.sudo);
+  EXPECT_EQ(config.remote.user, "pi");
+  EXPECT_EQ(config.remote.layout.container, "docker:pihole");
+  EXPECT_EQ(config.local.container, "podman:ph2");
 }
 
 TEST(Legacy, KnownHostLinesMatchPlainBracketedAndHashedNames) {

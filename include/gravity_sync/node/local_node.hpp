@@ -2,6 +2,7 @@
 
 #include "gravity_sync/node/node.hpp"
 #include "gravity_sync/pihole/layout.hpp"
+#include "gravity_sync/util/process.hpp"
 
 namespace gs {
 
@@ -31,7 +32,7 @@ class LocalNode : public Node {
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
-  Result<Staged> stage(Item item, const std::string& local_dir) override;
+  Result<Staged> stage(Item item, const std::string& local_dir, TextForm form) override;
   Status check_space(Item item, uint64_t bytes, bool receiving) override;
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
@@ -44,6 +45,12 @@ class LocalNode : public Node {
 
  private:
   Result<std::string> keep_backup(Item item, const std::string& live);
+  // `pihole-FTL --config ARGS...` on this node (through its container, if any).
+  Result<ProcessResult> ftl_config(const std::vector<std::string>& args);
+  // The records of a text item: from its v5 file, or from FTL on v6.
+  Result<Records> read_records(Item item);
+  // v6: back up the current value, then set `records` through FTL.
+  Result<Installed> install_records(Item item, const Records& records);
   void prune_backups(Item item);
 
   PiholeLayout layout_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gravity_sync/pihole/item.hpp"
+#include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/reload.hpp"
 #include "gravity_sync/util/duration.hpp"
 #include "gravity_sync/util/error.hpp"
@@ -18,7 +19,9 @@ namespace gs {
 // What one node has of one item.
 struct ItemState {
   bool exists = false;
-  std::string sha256;                // the digest that decides "in sync"
+  std::string sha256;                // the digest that decides "in sync" (of the bytes for v5 text files)
+  std::string canonical;             // text items: the digest of the canonical form (the same as
+                                     // sha256 on v6); used whenever either node runs v6
   std::optional<uint64_t> size;      // of the file; nullopt for v6 values
   std::optional<int64_t> mtime;
   uint64_t inode = 0;
@@ -37,6 +40,7 @@ struct Staged {
   std::string sha256;   // of the file's bytes, computed while it was written
   uint64_t size = 0;
   std::string digest;   // the sender's digest of the item (what the receiver will have)
+  TextForm form = TextForm::bytes;  // text items: the file as it is, or rendered from its records
   std::unique_ptr<RemoveOnExit> cleanup;
 };
 
@@ -99,8 +103,10 @@ class Node {
   // The node's clock (seconds since the epoch), to warn when clocks disagree.
   virtual Result<int64_t> now() = 0;
 
-  // Copy `item` into a new local file in `local_dir`: a consistent snapshot for gravity.
-  virtual Result<Staged> stage(Item item, const std::string& local_dir) = 0;
+  // Copy `item` into a new local file in `local_dir`: a consistent snapshot for gravity;
+  // for text items the file as it is (`bytes`), or a v5 file rendered from the item's
+  // records (`records`, which a v6 node always gives).
+  virtual Result<Staged> stage(Item item, const std::string& local_dir, TextForm form) = 0;
 
   // Check there is room on this node for `bytes` of `item` before anything is written:
   // receiving, for the copy beside the live file and for the backup; sending, for the
@@ -111,7 +117,8 @@ class Node {
   virtual std::string staging_dir(Item item) const = 0;
 
   // Verify `staged` and replace the live item with it atomically, keeping a backup.
-  // `current` is this node's state of the item (for the schema check).
+  // `current` is this node's state of the item (for the schema check). On a v6 node a
+  // text item is set through `pihole-FTL --config KEY VALUE` from the staged records.
   virtual Result<Installed> install(const Staged& staged, const ItemState& current) = 0;
 
   // Reload Pi-hole there with `level` (none does nothing).

@@ -9,20 +9,30 @@
 
 namespace gs {
 
+// How gravity-sync acts on the remote: as the SSH user, or as root through `sudo -n`.
+struct RemoteAccess {
+  std::string user = "root";
+  bool sudo = false;
+};
+
+// The sudoers line that lets `user` run gravity-sync's remote commands.
+inline std::string sudoers_line(const std::string& user) { return user + " ALL=(root) NOPASSWD: /bin/sh"; }
+
 // The Pi-hole at the other end of an SSH session. Every operation is one small POSIX
 // `sh` script run over an exec channel, with every value shell-quoted; files travel
 // through `cat` streams and are hashed on both ends.
 class RemoteNode : public Node {
  public:
   // `session` must outlive this node. `local_tmp` is where pushes are staged here.
-  RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp);
+  RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
+             RemoteAccess access = {});
 
   const char* name() const override { return "remote"; }
   Result<NodeProbe> probe() override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
-  Result<Staged> stage(Item item, const std::string& local_dir) override;
+  Result<Staged> stage(Item item, const std::string& local_dir, TextForm form) override;
   Status check_space(Item item, uint64_t bytes, bool receiving) override;
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
@@ -47,11 +57,24 @@ class RemoteNode : public Node {
   Result<Installed> install_remote_temp(Item item, const std::string& tmp, const std::string& sha,
                                         const ItemState& current);
   std::string prelude() const;
+  // `script` as the command line that runs it there (through sudo when configured).
+  std::string shell(const std::string& script) const;
+  // With sudo: check once that sudo runs without a password (ExitCode::unreachable if not).
+  Status ready();
+  // Run `script` there, after ready().
+  Result<ExecResult> exec_sh(const std::string& script, const std::string& input = "",
+                             Millis timeout = Millis(600'000));
+  // The records of a text item there: its v5 file, or FTL's value on v6.
+  Result<Records> read_records(Item item);
+  // v6: back up the current value there, then set `records` through FTL.
+  Result<Installed> install_records(Item item, const Records& records);
 
   SshSession& session_;
   PiholeLayout layout_;
   BackupPolicy backups_;
   std::string local_tmp_;
+  RemoteAccess access_;
+  bool sudo_checked_ = false;
   int major_ = 0;
   int64_t last_time_ = 0;
   int64_t clock_offset_ = 0;

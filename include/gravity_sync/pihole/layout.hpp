@@ -13,12 +13,21 @@ struct PiholeLayout {
   std::string dnsmasq_dir = "/etc/dnsmasq.d";
   std::string pihole_command = "pihole";
   std::string ftl_command = "pihole-FTL";
-  std::string container;  // "docker:NAME" / "podman:NAME", or empty
+  std::string container;  // "docker:NAME" / "podman:NAME", or empty; pihole_dir and
+                          // dnsmasq_dir are then the host paths of its bind mounts of
+                          // /etc/pihole and /etc/dnsmasq.d
 
   // The file that holds `item` on a Pi-hole v5 node.
   std::string item_path(Item item) const;
 
-  // The argv prefix that runs a Pi-hole program there ({"docker", "exec", "NAME"} or {}).
+  // The file whose size and mtime move when `item` changes on a node of Pi-hole `major`
+  // (v6 keeps the text items in pihole.toml).
+  std::string watch_path(Item item, int major) const;
+
+  // pihole.toml, whose presence marks Pi-hole v6.
+  std::string toml_path() const { return pihole_dir + "/pihole.toml"; }
+
+  // The argv prefix that runs a Pi-hole program there ({"docker", "exec", "-i", "NAME"} or {}).
   std::vector<std::string> container_prefix() const;
 };
 

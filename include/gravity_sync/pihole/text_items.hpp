@@ -14,7 +14,8 @@ namespace gs {
 // ExitCode::refused naming the first bad line otherwise. `item` must not be gravity.
 Status validate_text_item(Item item, std::string_view content);
 
-// True when `name` is a DNS name we accept in a record (letters, digits, '-', '_', '.').
+// True when `name` is a DNS name we accept in a record: letters, digits, '-', '_', '.' and
+// the bytes of UTF-8 (internationalised names); nothing that could end a line or a field.
 bool is_dns_name(std::string_view name);
 
 }  // namespace gs

@@ -47,6 +47,9 @@ struct RunReport {
   std::optional<Error> error;
   bool changed = false;  // some item was installed on some node
   int64_t time = 0;
+  int local_major = 0;   // Pi-hole's major version on each node (0 when the run stopped early)
+  int remote_major = 0;
+  TextForm form = TextForm::bytes;  // how text items were compared
 };
 
 // Run `options.command` between `local` and `remote`, reading and recording the sync

@@ -43,6 +43,7 @@ class Json {
   bool is_null() const { return std::holds_alternative<std::monostate>(value_); }
   bool is_object() const { return std::holds_alternative<Object>(value_); }
   bool is_array() const { return std::holds_alternative<Array>(value_); }
+  bool is_string() const { return std::holds_alternative<std::string>(value_); }
   // The member `key` of an object, or a null value.
   const Json& operator[](const std::string& key) const;
   const Array& items() const;
