@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/node/remote_node.hpp"
 #include "gravity_sync/util/files.hpp"
 
 namespace gs::cli {
@@ -56,7 +57,10 @@ int run_init(InitArgs args, Globals& globals) {
     const std::string yaml = "# gravity-sync configuration written by `gravity-sync init`.\n"
                              "# Every other key has its default; see /usr/share/doc/gravity-sync/examples/gravity-sync.yaml\n"
                              "remote:\n  host: " + yaml_quote(args.host) + "\n  port: " + std::to_string(args.port) +
-                             "\n  user: " + yaml_quote(args.user) + "\n  identity_file: " + yaml_quote(key) +
+                             "\n  user: " + yaml_quote(args.user) +
+                             (args.user == "root" ? std::string()
+                                                  : "\n  sudo: true   # needs on the remote: " + sudoers_line(args.user)) +
+                             "\n  identity_file: " + yaml_quote(key) +
                              "\n  known_hosts: " + yaml_quote(known_hosts) + "\n";
     try {
       parse_config(yaml, config_path);

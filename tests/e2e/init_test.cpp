@@ -75,5 +75,16 @@ TEST(Init, WithoutAHostItIsAUsageError) {
   EXPECT_NE(r.err.find("--remote-host is required"), std::string::npos) << r.err;
 }
 
+TEST(Init, ANonRootUserGetsSudoAndTheSudoersLineItNeeds) {
+  TempDir d;
+  const std::string config = d.path() + "/gs.yaml";
+  // Port 1 on loopback: nothing listens, so init stops at the connection (exit 3).
+  auto r = run_binary({"-c", config, "init", "--remote-host", "127.0.0.1", "--remote-port", "1", "--remote-user", "pi"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  const std::string yaml = read_text(config);
+  EXPECT_NE(yaml.find("sudo: true   # needs on the remote: pi ALL=(root) NOPASSWD: /bin/sh"), std::string::npos) << yaml;
+  EXPECT_EQ(run_binary({"-c", config, "status"}).code, 0);  // the written config is valid
+}
+
 }  // namespace
 }  // namespace gs::test
