@@ -121,12 +121,6 @@ class Reader {
     return value;
   }
 
-  // A value the contract defines but this version cannot act on yet: refused rather
-  // than silently ignored.
-  [[noreturn]] void not_yet(const YAML::Node& node, const std::string& key, const std::string& value) const {
-    fail(node, key, "\"" + value + "\" is not supported by this version of gravity-sync yet (see CHANGELOG.md)");
-  }
-
   void layout(const YAML::Node& node, const std::string& key, PiholeLayout& out,
               std::map<std::string, Handler> extra = {}) const {
     extra["pihole_dir"] = [&](const YAML::Node& v, const std::string& k) { out.pihole_dir = path(v, k); };
@@ -204,7 +198,6 @@ Config parse_config(const std::string& text, const std::string& path) {
         {"interval", [&](const N& v, const S& k) { cfg.sync.interval = r.duration(v, k); }},
         {"gravity_mode", [&](const N& v, const S& k) {
           cfg.sync.gravity_mode = r.choice<GravityMode>(v, k, {{"file", GravityMode::file}, {"tables", GravityMode::tables}});
-          if (cfg.sync.gravity_mode == GravityMode::tables) r.not_yet(v, k, "tables");
         }},
       });
     })},

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <poll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -26,6 +27,26 @@ namespace gs {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Logs what one daemon cycle cost at debug level (bench/run reads these lines).
+class CycleTimer {
+ public:
+  explicit CycleTimer(uint64_t n) : n_(n), start_(Clock::now()), cpu_(cpu_us()) {}
+  ~CycleTimer() {
+    const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+    spdlog::debug("cycle {}: {} us wall, {} us CPU", n_, wall, cpu_us() - cpu_);
+  }
+
+ private:
+  static int64_t cpu_us() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1'000'000 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+  }
+  uint64_t n_;
+  Clock::time_point start_;
+  int64_t cpu_;
+};
 
 // A local change is acted on after this quiet time, so a burst of writes is one cycle.
 constexpr Millis kDebounce{250};
@@ -128,6 +149,7 @@ class Daemon {
   }
 
   void cycle(bool full) {
+    const CycleTimer timer(cycles_ + 1);
     ++cycles_;
     if (full) last_full_ = Clock::now();
     if (!peers_) {

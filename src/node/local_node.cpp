@@ -6,6 +6,7 @@
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
+#include <future>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/sqlite/database.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
+#include "gravity_sync/sqlite/tables.hpp"
 #include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/util/lock.hpp"
 #include "gravity_sync/util/process.hpp"
@@ -219,21 +221,26 @@ std::string LocalNode::staging_dir(Item item) const {
   return dir_name(layout_.item_path(item));
 }
 
-Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, TextForm form) {
+Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const StageOptions& how) {
   const std::string live = layout_.item_path(item);
   auto fresh = new_staged(item, local_dir);
   if (!fresh) return fresh.error();
   Staged& staged = fresh->staged;
   if (item == Item::gravity) {
     fresh->fd.close();
-    if (auto st = snapshot_database(live, staged.path); !st) return with_context(st.error(), "local snapshot");
+    if (how.gravity_tables) {
+      if (auto st = export_tables(live, staged.path); !st) return with_context(st.error(), "local tables");
+      staged.tables = true;
+    } else if (auto st = snapshot_database(live, staged.path); !st) {
+      return with_context(st.error(), "local snapshot");
+    }
     auto sha = sha256_file(staged.path, -1, &staged.size);
     if (!sha) return sha.error();
     staged.sha256 = *sha;
     auto digest = gravity_digest(staged.path);
     if (!digest) return digest.error();
     staged.digest = digest->sha256;
-  } else if (form == TextForm::records || major_version() >= 6) {
+  } else if (how.form == TextForm::records || major_version() >= 6) {
     auto records = read_records(item);
     if (!records) return records.error();
     const std::string content = file_from_records(item, *records);
@@ -252,7 +259,7 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, TextFor
   return std::move(staged);
 }
 
-Result<std::string> LocalNode::keep_backup(Item item, const std::string& live) {
+Result<LocalNode::KeptBackup> LocalNode::keep_backup(Item item, const std::string& live) {
   const std::string dir = backups_.dir + "/" + item_name(item);
   if (auto st = make_dirs(dir, 0750); !st) return st.error();
   auto live_info = stat_file(live);
@@ -283,8 +290,7 @@ Result<std::string> LocalNode::keep_backup(Item item, const std::string& live) {
   }
   cleanup.release();
   if (auto st = fsync_dir(dir); !st) spdlog::warn("backup {}: {}", path, st.error().message);
-  prune_backups(item);
-  return std::string("local:") + item_name(item) + ":" + stamp;
+  return KeptBackup{std::string("local:") + item_name(item) + ":" + stamp, path};
 }
 
 void LocalNode::prune_backups(Item item) {
@@ -312,8 +318,11 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   if (*sha != staged.sha256) {
     return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + staged.sha256);
   }
+  if (staged.tables) return install_tables(staged, current);
+  // The integrity check of a database runs while the backup of the live one is taken.
+  std::future<Status> verified;
   if (item == Item::gravity) {
-    if (auto st = verify_gravity(staged.path, current.exists ? current.schema_version : 0); !st) return st.error();
+    verified = std::async(std::launch::async, verify_gravity, staged.path, current.exists ? current.schema_version : 0);
   } else {
     auto content = read_file(staged.path);
     if (!content) return content.error();
@@ -331,10 +340,19 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   Installed result;
   auto live_info = stat_file(live);
   if (!live_info) return live_info.error();
+  std::optional<KeptBackup> kept;
   if (live_info->exists) {
-    auto id = keep_backup(item, live);
-    if (!id) return id.error();
-    result.backup_id = *id;
+    auto backup = keep_backup(item, live);
+    if (!backup) return backup.error();
+    kept = *backup;
+    result.backup_id = kept->id;
+  }
+  if (verified.valid()) {
+    if (auto st = verified.get(); !st) {
+      // Nothing is replaced, so nothing was backed up.
+      if (kept) ::unlink(kept->path.c_str());
+      return st.error();
+    }
   }
 
   // 4. Owner and mode: those of the file replaced, or of the directory for a new file.
@@ -386,6 +404,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   }
   if (auto st = fsync_dir(dir); !st) return st.error();
   spdlog::info("local {}: installed {} ({} bytes)", item_name(item), live, staged.size);
+  prune_backups(item);
   return result;
 }
 
@@ -394,6 +413,7 @@ Result<Installed> LocalNode::install_records(Item item, const Records& records) 
   auto old = read_records(item);
   if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
   Installed result;
+  std::string kept_path;
   {
     const std::string old_file = file_from_records(item, *old);
     auto tmp = create_temp_file(state_dir_ + "/tmp", kTempPrefix, ".old");
@@ -401,36 +421,72 @@ Result<Installed> LocalNode::install_records(Item item, const Records& records) 
     RemoveOnExit cleanup(tmp->path);
     if (auto st = write_all(tmp->fd.get(), old_file.data(), old_file.size()); !st) return st.error();
     tmp->fd.close();
-    auto id = keep_backup(item, tmp->path);
-    if (!id) return id.error();
-    result.backup_id = *id;
+    auto backup = keep_backup(item, tmp->path);
+    if (!backup) return backup.error();
+    result.backup_id = backup->id;
+    kept_path = backup->path;
   }
   // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
   // for CNAMEs and DHCP hosts); we never edit pihole.toml.
   auto r = ftl_config({ftl_key(item), ftl_array_json(records)});
   if (!r) return r.error();
-  if (r->exit_code != 0) return ftl_set_error(item, r->exit_code, r->err.empty() ? r->out : r->err);
+  if (r->exit_code != 0) {
+    ::unlink(kept_path.c_str());  // nothing was replaced
+    return ftl_set_error(item, r->exit_code, r->err.empty() ? r->out : r->err);
+  }
   spdlog::info("local {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
+  prune_backups(item);
   return result;
 }
 
-Status LocalNode::reload(Reload level) {
-  const int major = major_version();
-  auto args = reload_args(level, major);
-  if (args.empty()) return {};
+Result<Installed> LocalNode::install_tables(const Staged& staged, const ItemState& current) {
+  const std::string live = layout_.item_path(Item::gravity);
+  if (auto st = verify_tables(staged.path, current.schema_version, staged.digest); !st) return st.error();
+  // A private snapshot of our own database, beside it; the received tables replace its
+  // configuration tables in one transaction, and our gravity rows stay.
+  auto fresh = new_staged(Item::gravity, staging_dir(Item::gravity));
+  if (!fresh) return fresh.error();
+  fresh->fd.close();
+  if (auto st = snapshot_database(live, fresh->staged.path); !st) return with_context(st.error(), "local snapshot");
+  auto applied = apply_tables(fresh->staged.path, staged.path);
+  if (!applied) return applied.error();
+  auto digest = gravity_digest(fresh->staged.path);
+  if (!digest) return digest.error();
+  if (digest->sha256 != staged.digest) {
+    return make_error(ExitCode::refused, "after applying the received tables the configuration digest is " +
+                                             digest->sha256 + ", not the sender's " + staged.digest + "; not installing it");
+  }
+  auto sha = sha256_file(fresh->staged.path, -1, &fresh->staged.size);
+  if (!sha) return sha.error();
+  fresh->staged.sha256 = *sha;
+  fresh->staged.digest = staged.digest;
+  auto installed = install(fresh->staged, current);
+  if (installed) installed->rebuild = applied->adlists_changed;
+  return installed;
+}
+
+Status LocalNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
   auto argv = layout_.container_prefix();
   argv.push_back(layout_.pihole_command);
   argv.insert(argv.end(), args.begin(), args.end());
   std::string shown;
   for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
-  spdlog::info("local: reloading Pi-hole: {}", shown);
-  auto r = run_process(argv, "", Millis(120'000));
+  spdlog::info("local: {}: {}", what, shown);
+  auto r = run_process(argv, "", timeout);
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(ExitCode::failure, "`" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " + r->err);
   }
   return {};
 }
+
+Status LocalNode::reload(Reload level) {
+  auto args = reload_args(level, major_version());
+  if (args.empty()) return {};
+  return run_pihole(args, Millis(120'000), "reloading Pi-hole");
+}
+
+Status LocalNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout, "rebuilding gravity"); }
 
 Result<std::unique_ptr<NodeLock>> LocalNode::lock(Millis wait) {
   if (auto st = make_dirs(state_dir_, 0755); !st) return st.error();

@@ -11,6 +11,7 @@
 #include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
+#include "gravity_sync/sqlite/tables.hpp"
 #include "gravity_sync/util/sha256.hpp"
 #include "gravity_sync/util/progress.hpp"
 #include "gravity_sync/util/shell.hpp"
@@ -70,6 +71,15 @@ std::string rest_after(const std::string& line, size_t words) {
 
 std::string first_line(const std::string& text) {
   std::string s = text.substr(0, text.find('\n'));
+  return s.size() > 400 ? s.substr(0, 400) : s;
+}
+
+// The last non-empty line of `text` (where our scripts put their answer or complaint).
+std::string last_line(const std::string& text) {
+  size_t end = text.find_last_not_of("\n");
+  if (end == std::string::npos) return "";
+  size_t start = text.rfind('\n', end);
+  std::string s = text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
   return s.size() > 400 ? s.substr(0, 400) : s;
 }
 
@@ -313,6 +323,7 @@ item() {
       s.exists = w[2] == "1";
       if (s.exists && w.size() >= 6) {
         s.size = std::stoull(w[3]);
+        sizes_[*item] = *s.size;
         s.mtime = std::stoll(w[4]);
         s.inode = std::stoull(w[5]);
       }
@@ -420,7 +431,7 @@ Result<int64_t> RemoteNode::now() {
 std::string RemoteNode::staging_dir(Item) const { return local_tmp_; }
 
 Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
-  if (!receiving && item != Item::gravity) return {};  // a text item is read in place
+  if (!receiving) return {};  // a text item is read in place; stage() checks room for a snapshot
   if (item != Item::gravity && major_version() >= 6) return {};  // a value FTL writes; a few KB
   const std::string dir = dir_name(layout_.item_path(item));
   auto r = run({{"dir", dir}, {"bdir", backups_.dir}, {"receiving", receiving ? "1" : "0"},
@@ -441,12 +452,12 @@ done
   return {};
 }
 
-Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, TextForm form) {
+Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const StageOptions& how) {
   const std::string live = layout_.item_path(item);
   auto fresh = new_staged(item, local_dir);
   if (!fresh) return fresh.error();
   Staged& staged = fresh->staged;
-  if (item != Item::gravity && (form == TextForm::records || major_version() >= 6)) {
+  if (item != Item::gravity && (how.form == TextForm::records || major_version() >= 6)) {
     auto records = read_records(item);
     if (!records) return records.error();
     const std::string content = file_from_records(item, *records);
@@ -460,59 +471,72 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, TextFo
     return std::move(staged);
   }
 
-  std::string remote_tmp;
-  std::string expected_sha;
-  uint64_t expected_size = 0;
+  // One exec: for gravity a consistent snapshot (or the tables file) is made next to the
+  // live file (inside the bind mount for containers) and streamed while sha256sum reads
+  // it too; text files stream as they are. Hashed here while it arrives.
+  auto script = std::string("set -u\n") + "live=" + shell_quote(live) + "\ndir=" + shell_quote(dir_name(live)) +
+                "\nneed=" + std::to_string(sizes_[item] / 1024 + 1024) + "\ntables=" + (how.gravity_tables ? "1" : "0") +
+                "\nEXPORT=" + shell_quote(tables_export_generator_sql()) + "\n" + prelude();
   if (item == Item::gravity) {
-    // 1. A consistent snapshot next to the live file (inside the bind mount for containers).
-    auto r = run({{"live", live}, {"dir", dir_name(live)}, {"GEN", digest_generator_sql()}}, R"SH(
+    script += R"SH(
 t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
-sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null | head -c 300 >&2
-[ -s "$t" ] || { rm -f "$t"; fail 66 "snapshot of $live failed"; }
-d=$(digest "$t") || { rm -f "$t"; fail 65 "snapshot of $live is unreadable: $d"; }
-echo "$t $(sha256sum < "$t" | cut -c1-64) $d $(stat -c %s "$t")"
-)SH");
-    if (!r) return r.error();
-    if (r->exit_code != 0) {
-      return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                        "remote snapshot failed: " + first_line(r->err));
-    }
-    auto w = split_words(r->out);
-    if (w.size() < 3) return make_error(ExitCode::failure, "remote snapshot: unexpected answer " + first_line(r->out));
-    remote_tmp = w[0];
-    expected_sha = w[1];
-    staged.digest = w[2];
-    if (w.size() >= 4) expected_size = std::stoull(w[3]);
+trap 'rm -f "$t" "$t.sha"' EXIT
+free=$(df -Pk "$dir" | awk 'NR==2 {print $4}')
+[ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $dir for a snapshot: ${free:-0} KiB free, $need KiB needed"
+if [ "$tables" = 1 ]; then
+  err=$({ printf "ATTACH '%s' AS x;
+PRAGMA x.page_size = 1024;
+BEGIN;
+" "$(cpath "$t")"; sq "$live" "$EXPORT"; printf 'COMMIT;
+'; } | sq "$live" 2>&1 >/dev/null)     || fail 66 "export of the configuration tables of $live failed: $err"
+else
+  err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
+  [ -s "$t" ] || fail 66 "snapshot of $live failed: $err"
+fi
+sha256sum < "$t" > "$t.sha" &
+cat "$t" || exit 66
+wait
+printf 'SHA %s
+' "$(cut -c1-64 "$t.sha")" >&2
+)SH";
+  } else {
+    script += "cat \"$live\"\n";
   }
 
-  // 2. Stream it here, hashing while it arrives.
   Sha256 sha;
   uint64_t received = 0;
-  Progress progress(std::string("pull ") + item_name(item), expected_size);
-  const std::string source = remote_tmp.empty() ? live : remote_tmp;
+  Progress progress(std::string("pull ") + item_name(item), item == Item::gravity && !how.gravity_tables ? sizes_[item] : 0);
   const int fd = fresh->fd.get();
   if (auto st = ready(); !st) return st.error();
-  auto r = session_.exec_stream(
-      shell("cat " + shell_quote(source) + "; rc=$?; " +
-            (remote_tmp.empty() ? std::string() : "rm -f " + shell_quote(remote_tmp) + "; ") + "exit $rc"),
-      nullptr,
-      [&](const char* data, size_t size) -> Status {
-        sha.update(data, size);
-        received += size;
-        progress.update(received);
-        return write_all(fd, data, size);
-      });
-  if (!r) return with_context(r.error(), "receiving " + source);
-  if (r->exit_code != 0) return make_error(ExitCode::failure, "cannot read remote " + source + ": " + first_line(r->err));
+  auto r = session_.exec_stream(shell(script), nullptr, [&](const char* data, size_t size) -> Status {
+    sha.update(data, size);
+    received += size;
+    progress.update(received);
+    return write_all(fd, data, size);
+  });
+  if (!r) return with_context(r.error(), "receiving " + live);
+  if (r->exit_code != 0) {
+    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
+                      "cannot read remote " + live + ": " + last_line(r->err));
+  }
   if (::fsync(fd) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
   bytes_ += received;
   staged.size = received;
   staged.sha256 = sha.hex_digest();
-  if (!expected_sha.empty() && expected_sha != staged.sha256) {
-    return make_error(ExitCode::refused, "checksum mismatch: remote snapshot " + expected_sha + ", received " +
-                                             staged.sha256);
+  if (item != Item::gravity) {
+    staged.digest = staged.sha256;
+    return std::move(staged);
   }
-  if (item != Item::gravity) staged.digest = staged.sha256;
+  const std::string sent = last_line(r->err);
+  if (sent.rfind("SHA ", 0) != 0 || sent.substr(4) != staged.sha256) {
+    return make_error(ExitCode::refused, "checksum mismatch: the remote sent " + (sent.size() > 4 ? sent.substr(4) : "no checksum") +
+                                             ", received " + staged.sha256);
+  }
+  // The sender's digest of what it sent, computed here on the copy (the same SQL).
+  auto digest = gravity_digest(staged.path);
+  if (!digest) return make_error(ExitCode::refused, "the received copy of remote " + live + " is unreadable: " + digest.error().message);
+  staged.digest = digest->sha256;
+  staged.tables = how.gravity_tables;
   return std::move(staged);
 }
 
@@ -526,8 +550,14 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
     if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
     if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
   }
+  auto uploaded = upload(staged);
+  if (!uploaded) return uploaded.error();
+  if (staged.tables) return install_tables(staged, *uploaded, current);
+  return install_remote_temp(staged.item, *uploaded, staged.sha256, current);
+}
 
-  // 2. Stream the copy into a private temp file beside the live one.
+Result<std::string> RemoteNode::upload(const Staged& staged) {
+  const std::string dir = dir_name(layout_.item_path(staged.item));
   Fd in(::open(staged.path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return make_error(ExitCode::failure, "cannot open " + staged.path);
   std::string tmp_path;
@@ -550,9 +580,65 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
       });
   if (!up) return with_context(up.error(), std::string("sending ") + item_name(staged.item));
   if (up->exit_code != 0) return make_error(ExitCode::failure, "cannot write a temp file in remote " + dir + ": " + first_line(up->err));
-  tmp_path = first_line(tmp_path);
   bytes_ += staged.size;
-  return install_remote_temp(staged.item, tmp_path, staged.sha256, current);
+  return first_line(tmp_path);
+}
+
+Result<Installed> RemoteNode::install_tables(const Staged& staged, const std::string& uploaded,
+                                             const ItemState& current) {
+  // Check the tables as received, apply them to a snapshot of the live database beside it
+  // (one transaction), check the result has the sender's digest; then the usual install.
+  const std::string live = layout_.item_path(Item::gravity);
+  auto r = run({{"u", uploaded},
+                {"live", live},
+                {"dir", dir_name(live)},
+                {"sha", staged.sha256},
+                {"dg", staged.digest},
+                {"want", std::to_string(current.schema_version)},
+                {"GEN", digest_generator_sql()},
+                {"APPLY", tables_apply_generator_sql()},
+                {"KEY", adlists_key_sql()}},
+               R"SH(
+t=""; keep=0
+trap 'rm -f "$u"; [ "$keep" = 1 ] || [ -z "$t" ] || rm -f "$t"' EXIT
+got=$(sha256sum < "$u" | cut -c1-64)
+[ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
+ic=$(sq -readonly "$u" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | tr '
+' ' ')
+[ "$ic" = "ok " ] || fail 65 "integrity check of the received tables failed: $ic"
+v=$(sq -readonly "$u" "SELECT value FROM info WHERE property = 'version';" 2>&1)
+[ "$v" = "$want" ] || fail 65 "schema version $v differs from the live database's $want; update Pi-hole on both nodes to the same version first"
+d=$(digest "$u") || fail 65 "the received tables are unreadable: $d"
+[ "$d" = "$dg" ] || fail 65 "the received tables do not have the configuration digest the sender announced"
+t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
+err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
+[ -s "$t" ] || fail 66 "snapshot of $live failed: $err"
+res=$({ printf "ATTACH '%s' AS x;
+BEGIN IMMEDIATE;
+%s
+" "$(cpath "$u")" "$KEY"; sq "$t" "$APPLY"; printf '%s
+COMMIT;
+' "$KEY"; } | sq "$t" 2>&1)   || fail 65 "cannot apply the received configuration tables: $(printf '%s' "$res" | tail -n 1)"
+before=$(printf '%s
+' "$res" | head -n 1)
+after=$(printf '%s
+' "$res" | tail -n 1)
+d=$(digest "$t") || fail 65 "the database with the received tables is unreadable: $d"
+[ "$d" = "$dg" ] || fail 65 "after applying the received tables the configuration digest is $d, not the sender's $dg"
+[ "$before" = "$after" ] && changed=0 || changed=1
+echo "$t $(sha256sum < "$t" | cut -c1-64) $changed"
+keep=1
+)SH");
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
+                      "remote gravity: " + last_line(r->err));
+  }
+  auto w = split_words(last_line(r->out));
+  if (w.size() != 3) return make_error(ExitCode::failure, "remote tables: unexpected answer " + first_line(r->out));
+  auto installed = install_remote_temp(Item::gravity, w[0], w[1], current);
+  if (installed) installed->rebuild = w[2] == "1";
+  return installed;
 }
 
 Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& tmp, const std::string& sha,
@@ -698,12 +784,18 @@ printf '%s\n' "$out" | head -n 3
 Status RemoteNode::reload(Reload level) {
   auto args = reload_args(level, major_version());
   if (args.empty()) return {};
+  return run_pihole(args, Millis(120'000), "reloading Pi-hole");
+}
+
+Status RemoteNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout, "rebuilding gravity"); }
+
+Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
   std::string shown;
   for (const auto& a : layout_.container_prefix()) shown += a + " ";
   shown += layout_.pihole_command;
   for (const auto& a : args) shown += " " + a;
-  spdlog::info("remote: reloading Pi-hole: {}", shown);
-  auto r = run({}, "ph " + join_words(args) + "\n");
+  spdlog::info("remote: {}: {}", what, shown);
+  auto r = run({}, "ph " + join_words(args) + "\n", "", timeout);
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " +

@@ -4,6 +4,15 @@
 
 namespace gs {
 
+std::string sql_quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 Result<Database> Database::open(const std::string& path, Mode mode, int busy_ms) {
   sqlite3* raw = nullptr;
   const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;

@@ -52,17 +52,21 @@ void warn_on_clock_skew(Node& local, Node& remote) {
 
 // Move one item from `sender` to `receiver`. Returns the digest both sides now share.
 Result<std::string> transfer(Item item, Node& sender, Node& receiver, const ItemState& sender_state,
-                             const ItemState& receiver_state, TextForm form, ItemReport& report) {
+                             const ItemState& receiver_state, StageOptions how, ItemReport& report) {
   // Room on each side before anything is written on either.
   const uint64_t size = std::max(sender_state.size.value_or(0), receiver_state.size.value_or(0));
   if (auto st = sender.check_space(item, size, false); !st) return st.error();
   if (auto st = receiver.check_space(item, size, true); !st) return st.error();
-  auto staged = sender.stage(item, receiver.staging_dir(item), form);
+  // Tables mode needs a database there to apply the tables to; a missing one is created
+  // from the whole file.
+  how.gravity_tables = how.gravity_tables && item == Item::gravity && receiver_state.exists;
+  auto staged = sender.stage(item, receiver.staging_dir(item), how);
   if (!staged) return with_context(staged.error(), std::string(sender.name()) + " " + item_name(item));
   report.bytes = staged->size;
   auto installed = receiver.install(*staged, receiver_state);
   if (!installed) return with_context(installed.error(), std::string(receiver.name()) + " " + item_name(item));
   report.backup = installed->backup_id;
+  report.rebuild = installed->rebuild;
   return staged->digest;
 }
 
@@ -100,7 +104,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     }
   }
 
-  bool any_transfer = false;
+  bool any_push = false;  // the remote lock is needed only while files there change
   for (Item item : options.items) {
     ItemReport r;
     r.item = item;
@@ -110,13 +114,12 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
                  options.force};
     r.plan = plan_item(in);
     if (r.plan.conflict && config.sync.conflict == ConflictPolicy::newer) warn_on_clock_skew(local, remote);
-    any_transfer = any_transfer || (r.plan.refusal == ExitCode::ok &&
-                                    (r.plan.action == Action::pull || r.plan.action == Action::push));
+    any_push = any_push || (r.plan.refusal == ExitCode::ok && r.plan.action == Action::push);
     report.items.push_back(std::move(r));
   }
 
   std::unique_ptr<NodeLock> remote_lock;
-  if (changing && any_transfer) {
+  if (changing && any_push) {
     auto lock = remote.lock(options.lock_wait);
     if (!lock) return stopped(std::move(report), lock.error());
     remote_lock = std::move(*lock);
@@ -160,8 +163,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     spdlog::info("{}: {} ({})", item_name(r.item), action_name(p.action), p.reason);
     const bool pull = p.action == Action::pull;
     Node& receiver = pull ? local : remote;
+    const StageOptions how{report.form, config.sync.gravity_mode == GravityMode::tables};
     auto digest = transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote,
-                           report.form, r);
+                           how, r);
     if (!digest) {
       r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
       r.result = exit_code_reason(r.code);
@@ -176,20 +180,35 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     level = heavier(level, reload_for(r.item, receiver.major_version()));
   }
 
-  // One reload per side that changed, the lightest that applies all its changes.
+  // One reload per side that changed, the lightest that applies all its changes. In
+  // tables mode a node whose adlists changed rebuilds gravity instead (`pihole -g`
+  // reloads the lists itself); a heavier reload still follows when other items need it.
   auto reload_side = [&](Node& node, Reload level, Action installed_by) {
-    if (level == Reload::none) return;
-    auto st = node.reload(level);
-    if (st) return;
-    spdlog::error("{}: Pi-hole reload FAILED after the new files were swapped in; they stay in place: {}", node.name(),
-                  st.error().message);
-    for (auto& r : report.items) {
-      if (r.plan.action == installed_by && r.result == "ok") {
-        r.code = ExitCode::failure;
-        r.result = exit_code_reason(ExitCode::failure);
-        r.message = "installed, but the reload failed: " + st.error().message;
+    auto fail = [&](const std::string& what, const Error& error, bool only_rebuilt) {
+      spdlog::error("{}: {} FAILED after the new files were swapped in; they stay in place: {}", node.name(), what,
+                    error.message);
+      for (auto& r : report.items) {
+        if (r.plan.action == installed_by && r.result == "ok" && (!only_rebuilt || r.rebuild)) {
+          r.code = ExitCode::failure;
+          r.result = exit_code_reason(ExitCode::failure);
+          r.message = "installed, but " + what + " failed: " + error.message;
+        }
       }
+    };
+    bool rebuild = false;
+    for (const auto& r : report.items) rebuild = rebuild || (r.plan.action == installed_by && r.rebuild);
+    if (rebuild) {
+      if (auto st = node.rebuild_gravity(); !st) {
+        fail("the gravity rebuild (pihole -g)", st.error(), true);
+      } else {
+        for (auto& r : report.items) {
+          if (r.plan.action == installed_by && r.rebuild) r.message = "the adlists changed: gravity rebuilt (pihole -g)";
+        }
+      }
+      if (level == Reload::lists) level = Reload::none;
     }
+    if (level == Reload::none) return;
+    if (auto st = node.reload(level); !st) fail("the Pi-hole reload", st.error(), false);
   };
   reload_side(local, local_reload, Action::pull);
   reload_side(remote, remote_reload, Action::push);
@@ -264,6 +283,7 @@ Json report_json(const RunReport& report) {
       j.set("result", r.result);
       j.set("backup", r.backup);
       j.set("bytes", r.bytes);
+      if (r.item == Item::gravity) j.set("rebuild", r.rebuild);
     }
     if (!r.message.empty() || !r.plan.reason.empty()) j.set("message", r.message.empty() ? r.plan.reason : r.message);
     items.push(j);

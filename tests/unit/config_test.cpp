@@ -68,9 +68,11 @@ TEST(Config, MalformedValuesAreNamed) {
             "gs.yaml:3: remote.container: \"lxc:pihole\" must be docker:NAME or podman:NAME");
 }
 
-TEST(Config, ValuesThisVersionCannotActOnAreRefusedNotIgnored) {
-  EXPECT_NE(error_of("remote:\n  host: a\nsync:\n  gravity_mode: tables\n").find("not supported"), std::string::npos);
-  // Their defaults are fine.
+TEST(Config, GravityModeIsFileOrTables) {
+  EXPECT_EQ(parse_config("remote:\n  host: a\nsync:\n  gravity_mode: tables\n", "gs.yaml").sync.gravity_mode,
+            GravityMode::tables);
+  EXPECT_EQ(error_of("remote:\n  host: a\nsync:\n  gravity_mode: rows\n"),
+            "gs.yaml:4: sync.gravity_mode: \"rows\" is not one of file, tables");
   EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: false\n  container: \"\"\nhooks:\n  on_success: \"\"\n"), "");
 }
 

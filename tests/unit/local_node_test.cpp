@@ -47,7 +47,7 @@ class LocalNodeTest : public ::testing::Test {
     sqlite(src, "INSERT INTO domainlist (type, domain) VALUES (1, 'staged.example');");
     LocalNode other(PiholeLayout{root + "/other", root + "/other", "/bin/true", "/bin/true", ""},
                     BackupPolicy{root + "/other-backups", 3}, root + "/other-state");
-    auto staged = other.stage(Item::gravity, layout.pihole_dir, TextForm::bytes);
+    auto staged = other.stage(Item::gravity, layout.pihole_dir, StageOptions{});
     EXPECT_TRUE(staged.ok());
     return std::move(*staged);
   }
@@ -102,7 +102,7 @@ TEST_F(LocalNodeTest, ACreatedItemGetsTheDirectoryOwnerAndContractMode) {
   write_text(root + "/other/05-pihole-custom-cname.conf", "cname=a.lan,b.lan\n");
   LocalNode other(PiholeLayout{root + "/other", root + "/other", "/bin/true", "/bin/true", ""},
                   BackupPolicy{root + "/other-backups", 3}, root + "/other-state");
-  auto staged = other.stage(Item::cname, node->staging_dir(Item::cname), TextForm::bytes);
+  auto staged = other.stage(Item::cname, node->staging_dir(Item::cname), StageOptions{});
   ASSERT_TRUE(staged.ok());
   auto installed = node->install(*staged, current(Item::cname));
   ASSERT_TRUE(installed.ok()) << installed.error().message;
@@ -232,7 +232,7 @@ TEST_F(LocalNodeTest, AnInjectedDnsmasqDirectiveIsRefused) {
   write_text(root + "/other/05-pihole-custom-cname.conf", "cname=a.lan,b.lan\ndhcp-script=/tmp/evil.sh\n");
   LocalNode other(PiholeLayout{root + "/other", root + "/other", "/bin/true", "/bin/true", ""},
                   BackupPolicy{root + "/other-backups", 3}, root + "/other-state");
-  auto staged = other.stage(Item::cname, node->staging_dir(Item::cname), TextForm::bytes);
+  auto staged = other.stage(Item::cname, node->staging_dir(Item::cname), StageOptions{});
   ASSERT_TRUE(staged.ok());
   auto installed = node->install(*staged, current(Item::cname));
   ASSERT_FALSE(installed.ok());

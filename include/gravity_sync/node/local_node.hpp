@@ -32,11 +32,12 @@ class LocalNode : public Node {
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
-  Result<Staged> stage(Item item, const std::string& local_dir, TextForm form) override;
+  Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) override;
   Status check_space(Item item, uint64_t bytes, bool receiving) override;
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Status reload(Reload level) override;
+  Status rebuild_gravity() override;
   int major_version() override;
   Result<std::unique_ptr<NodeLock>> lock(Millis wait) override;
   void clean_stale() override;
@@ -44,13 +45,23 @@ class LocalNode : public Node {
   Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
 
  private:
-  Result<std::string> keep_backup(Item item, const std::string& live);
+  struct KeptBackup {
+    std::string id;
+    std::string path;
+  };
+  // A backup of `live` in backup_dir (pruned by prune_backups() once the install is done).
+  Result<KeptBackup> keep_backup(Item item, const std::string& live);
   // `pihole-FTL --config ARGS...` on this node (through its container, if any).
   Result<ProcessResult> ftl_config(const std::vector<std::string>& args);
   // The records of a text item: from its v5 file, or from FTL on v6.
   Result<Records> read_records(Item item);
   // v6: back up the current value, then set `records` through FTL.
   Result<Installed> install_records(Item item, const Records& records);
+  // Tables mode: apply the received tables to a snapshot of the live gravity.db, then
+  // install that snapshot like any received copy.
+  Result<Installed> install_tables(const Staged& staged, const ItemState& current);
+  // Run `pihole ARGS...` here (through the container, if any).
+  Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what);
   void prune_backups(Item item);
 
   PiholeLayout layout_;

@@ -41,6 +41,7 @@ struct Staged {
   uint64_t size = 0;
   std::string digest;   // the sender's digest of the item (what the receiver will have)
   TextForm form = TextForm::bytes;  // text items: the file as it is, or rendered from its records
+  bool tables = false;  // gravity: only the configuration tables (sync.gravity_mode: tables)
   std::unique_ptr<RemoveOnExit> cleanup;
 };
 
@@ -52,9 +53,16 @@ struct NewStaged {
 };
 Result<NewStaged> new_staged(Item item, const std::string& dir);
 
+// How an item is staged for sending.
+struct StageOptions {
+  TextForm form = TextForm::bytes;  // text items: bytes (v5 <-> v5) or records (a v6 node)
+  bool gravity_tables = false;      // gravity: the configuration tables only
+};
+
 // What installing an item did.
 struct Installed {
   std::optional<std::string> backup_id;  // the backup of the replaced version
+  bool rebuild = false;  // tables mode: the adlists changed, so gravity must be rebuilt there
 };
 
 // One entry of `backups`.
@@ -103,10 +111,11 @@ class Node {
   // The node's clock (seconds since the epoch), to warn when clocks disagree.
   virtual Result<int64_t> now() = 0;
 
-  // Copy `item` into a new local file in `local_dir`: a consistent snapshot for gravity;
-  // for text items the file as it is (`bytes`), or a v5 file rendered from the item's
-  // records (`records`, which a v6 node always gives).
-  virtual Result<Staged> stage(Item item, const std::string& local_dir, TextForm form) = 0;
+  // Copy `item` into a new local file in `local_dir`: a consistent snapshot for gravity
+  // (or, with `gravity_tables`, a tables file of its configuration tables, see
+  // sqlite/tables.hpp); for text items the file as it is (`bytes`), or a v5 file rendered
+  // from the item's records (`records`, which a v6 node always gives).
+  virtual Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) = 0;
 
   // Check there is room on this node for `bytes` of `item` before anything is written:
   // receiving, for the copy beside the live file and for the backup; sending, for the
@@ -124,6 +133,9 @@ class Node {
   // Reload Pi-hole there with `level` (none does nothing).
   virtual Status reload(Reload level) = 0;
 
+  // Rebuild gravity there (`pihole -g`), after its adlists changed in tables mode.
+  virtual Status rebuild_gravity() = 0;
+
   // Pi-hole's major version there (5 or 6).
   virtual int major_version() = 0;
 
@@ -139,6 +151,9 @@ class Node {
   // Put the backup `entry` back in place (checked, atomic, backed up first).
   virtual Result<Installed> restore(const BackupEntry& entry, const ItemState& current) = 0;
 };
+
+// How long `pihole -g` may take (it downloads every blocklist).
+inline constexpr Millis kRebuildTimeout{3'600'000};
 
 // The prefix of the names of every temp file gravity-sync creates beside live files.
 inline constexpr const char* kTempPrefix = ".gravity-sync.";

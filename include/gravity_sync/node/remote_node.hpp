@@ -32,11 +32,12 @@ class RemoteNode : public Node {
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
-  Result<Staged> stage(Item item, const std::string& local_dir, TextForm form) override;
+  Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) override;
   Status check_space(Item item, uint64_t bytes, bool receiving) override;
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Status reload(Reload level) override;
+  Status rebuild_gravity() override;
   int major_version() override;
   Result<std::unique_ptr<NodeLock>> lock(Millis wait) override;
   void clean_stale() override;
@@ -68,6 +69,14 @@ class RemoteNode : public Node {
   Result<Records> read_records(Item item);
   // v6: back up the current value there, then set `records` through FTL.
   Result<Installed> install_records(Item item, const Records& records);
+  // Stream the local file of `staged` into a new private temp file beside the live item
+  // there; its remote path.
+  Result<std::string> upload(const Staged& staged);
+  // Tables mode: check the uploaded tables file `uploaded`, apply it to a snapshot of the
+  // live gravity.db there, then install that snapshot like any received copy.
+  Result<Installed> install_tables(const Staged& staged, const std::string& uploaded, const ItemState& current);
+  // Run `pihole ARGS...` there.
+  Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what);
 
   SshSession& session_;
   PiholeLayout layout_;
@@ -76,6 +85,7 @@ class RemoteNode : public Node {
   RemoteAccess access_;
   bool sudo_checked_ = false;
   int major_ = 0;
+  std::map<Item, uint64_t> sizes_;  // of each item's file, as of the last inspect
   int64_t last_time_ = 0;
   int64_t clock_offset_ = 0;
   uint64_t bytes_ = 0;

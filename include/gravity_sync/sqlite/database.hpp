@@ -12,6 +12,9 @@
 
 namespace gs {
 
+// `text` as an SQL string literal ('it''s').
+std::string sql_quote(std::string_view text);
+
 // An open SQLite connection. Move-only; closed on destruction.
 class Database {
  public:

@@ -37,6 +37,7 @@ struct ItemReport {
   std::string message;
   std::optional<std::string> backup;
   uint64_t bytes = 0;
+  bool rebuild = false;  // tables mode: gravity was rebuilt there because the adlists changed
 };
 
 // What a whole run did. `error` is set when the run stopped before the items.
