@@ -312,18 +312,20 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   const std::string live = layout_.item_path(item);
   const std::string dir = dir_name(live);
 
-  // 1. The copy is what was sent, and it is a sound Pi-hole item.
+  // 1. The copy is what was sent, and it is a sound Pi-hole item. A database's integrity
+  //    check, the longest step, runs in the background while this thread checks the
+  //    checksum, backs up the live file and prepares the copy (steps 2-4).
+  std::future<Status> verified;
+  if (item == Item::gravity && !staged.tables) {
+    verified = std::async(std::launch::async, verify_gravity, staged.path, current.exists ? current.schema_version : 0);
+  }
   auto sha = sha256_file(staged.path);
   if (!sha) return sha.error();
   if (*sha != staged.sha256) {
     return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + staged.sha256);
   }
   if (staged.tables) return install_tables(staged, current);
-  // The integrity check of a database runs while the backup of the live one is taken.
-  std::future<Status> verified;
-  if (item == Item::gravity) {
-    verified = std::async(std::launch::async, verify_gravity, staged.path, current.exists ? current.schema_version : 0);
-  } else {
+  if (item != Item::gravity) {
     auto content = read_file(staged.path);
     if (!content) return content.error();
     if (auto st = validate_text_item(item, *content); !st) return st.error();
@@ -347,13 +349,10 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
     kept = *backup;
     result.backup_id = kept->id;
   }
-  if (verified.valid()) {
-    if (auto st = verified.get(); !st) {
-      // Nothing is replaced, so nothing was backed up.
-      if (kept) ::unlink(kept->path.c_str());
-      return st.error();
-    }
-  }
+  // Nothing is replaced when a later step fails, so nothing was backed up.
+  auto drop_backup = [&] {
+    if (kept) ::unlink(kept->path.c_str());
+  };
 
   // 4. Owner and mode: those of the file replaced, or of the directory for a new file.
   Fd fd(::open(staged.path.c_str(), O_RDWR | O_CLOEXEC));
@@ -373,27 +372,43 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
     mode = item == Item::gravity ? 0664 : 0644;
   }
   if (::fchown(fd.get(), uid, gid) != 0 && geteuid() == 0) {
+    drop_backup();
     return make_error(ExitCode::failure, "cannot set owner of " + staged.path + ": " + std::strerror(errno));
   }
   if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) {
+    drop_backup();
     return make_error(ExitCode::failure, "cannot prepare " + staged.path + ": " + std::strerror(errno));
   }
   fd.close();
+  if (verified.valid()) {
+    if (auto st = verified.get(); !st) {
+      drop_backup();
+      return st.error();
+    }
+  }
 
   // 5. Swap. For gravity, hold SQLite's RESERVED lock on the live database so no writer
   //    can start (and leave a journal) between the check and the rename; readers go on.
   std::optional<Database> guard;
   if (item == Item::gravity && live_info->exists) {
     auto db = Database::open(live, Database::Mode::read_write, 10'000);
-    if (!db) return db.error();
-    if (auto st = db->exec("BEGIN IMMEDIATE"); !st) return make_error(ExitCode::refused, "live database is busy: " + st.error().message);
+    if (!db) {
+      drop_backup();
+      return db.error();
+    }
+    if (auto st = db->exec("BEGIN IMMEDIATE"); !st) {
+      drop_backup();
+      return make_error(ExitCode::refused, "live database is busy: " + st.error().message);
+    }
     guard.emplace(std::move(*db));
     const bool clear = wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
     if (!clear) {
+      drop_backup();
       return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
     }
   }
   if (::rename(staged.path.c_str(), live.c_str()) != 0) {
+    drop_backup();
     return make_error(ExitCode::failure, "cannot rename " + staged.path + " over " + live + ": " + std::strerror(errno));
   }
   staged.cleanup->release();

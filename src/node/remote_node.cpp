@@ -493,7 +493,7 @@ else
   err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
   [ -s "$t" ] || fail 66 "snapshot of $live failed: $err"
 fi
-sha256sum < "$t" > "$t.sha" &
+if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < "$t" > "$t.sha" & else sha256sum < "$t" > "$t.sha" & fi
 cat "$t" || exit 66
 wait
 printf 'SHA %s
@@ -519,7 +519,7 @@ printf 'SHA %s
     return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
                       "cannot read remote " + live + ": " + last_line(r->err));
   }
-  if (::fsync(fd) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
+  // No fsync here: install() fsyncs the copy before it renames it into place.
   bytes_ += received;
   staged.size = received;
   staged.sha256 = sha.hex_digest();

@@ -138,6 +138,10 @@ TEST_F(Faults, ACopyThatFailsItsIntegrityCheckIsRefused) {
   EXPECT_NE(r.err.find("integrity"), std::string::npos) << r.err;
   EXPECT_EQ(count_temp_files(lab.path("secondary", "etc/pihole")), 0);
   EXPECT_EQ(count_temp_files(lab.path("primary", "etc/pihole")), 0);
+  // The backup taken while the copy was checked is gone again: nothing was replaced.
+  auto listed = lab.run({"--json", "backups"});
+  const Json entries = listed.json();
+  for (const auto& b : entries.items()) EXPECT_NE(b["node"].as_string(), "local") << listed.out;
 }
 
 TEST_F(Faults, ADatabaseWithoutPiholeTablesIsRefused) {
