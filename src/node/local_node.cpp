@@ -119,6 +119,10 @@ Result<NodeProbe> LocalNode::probe() {
   if (auto v = run_process(argv, "", Millis(10'000)); v.ok() && v->exit_code == 0) {
     p.ftl_version = v->out.substr(0, v->out.find('\n'));
   }
+  if (!layout_.container.empty() && p.ftl_version.empty()) {
+    p.problems.push_back("cannot run pihole-FTL in container " + layout_.container + " (is it running, and is " +
+                         layout_.container_prefix().front() + " on the PATH?)");
+  }
   if (exists(db)) {
     auto version = gravity_schema_version(db);
     if (version) p.schema_version = *version;

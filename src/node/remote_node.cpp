@@ -243,6 +243,10 @@ exit 0
   }
   p.major = toml ? 6 : 5;
   major_ = p.major;
+  if (!layout_.container.empty() && p.ftl_version.empty()) {
+    p.problems.push_back("cannot run pihole-FTL in container " + layout_.container + " (is it running, and is " +
+                         layout_.container_prefix().front() + " on the PATH there?)");
+  }
   if (p.major == 6) {
     // v6 keeps no dnsmasq files of ours: a missing dnsmasq_dir is not a problem there.
     p.problems.erase(std::remove_if(p.problems.begin(), p.problems.end(),

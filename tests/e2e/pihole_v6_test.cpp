@@ -286,6 +286,17 @@ TEST(Container, LocalV6InPodmanSetsValuesThroughTheContainer) {
   EXPECT_TRUE(has_call(lab.calls("secondary"), "podman exec pihole-secondary pihole-FTL --config dns.hosts [\"10.3.3.3"));
 }
 
+TEST(Container, CheckSaysWhenTheContainerIsNotThere) {
+  Lab lab({"--docker", "primary"});
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("container: docker:pihole-primary"), 32, "container: docker:pihole-stopped");
+  lab.set_config(yaml);
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("cannot run pihole-FTL in container docker:pihole-stopped"), std::string::npos)
+      << r.out << r.err;
+}
+
 // --- a non-root remote user with sudo ----------------------------------------------
 
 class SudoUser : public ::testing::Test {
