@@ -167,6 +167,7 @@ Config parse_config(const std::string& text, const std::string& path) {
         {"sudo", [&](const N& v, const S& k) {
           cfg.remote.sudo = r.boolean(v, k);
         }},
+        {"compression", [&](const N& v, const S& k) { cfg.remote.compression = r.boolean(v, k); }},
         {"connect_timeout", [&](const N& v, const S& k) { cfg.remote.connect_timeout = r.duration(v, k); }},
         {"backup_dir", [&](const N& v, const S& k) { cfg.remote.backup_dir = r.path(v, k); }},
       });

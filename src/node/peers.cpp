@@ -16,6 +16,7 @@ SshOptions ssh_options(const Config& config) {
   o.identity_file = config.remote.identity_file;
   o.known_hosts = config.remote.known_hosts;
   o.connect_timeout = config.remote.connect_timeout;
+  o.compression = config.remote.compression;
   return o;
 }
 

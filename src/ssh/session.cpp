@@ -154,6 +154,7 @@ Result<SshSession> SshSession::connect(const SshOptions& o) {
   ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, o.known_hosts.c_str());
   ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
   ssh_options_set(s, SSH_OPTIONS_NODELAY, &yes);
+  ssh_options_set(s, SSH_OPTIONS_COMPRESSION, o.compression ? "yes" : "no");
 
   spdlog::debug("connecting to {}", self.peer_);
   if (ssh_connect(s) != SSH_OK) {

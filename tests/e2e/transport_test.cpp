@@ -67,6 +67,24 @@ TEST(Transport, AReaderHoldingTheLiveDatabaseSeesNoErrorThroughTheSwap) {
   EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT count(*) FROM domainlist WHERE domain = 'swap.example';"), "1\n");
 }
 
+TEST(Transport, CompressionIsNegotiatedWhenAskedFor) {
+  Lab lab(20000);
+  // sshd logs the negotiated algorithms at DEBUG1.
+  std::string conf = read_text(lab.dir() + "/sshd_config.in");
+  conf.replace(conf.find("LogLevel ERROR"), 14, "LogLevel DEBUG1");
+  write_text(lab.dir() + "/sshd_config.in", conf);
+  lab.script({"sshd-stop"});
+  lab.script({"sshd-start"});
+  std::string yaml = lab.config_text();
+  yaml.insert(yaml.find("  connect_timeout:"), "  compression: true\n");
+  lab.set_config(yaml);
+  sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'compressed.example');");
+  auto r = lab.run({"pull", "--only", "gravity"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT count(*) FROM domainlist WHERE domain = 'compressed.example';"), "1\n");
+  EXPECT_NE(read_text(lab.dir() + "/sshd.log").find("compression: zlib@openssh.com"), std::string::npos);
+}
+
 TEST(Transport, TwoRunsAtOnceDoNotInterleave) {
   Lab lab(200000);
   ASSERT_EQ(lab.run({"sync"}).code, 0);

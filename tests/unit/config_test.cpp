@@ -82,6 +82,8 @@ TEST(Config, SudoAndContainersAreAccepted) {
   EXPECT_TRUE(c.remote.sudo);
   EXPECT_EQ(c.remote.layout.container, "docker:pihole");
   EXPECT_EQ(c.local.container, "podman:pi-hole_2");
+  EXPECT_FALSE(c.remote.compression);
+  EXPECT_TRUE(parse_config("remote:\n  host: a\n  compression: true\n", "gs.yaml").remote.compression);
   EXPECT_EQ(c.local.container_prefix(), (std::vector<std::string>{"podman", "exec", "-i", "pi-hole_2"}));
   EXPECT_EQ(error_of("remote:\n  host: a\n  container: \"docker:pi hole;x\"\n"),
             "gs.yaml:3: remote.container: \"pi hole;x\" is not a container name (letters, digits, '_', '.', '-')");

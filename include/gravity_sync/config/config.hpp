@@ -21,6 +21,7 @@ struct RemoteConfig {
   std::string identity_file = "/etc/gravity-sync/id_ed25519";
   std::string known_hosts = "/etc/gravity-sync/known_hosts";
   bool sudo = false;
+  bool compression = false;  // zlib on the SSH stream: wins only on slow links (docs/PERFORMANCE.md)
   Millis connect_timeout{10'000};
   PiholeLayout layout;
   std::string backup_dir = "/var/lib/gravity-sync/backups";

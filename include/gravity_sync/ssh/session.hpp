@@ -21,6 +21,8 @@ struct SshOptions {
   std::string identity_file;
   std::string known_hosts;
   Millis connect_timeout{10'000};
+  // Ask for zlib compression of the SSH stream (used when the server agrees).
+  bool compression = false;
   // Only for first-run set-up: asked (with the key type and SHA-256 fingerprint) when the
   // host key is not in known_hosts at all; true appends it there. A CHANGED key is
   // always refused. Unset: unknown keys are refused.
