@@ -14,19 +14,8 @@
 namespace gs::test {
 namespace {
 
-const Json* item(const Json& doc, const std::string& name) {
-  for (const auto& i : doc["items"].items()) {
-    if (i["name"].as_string() == name) return &i;
-  }
-  return nullptr;
-}
-
 bool has_call(const std::vector<std::string>& calls, const std::string& prefix) {
   return std::any_of(calls.begin(), calls.end(), [&](const std::string& c) { return c.rfind(prefix, 0) == 0; });
-}
-
-std::string domains(const std::string& db) {
-  return sqlite(db, "SELECT group_concat(domain, ',') FROM (SELECT domain FROM domainlist ORDER BY id);");
 }
 
 // The files under `dir` (one level of item folders), for backups.

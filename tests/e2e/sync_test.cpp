@@ -11,13 +11,6 @@
 namespace gs::test {
 namespace {
 
-const Json* item(const Json& doc, const std::string& name) {
-  for (const auto& i : doc["items"].items()) {
-    if (i["name"].as_string() == name) return &i;
-  }
-  return nullptr;
-}
-
 std::string action(const Run& r, const std::string& name) {
   const Json doc = r.json();
   const Json* i = item(doc, name);
@@ -25,8 +18,6 @@ std::string action(const Run& r, const std::string& name) {
 }
 
 uint64_t inode(const std::string& path) { return stat_file(path)->inode; }
-
-std::string domains(const std::string& db) { return sqlite(db, "SELECT group_concat(domain, ',') FROM (SELECT domain FROM domainlist ORDER BY id);"); }
 
 class Sync : public ::testing::Test {
  protected:

@@ -10,17 +10,6 @@
 namespace gs::test {
 namespace {
 
-const Json* item(const Json& doc, const std::string& name) {
-  for (const auto& i : doc["items"].items()) {
-    if (i["name"].as_string() == name) return &i;
-  }
-  return nullptr;
-}
-
-std::string domains(const std::string& db) {
-  return sqlite(db, "SELECT group_concat(domain, ',') FROM (SELECT domain FROM domainlist ORDER BY id);");
-}
-
 std::string gravity_rows(const std::string& db) { return sqlite(db, "SELECT count(*) FROM gravity;"); }
 
 class TablesMode : public ::testing::Test {

@@ -59,6 +59,17 @@ void grow_gravity(const std::string& path, int rows, const std::string& marker) 
                    "INSERT INTO domainlist (type, domain) VALUES (1, '" + marker + "');");
 }
 
+std::string domains(const std::string& path) {
+  return sqlite(path, "SELECT group_concat(domain, ',') FROM (SELECT domain FROM domainlist ORDER BY id);");
+}
+
+const Json* item(const Json& doc, const std::string& name) {
+  for (const auto& i : doc["items"].items()) {
+    if (i["name"].as_string() == name) return &i;
+  }
+  return nullptr;
+}
+
 void write_text(const std::string& path, const std::string& content, int mode) {
   auto st = write_file_atomic(path, content, static_cast<mode_t>(mode));
   if (!st) throw std::runtime_error(st.error().message);

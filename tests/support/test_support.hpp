@@ -36,6 +36,12 @@ void grow_gravity(const std::string& path, int rows, const std::string& marker);
 // Run SQL on the database at `path` with the real sqlite3 shell; returns its stdout.
 std::string sqlite(const std::string& path, const std::string& sql);
 
+// The domainlist of the gravity.db at `path`, in id order, comma-separated.
+std::string domains(const std::string& path);
+
+// The entry of the `items` array of a report named `name`, or nullptr.
+const Json* item(const Json& doc, const std::string& name);
+
 // Write `content` to `path` (replacing it), with `mode`.
 void write_text(const std::string& path, const std::string& content, int mode = 0644);
 
