@@ -74,7 +74,8 @@ std::string first_line(const std::string& text) {
   return s.size() > 400 ? s.substr(0, 400) : s;
 }
 
-// The last non-empty line of `text` (where our scripts put their answer or complaint).
+// The last non-empty line of `text`: where our scripts put their answer or complaint
+// (before it, sshd may have said it cannot chdir to a missing home directory).
 std::string last_line(const std::string& text) {
   size_t end = text.find_last_not_of("\n");
   if (end == std::string::npos) return "";
@@ -198,7 +199,7 @@ if [ "$v6" = 1 ]; then ftl --config "$key"; else cat "$live"; fi
   if (r->exit_code != 0) {
     return make_error(ExitCode::failure, std::string("remote ") + (major_ >= 6 ? ftl_key(item) : item_name(item)) +
                                              ": cannot read it (exit " + std::to_string(r->exit_code) + "): " +
-                                             first_line(r->err));
+                                             last_line(r->err));
   }
   if (r->out.size() > kMaxTextItem) return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than 4 MiB");
   if (major_ < 6) return records_from_file(item, r->out);
@@ -302,7 +303,7 @@ item() {
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(ExitCode::failure, "remote inspection failed (exit " + std::to_string(r->exit_code) + "): " +
-                                             first_line(r->err));
+                                             last_line(r->err));
   }
   NodeState state;
   for (Item item : items) state[item] = ItemState{};
@@ -451,7 +452,7 @@ done
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "remote: " + first_line(r->err));
+                      "remote: " + last_line(r->err));
   }
   return {};
 }
@@ -476,8 +477,8 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const 
   }
 
   // One exec: for gravity a consistent snapshot (or the tables file) is made next to the
-  // live file (inside the bind mount for containers) and streamed while sha256sum reads
-  // it too; text files stream as they are. Hashed here while it arrives.
+  // live file (inside the bind mount for containers) and streamed while openssl (or
+  // sha256sum) hashes it too; text files stream as they are. Hashed here while it arrives.
   auto script = std::string("set -u\n") + "live=" + shell_quote(live) + "\ndir=" + shell_quote(dir_name(live)) +
                 "\nneed=" + std::to_string(sizes_[item] / 1024 + 1024) + "\ntables=" + (how.gravity_tables ? "1" : "0") +
                 "\nEXPORT=" + shell_quote(tables_export_generator_sql()) + "\n" + prelude();
@@ -488,11 +489,9 @@ trap 'rm -f "$t" "$t.sha"' EXIT
 free=$(df -Pk "$dir" | awk 'NR==2 {print $4}')
 [ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $dir for a snapshot: ${free:-0} KiB free, $need KiB needed"
 if [ "$tables" = 1 ]; then
-  err=$({ printf "ATTACH '%s' AS x;
-PRAGMA x.page_size = 1024;
-BEGIN;
-" "$(cpath "$t")"; sq "$live" "$EXPORT"; printf 'COMMIT;
-'; } | sq "$live" 2>&1 >/dev/null)     || fail 66 "export of the configuration tables of $live failed: $err"
+  err=$({ printf "ATTACH '%s' AS x;\nPRAGMA x.page_size = 1024;\nBEGIN;\n" "$(cpath "$t")"
+         sq "$live" "$EXPORT"; printf 'COMMIT;\n'; } | sq "$live" 2>&1 >/dev/null) \
+    || fail 66 "export of the configuration tables of $live failed: $err"
 else
   err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
   [ -s "$t" ] || fail 66 "snapshot of $live failed: $err"
@@ -583,7 +582,7 @@ Result<std::string> RemoteNode::upload(const Staged& staged) {
         return {};
       });
   if (!up) return with_context(up.error(), std::string("sending ") + item_name(staged.item));
-  if (up->exit_code != 0) return make_error(ExitCode::failure, "cannot write a temp file in remote " + dir + ": " + first_line(up->err));
+  if (up->exit_code != 0) return make_error(ExitCode::failure, "cannot write a temp file in remote " + dir + ": " + last_line(up->err));
   bytes_ += staged.size;
   return first_line(tmp_path);
 }
@@ -617,16 +616,11 @@ d=$(digest "$u") || fail 65 "the received tables are unreadable: $d"
 t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
 err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
 [ -s "$t" ] || fail 66 "snapshot of $live failed: $err"
-res=$({ printf "ATTACH '%s' AS x;
-BEGIN IMMEDIATE;
-%s
-" "$(cpath "$u")" "$KEY"; sq "$t" "$APPLY"; printf '%s
-COMMIT;
-' "$KEY"; } | sq "$t" 2>&1)   || fail 65 "cannot apply the received configuration tables: $(printf '%s' "$res" | tail -n 1)"
-before=$(printf '%s
-' "$res" | head -n 1)
-after=$(printf '%s
-' "$res" | tail -n 1)
+res=$({ printf "ATTACH '%s' AS x;\nBEGIN IMMEDIATE;\n%s\n" "$(cpath "$u")" "$KEY"
+        sq "$t" "$APPLY"; printf '%s\nCOMMIT;\n' "$KEY"; } | sq "$t" 2>&1) \
+  || fail 65 "cannot apply the received configuration tables: $(printf '%s' "$res" | tail -n 1)"
+before=$(printf '%s\n' "$res" | head -n 1)
+after=$(printf '%s\n' "$res" | tail -n 1)
 d=$(digest "$t") || fail 65 "the database with the received tables is unreadable: $d"
 [ "$d" = "$dg" ] || fail 65 "after applying the received tables the configuration digest is $d, not the sender's $dg"
 [ "$before" = "$after" ] && changed=0 || changed=1
@@ -720,7 +714,7 @@ echo DONE
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "remote " + std::string(item_name(item)) + ": " + first_line(r->err));
+                      "remote " + std::string(item_name(item)) + ": " + last_line(r->err));
   }
   Installed result;
   std::istringstream in(r->out);
@@ -764,7 +758,7 @@ printf '%s\n' "$out" | head -n 3
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "remote " + std::string(item_name(item)) + ": " + first_line(r->err));
+                      "remote " + std::string(item_name(item)) + ": " + last_line(r->err));
   }
   Installed result;
   int ftl_rc = -1;
@@ -803,7 +797,7 @@ Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeo
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " +
-                                             first_line(r->err));
+                                             last_line(r->err));
   }
   return {};
 }
@@ -893,7 +887,7 @@ cp "$src" "$t" || { rm -f "$t"; fail 66 "cannot copy $src"; }
 echo "$t $(sha256sum < "$t" | cut -c1-64)"
 )SH");
   if (!r) return r.error();
-  if (r->exit_code != 0) return make_error(ExitCode::failure, "remote restore: " + first_line(r->err));
+  if (r->exit_code != 0) return make_error(ExitCode::failure, "remote restore: " + last_line(r->err));
   auto w = split_words(r->out);
   if (w.size() < 2) return make_error(ExitCode::failure, "remote restore: unexpected answer");
   if (entry.item != Item::gravity) {
