@@ -199,13 +199,14 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     for (const auto& r : report.items) rebuild = rebuild || (r.plan.action == installed_by && r.rebuild);
     if (rebuild) {
       if (auto st = node.rebuild_gravity(); !st) {
+        // The new configuration is in place: still load it with the usual reload.
         fail("the gravity rebuild (pihole -g)", st.error(), true);
       } else {
         for (auto& r : report.items) {
           if (r.plan.action == installed_by && r.rebuild) r.message = "the adlists changed: gravity rebuilt (pihole -g)";
         }
+        if (level == Reload::lists) level = Reload::none;  // pihole -g reloaded the lists
       }
-      if (level == Reload::lists) level = Reload::none;
     }
     if (level == Reload::none) return;
     if (auto st = node.reload(level); !st) fail("the Pi-hole reload", st.error(), false);

@@ -85,6 +85,8 @@ TEST_F(TablesMode, AFailedRebuildIsExit8AndTheTablesStayInPlace) {
   const Json doc = r.json();
   EXPECT_NE((*item(doc, "gravity"))["message"].as_string().find("pihole -g"), std::string::npos);
   EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT enabled FROM adlist WHERE id = 3;"), "1\n");
+  // The new configuration is still loaded with the usual reload.
+  EXPECT_EQ(lab.reloads("secondary"), (std::vector<std::string>{"pihole -g", "pihole restartdns reload-lists"}));
 }
 
 TEST_F(TablesMode, AMissingDatabaseIsCreatedFromTheWholeFile) {
