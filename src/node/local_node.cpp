@@ -23,6 +23,7 @@
 #include "gravity_sync/util/lock.hpp"
 #include "gravity_sync/util/process.hpp"
 #include "gravity_sync/util/sha256.hpp"
+#include "gravity_sync/util/shell.hpp"
 
 namespace gs {
 
@@ -75,12 +76,9 @@ LocalNode::LocalNode(PiholeLayout layout, BackupPolicy backups, std::string stat
 
 int LocalNode::major_version() { return exists(layout_.toml_path()) ? 6 : 5; }
 
-Result<ProcessResult> LocalNode::ftl_config(const std::vector<std::string>& args) {
-  auto argv = layout_.container_prefix();
-  argv.push_back(layout_.ftl_command);
-  argv.push_back("--config");
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, "", Millis(60'000));
+Result<ProcessResult> LocalNode::ftl_config(std::vector<std::string> args) {
+  args.insert(args.begin(), "--config");
+  return run_process(layout_.ftl_argv(args), "", Millis(60'000));
 }
 
 Result<Records> LocalNode::read_records(Item item) {
@@ -113,10 +111,7 @@ Result<NodeProbe> LocalNode::probe() {
     if (!command_found(layout_.pihole_command)) p.problems.push_back("command " + layout_.pihole_command + " not found");
     if (!command_found(layout_.ftl_command)) p.problems.push_back("command " + layout_.ftl_command + " not found");
   }
-  auto argv = layout_.container_prefix();
-  argv.push_back(layout_.ftl_command);
-  argv.push_back("-v");
-  if (auto v = run_process(argv, "", Millis(10'000)); v.ok() && v->exit_code == 0) {
+  if (auto v = run_process(layout_.ftl_argv({"-v"}), "", Millis(10'000)); v.ok() && v->exit_code == 0) {
     p.ftl_version = v->out.substr(0, v->out.find('\n'));
   }
   if (!layout_.container.empty() && p.ftl_version.empty()) {
@@ -247,13 +242,7 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const S
   } else if (how.form == TextForm::records || major_version() >= 6) {
     auto records = read_records(item);
     if (!records) return records.error();
-    const std::string content = file_from_records(item, *records);
-    if (auto st = write_all(fresh->fd.get(), content.data(), content.size()); !st) return st.error();
-    if (::fsync(fresh->fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
-    staged.size = content.size();
-    staged.sha256 = sha256_hex(content);
-    staged.digest = records_digest(*records);
-    staged.form = TextForm::records;
+    return staged_records(std::move(*fresh), *records);
   } else {
     auto sha = sha256_file(live, fresh->fd.get(), &staged.size);
     if (!sha) return sha.error();
@@ -323,10 +312,12 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   if (item == Item::gravity && !staged.tables) {
     verified = std::async(std::launch::async, verify_gravity, staged.path, current.exists ? current.schema_version : 0);
   }
-  auto sha = sha256_file(staged.path);
-  if (!sha) return sha.error();
-  if (*sha != staged.sha256) {
-    return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + staged.sha256);
+  if (!staged.sha256.empty()) {
+    auto sha = sha256_file(staged.path);
+    if (!sha) return sha.error();
+    if (*sha != staged.sha256) {
+      return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + staged.sha256);
+    }
   }
   if (staged.tables) return install_tables(staged, current);
   if (item != Item::gravity) {
@@ -475,9 +466,9 @@ Result<Installed> LocalNode::install_tables(const Staged& staged, const ItemStat
     return make_error(ExitCode::refused, "after applying the received tables the configuration digest is " +
                                              digest->sha256 + ", not the sender's " + staged.digest + "; not installing it");
   }
-  auto sha = sha256_file(fresh->staged.path, -1, &fresh->staged.size);
-  if (!sha) return sha.error();
-  fresh->staged.sha256 = *sha;
+  auto info = stat_file(fresh->staged.path);
+  if (!info) return info.error();
+  fresh->staged.size = info->size;  // made here: no checksum to compare (sha256 stays empty)
   fresh->staged.digest = staged.digest;
   auto installed = install(fresh->staged, current);
   if (installed) installed->rebuild = applied->adlists_changed;
@@ -485,11 +476,8 @@ Result<Installed> LocalNode::install_tables(const Staged& staged, const ItemStat
 }
 
 Status LocalNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
-  auto argv = layout_.container_prefix();
-  argv.push_back(layout_.pihole_command);
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::string shown;
-  for (const auto& a : argv) shown += (shown.empty() ? "" : " ") + a;
+  const auto argv = layout_.pihole_argv(args);
+  const std::string shown = join_args(argv);
   spdlog::info("local: {}: {}", what, shown);
   auto r = run_process(argv, "", timeout);
   if (!r) return r.error();

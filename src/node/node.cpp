@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <unistd.h>
+
+#include "gravity_sync/util/sha256.hpp"
 
 namespace gs {
 
@@ -41,6 +44,18 @@ Result<NewStaged> new_staged(Item item, const std::string& dir) {
   out.staged.cleanup = std::make_unique<RemoveOnExit>(tmp->path);
   out.fd = std::move(tmp->fd);
   return out;
+}
+
+Result<Staged> staged_records(NewStaged fresh, const Records& records) {
+  Staged& staged = fresh.staged;
+  const std::string content = file_from_records(staged.item, records);
+  if (auto st = write_all(fresh.fd.get(), content.data(), content.size()); !st) return st.error();
+  if (::fsync(fresh.fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
+  staged.size = content.size();
+  staged.sha256 = sha256_hex(content);
+  staged.digest = records_digest(records);
+  staged.form = TextForm::records;
+  return std::move(staged);
 }
 
 const char* backup_suffix(Item item) {

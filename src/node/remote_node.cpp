@@ -45,6 +45,9 @@ sq() {
   ftl sqlite3 -batch -bail -init /dev/null -list -noheader $ro "$db" "$@"
 }
 hex() { od -An -v -tx1 | tr -d ' \n'; }
+prune() {  # DIR KEEP: remove all but the newest KEEP backups in DIR
+  ls -1 "$1" | grep -E '^[0-9]{8}T[0-9]{9}Z[.]' | sort -r | tail -n +$(($2 + 1)) | while read -r old; do rm -f "$1/$old"; done
+}
 digest() {
   gen=$(sq "$1" "$GEN" 2>&1) || { printf '%s' "$gen" | tr '\n' ' '; return 1; }
   rows=$(printf 'BEGIN;\n%s\nCOMMIT;\n' "$gen" | sq "$1" 2>&1) || { printf '%s' "$rows" | tr '\n' ' '; return 1; }
@@ -92,12 +95,6 @@ class RemoteLock : public NodeLock {
   SshChannel channel_;  // the remote flock is held until this channel closes
 };
 
-std::string join_words(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : " ") + shell_quote(w);
-  return out;
-}
-
 // Text items are small; anything larger is not a Pi-hole text item.
 constexpr size_t kMaxTextItem = 4 << 20;
 
@@ -140,14 +137,10 @@ RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy ba
       access_(std::move(access)) {}
 
 std::string RemoteNode::prelude() const {
-  auto prefix = layout_.container_prefix();
-  auto ftl = prefix;
-  ftl.push_back(layout_.ftl_command);
-  auto ph = prefix;
-  ph.push_back(layout_.pihole_command);
   std::string out = "CT=" + std::string(layout_.container.empty() ? "0" : "1") + "\nPHD=" +
                     shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) + "\n";
-  return out + "ftl() { " + join_words(ftl) + " \"$@\"; }\nph() { " + join_words(ph) + " \"$@\"; }\n" + kFunctions;
+  return out + "ftl() { " + shell_join(layout_.ftl_argv()) + " \"$@\"; }\nph() { " + shell_join(layout_.pihole_argv()) +
+               " \"$@\"; }\n" + kFunctions;
 }
 
 std::string RemoteNode::shell(const std::string& script) const {
@@ -465,15 +458,9 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const 
   if (item != Item::gravity && (how.form == TextForm::records || major_version() >= 6)) {
     auto records = read_records(item);
     if (!records) return records.error();
-    const std::string content = file_from_records(item, *records);
-    if (auto st = write_all(fresh->fd.get(), content.data(), content.size()); !st) return st.error();
-    if (::fsync(fresh->fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
-    bytes_ += content.size();
-    staged.size = content.size();
-    staged.sha256 = sha256_hex(content);
-    staged.digest = records_digest(*records);
-    staged.form = TextForm::records;
-    return std::move(staged);
+    auto done = staged_records(std::move(*fresh), *records);
+    if (done) bytes_ += done->size;
+    return done;
   }
 
   // One exec: for gravity a consistent snapshot (or the tables file) is made next to the
@@ -624,7 +611,7 @@ after=$(printf '%s\n' "$res" | tail -n 1)
 d=$(digest "$t") || fail 65 "the database with the received tables is unreadable: $d"
 [ "$d" = "$dg" ] || fail 65 "after applying the received tables the configuration digest is $d, not the sender's $dg"
 [ "$before" = "$after" ] && changed=0 || changed=1
-echo "$t $(sha256sum < "$t" | cut -c1-64) $changed"
+echo "$t $changed"
 keep=1
 )SH");
   if (!r) return r.error();
@@ -633,9 +620,10 @@ keep=1
                       "remote gravity: " + last_line(r->err));
   }
   auto w = split_words(last_line(r->out));
-  if (w.size() != 3) return make_error(ExitCode::failure, "remote tables: unexpected answer " + first_line(r->out));
-  auto installed = install_remote_temp(Item::gravity, w[0], w[1], current);
-  if (installed) installed->rebuild = w[2] == "1";
+  if (w.size() != 2) return make_error(ExitCode::failure, "remote tables: unexpected answer " + first_line(r->out));
+  // Made there from its own database: no checksum to compare (nothing travelled).
+  auto installed = install_remote_temp(Item::gravity, w[0], "", current);
+  if (installed) installed->rebuild = w[1] == "1";
   return installed;
 }
 
@@ -663,8 +651,10 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
                 {"mode", item == Item::gravity ? "664" : "644"}},
                R"SH(
 trap 'rm -f "$t"' EXIT
-got=$(sha256sum < "$t" | cut -c1-64)
-[ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
+if [ -n "$sha" ]; then
+  got=$(sha256sum < "$t" | cut -c1-64)
+  [ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
+fi
 if [ "$kind" = db ]; then
   ic=$(sq -readonly "$t" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | tr '\n' ' ')
   [ "$ic" = "ok " ] || fail 65 "integrity check failed: $ic"
@@ -691,7 +681,7 @@ if [ -e "$live" ]; then
   fi
   mv -f "$bt" "$bdir/$bname" || fail 66 "cannot store backup"
   echo "BACKUP $bname"
-  ls -1 "$bdir" | grep -E '^[0-9]{8}T[0-9]{9}Z[.]' | sort -r | tail -n +$((keep + 1)) | while read -r old; do rm -f "$bdir/$old"; done
+  prune "$bdir" "$keep"
   owner=$(stat -c '%u:%g' "$live"); perm=$(stat -c '%a' "$live")
 else
   owner=$(stat -c '%u:%g' "$dir"); perm=$mode
@@ -749,7 +739,7 @@ bt="$bdir/.gravity-sync.$$"
 cat > "$bt" || { rm -f "$bt"; fail 66 "cannot write a backup in $bdir"; }
 mv -f "$bt" "$bdir/$bname" || { rm -f "$bt"; fail 66 "cannot store backup"; }
 echo "BACKUP $bname"
-ls -1 "$bdir" | grep -E '^[0-9]{8}T[0-9]{9}Z[.]' | sort -r | tail -n +$((keep + 1)) | while read -r old; do rm -f "$bdir/$old"; done
+prune "$bdir" "$keep"
 out=$(ftl --config "$key" "$value" 2>&1)
 echo "FTL $?"
 printf '%s\n' "$out" | head -n 3
@@ -788,12 +778,9 @@ Status RemoteNode::reload(Reload level) {
 Status RemoteNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout, "rebuilding gravity"); }
 
 Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
-  std::string shown;
-  for (const auto& a : layout_.container_prefix()) shown += a + " ";
-  shown += layout_.pihole_command;
-  for (const auto& a : args) shown += " " + a;
+  const std::string shown = join_args(layout_.pihole_argv(args));
   spdlog::info("remote: {}: {}", what, shown);
-  auto r = run({}, "ph " + join_words(args) + "\n", "", timeout);
+  auto r = run({}, "ph " + shell_join(args) + "\n", "", timeout);
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " +

@@ -12,6 +12,25 @@ std::string PiholeLayout::item_path(Item item) const {
   return "";
 }
 
+namespace {
+
+std::vector<std::string> with(std::vector<std::string> argv, const std::string& program,
+                              const std::vector<std::string>& args) {
+  argv.push_back(program);
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+}  // namespace
+
+std::vector<std::string> PiholeLayout::pihole_argv(const std::vector<std::string>& args) const {
+  return with(container_prefix(), pihole_command, args);
+}
+
+std::vector<std::string> PiholeLayout::ftl_argv(const std::vector<std::string>& args) const {
+  return with(container_prefix(), ftl_command, args);
+}
+
 std::string PiholeLayout::watch_path(Item item, int major) const {
   return major >= 6 && item != Item::gravity ? toml_path() : item_path(item);
 }

@@ -2,6 +2,7 @@
 
 #include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/sha256.hpp"
+#include "gravity_sync/util/shell.hpp"
 
 namespace gs {
 
@@ -15,7 +16,9 @@ const char* file_prefix(Item item) {
   }
 }
 
-std::vector<std::string_view> fields(std::string_view line) {
+}  // namespace
+
+std::vector<std::string_view> record_fields(std::string_view line) {
   std::vector<std::string_view> out;
   size_t i = 0;
   while (i < line.size()) {
@@ -26,6 +29,8 @@ std::vector<std::string_view> fields(std::string_view line) {
   }
   return out;
 }
+
+namespace {
 
 std::string join(const std::vector<std::string_view>& parts) {
   std::string out;
@@ -45,7 +50,7 @@ Records records_from_file(Item item, std::string_view content) {
   while (start < content.size()) {
     size_t end = content.find('\n', start);
     if (end == std::string_view::npos) end = content.size();
-    auto f = fields(content.substr(start, end - start));
+    auto f = record_fields(content.substr(start, end - start));
     start = end + 1;
     if (f.empty() || f.front().front() == '#') continue;
     if (item == Item::custom_dns) {
@@ -101,25 +106,17 @@ Result<Records> parse_ftl_array(std::string_view printed) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
   auto json = Json::parse(text);
   if (!json || !json->is_array()) {
-    std::string shown = text.substr(0, 120);
-    for (char& c : shown) {
-      if (static_cast<unsigned char>(c) < 0x20) c = '?';
-    }
-    return make_error(ExitCode::refused, "not a string array: \"" + shown + "\"");
+    return make_error(ExitCode::refused, "not a string array: \"" + printable(text, 120) + "\"");
   }
   Records out;
   for (const auto& entry : json->items()) {
     if (!entry.is_string()) {
       return make_error(ExitCode::refused, "an entry of the array is not a string");
     }
-    std::string s = entry.as_string();
-    for (char c : s) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        return make_error(ExitCode::refused, "an entry holds a control character");
-      }
-    }
+    const std::string s = entry.as_string();
+    if (has_control_chars(s)) return make_error(ExitCode::refused, "an entry holds a control character");
     // The canonical form: fields separated by single spaces.
-    out.push_back(join(fields(s)));
+    out.push_back(join(record_fields(s)));
   }
   return out;
 }
@@ -132,8 +129,7 @@ std::string ftl_array_json(const Records& records) {
 
 Error ftl_set_error(Item item, int exit_code, const std::string& detail) {
   const std::string key = ftl_key(item);
-  std::string shown = detail.substr(0, detail.find('\n'));
-  if (shown.size() > 300) shown.resize(300);
+  const std::string shown = printable(detail.substr(0, detail.find('\n')), 300);
   switch (exit_code) {
     case 2: return Error{ExitCode::refused, "pihole-FTL refused the value of " + key + " as invalid: " + shown};
     case 3: return Error{ExitCode::refused, "pihole-FTL's dnsmasq test failed for the new " + key + ": " + shown};

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <vector>
 
+#include "gravity_sync/pihole/records.hpp"
+#include "gravity_sync/util/shell.hpp"
+
 namespace gs {
 
 namespace {
@@ -18,18 +21,6 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
     start = end + 1;
   }
   return parts;
-}
-
-std::vector<std::string_view> words(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
 }
 
 bool is_ip(std::string_view text) {
@@ -72,7 +63,7 @@ bool valid_dhcp_host(std::string_view value) {
 }
 
 bool comment_or_blank(std::string_view line) {
-  auto w = words(line);
+  auto w = record_fields(line);
   return w.empty() || w.front().front() == '#';
 }
 
@@ -97,7 +88,7 @@ Status validate_text_item(Item item, std::string_view content) {
     bool ok = false;
     switch (item) {
       case Item::custom_dns: {
-        auto w = words(line);
+        auto w = record_fields(line);
         ok = w.size() >= 2 && is_ip(w[0]);
         for (size_t i = 1; ok && i < w.size(); ++i) {
           if (w[i].front() == '#') break;  // trailing comment
@@ -115,10 +106,7 @@ Status validate_text_item(Item item, std::string_view content) {
         return make_error(ExitCode::failure, "gravity is not a text item");
     }
     if (!ok) {
-      std::string shown(line.substr(0, 120));
-      for (char& c : shown) {
-        if (static_cast<unsigned char>(c) < 0x20) c = '?';
-      }
+      const std::string shown = printable(line, 120);
       const char* expected = item == Item::custom_dns ? "an `IP HOSTNAME...` line"
                              : item == Item::cname   ? "a `cname=ALIAS,TARGET` line"
                                                      : "a `dhcp-host=` line";

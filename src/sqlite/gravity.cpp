@@ -9,12 +9,6 @@ namespace gs {
 
 namespace {
 
-std::string quoted_list(const char* const* names, size_t count) {
-  std::string out;
-  for (size_t i = 0; i < count; ++i) out += std::string(i ? "," : "") + "'" + names[i] + "'";
-  return out;
-}
-
 // The installer's default adlist: a node with only this list has no adlists of its own.
 constexpr const char* kInstallerAdlist = "https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts";
 
@@ -35,7 +29,7 @@ const std::string& digest_generator_sql() {
       "COALESCE((SELECT group_concat('\"' || k.name || '\"', ',') FROM "
       "(SELECT name FROM pragma_table_info(m.name) WHERE pk > 0 ORDER BY pk) AS k), '1') || ';' "
       "FROM sqlite_master AS m WHERE m.type = 'table' AND m.name IN (" +
-      quoted_list(kConfigTables, std::size(kConfigTables)) + ") ORDER BY m.name;";
+      sql_list(kConfigTables) + ") ORDER BY m.name;";
   return sql;
 }
 
@@ -51,7 +45,7 @@ const std::string& gravity_meta_sql() {
 
 std::string required_tables_sql() {
   return "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (" +
-         quoted_list(kRequiredTables, std::size(kRequiredTables)) + ") ORDER BY name;";
+         sql_list(kRequiredTables) + ") ORDER BY name;";
 }
 
 Result<int> gravity_schema_version(const std::string& path) {

@@ -12,12 +12,6 @@ namespace gs {
 
 namespace {
 
-std::string config_tables_list() {
-  std::string out;
-  for (const char* t : kConfigTables) out += std::string(out.empty() ? "" : ",") + "'" + t + "'";
-  return out;
-}
-
 // Run a generator on `db` and execute what it prints.
 Status exec_generated(Database& db, const std::string& generator) {
   auto statements = db.column(generator);
@@ -35,7 +29,7 @@ const std::string& tables_export_generator_sql() {
   static const std::string sql =
       "SELECT 'CREATE TABLE x.' || substr(sql, 14) || ';' || char(10) || 'INSERT INTO x.\"' || name || "
       "'\" SELECT * FROM main.\"' || name || '\";' FROM main.sqlite_master "
-      "WHERE type = 'table' AND name IN (" + config_tables_list() + ",'info') AND sql LIKE 'CREATE TABLE %' "
+      "WHERE type = 'table' AND name IN (" + sql_list(kConfigTables) + ",'info') AND sql LIKE 'CREATE TABLE %' "
       "ORDER BY name;";
   return sql;
 }
@@ -114,7 +108,7 @@ Status verify_tables(const std::string& path, int expected_version, const std::s
       return make_error(ExitCode::refused, "integrity check of the received tables failed");
     }
     auto tables = db->column("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (" +
-                             config_tables_list() + ",'info');");
+                             sql_list(kConfigTables) + ",'info');");
     // Every table but domain_audit (v5 only) must be there.
     if (!tables || tables->empty() || std::atoi(tables->front().c_str()) < static_cast<int>(std::size(kConfigTables))) {
       return make_error(ExitCode::refused, "the received file does not hold Pi-hole's configuration tables");

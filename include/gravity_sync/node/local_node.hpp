@@ -52,7 +52,7 @@ class LocalNode : public Node {
   // A backup of `live` in backup_dir (pruned by prune_backups() once the install is done).
   Result<KeptBackup> keep_backup(Item item, const std::string& live);
   // `pihole-FTL --config ARGS...` on this node (through its container, if any).
-  Result<ProcessResult> ftl_config(const std::vector<std::string>& args);
+  Result<ProcessResult> ftl_config(std::vector<std::string> args);
   // The records of a text item: from its v5 file, or from FTL on v6.
   Result<Records> read_records(Item item);
   // v6: back up the current value, then set `records` through FTL.

@@ -37,7 +37,8 @@ using NodeState = std::map<Item, ItemState>;
 struct Staged {
   Item item = Item::gravity;
   std::string path;     // a local temp file, removed when Staged goes
-  std::string sha256;   // of the file's bytes, computed while it was written
+  std::string sha256;   // of the file's bytes as sent, computed while it was written; empty
+                        // for a copy made on the node that installs it (nothing travelled)
   uint64_t size = 0;
   std::string digest;   // the sender's digest of the item (what the receiver will have)
   TextForm form = TextForm::bytes;  // text items: the file as it is, or rendered from its records
@@ -52,6 +53,9 @@ struct NewStaged {
   Fd fd;
 };
 Result<NewStaged> new_staged(Item item, const std::string& dir);
+
+// Fill `fresh` with the v5 file that holds `records` (TextForm::records) and return it.
+Result<Staged> staged_records(NewStaged fresh, const Records& records);
 
 // How an item is staged for sending.
 struct StageOptions {

@@ -29,6 +29,10 @@ struct PiholeLayout {
 
   // The argv prefix that runs a Pi-hole program there ({"docker", "exec", "-i", "NAME"} or {}).
   std::vector<std::string> container_prefix() const;
+
+  // The argv of `pihole ARGS...` / `pihole-FTL ARGS...` there, through the container if any.
+  std::vector<std::string> pihole_argv(const std::vector<std::string>& args = {}) const;
+  std::vector<std::string> ftl_argv(const std::vector<std::string>& args = {}) const;
 };
 
 }  // namespace gs

@@ -32,6 +32,9 @@ Records records_from_file(Item item, std::string_view content);
 // The v5 file that holds `records` (one line each, with its prefix, ending in '\n').
 std::string file_from_records(Item item, const Records& records);
 
+// The whitespace-separated fields of one line (spaces, tabs, a trailing '\r').
+std::vector<std::string_view> record_fields(std::string_view line);
+
 // The canonical form (CONTRACT.md): one record per line, each ending in '\n'.
 std::string canonical_text(const Records& records);
 

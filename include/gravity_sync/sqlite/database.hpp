@@ -15,6 +15,14 @@ namespace gs {
 // `text` as an SQL string literal ('it''s').
 std::string sql_quote(std::string_view text);
 
+// `names` as a list of SQL string literals for IN (...): 'a','b'.
+template <size_t N>
+std::string sql_list(const char* const (&names)[N]) {
+  std::string out;
+  for (const char* n : names) out += (out.empty() ? "" : ",") + sql_quote(n);
+  return out;
+}
+
 // An open SQLite connection. Move-only; closed on destruction.
 class Database {
  public:
