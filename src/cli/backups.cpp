@@ -79,8 +79,10 @@ std::function<int()> setup_restore(CLI::App& sub, Globals& globals) {
     if (!state) return fail(globals, state.error());
     auto installed = node.restore(*entry, (*state)[entry->item]);
     if (!installed) return fail(globals, with_context(installed.error(), "restore " + *id));
-    if (auto st = node.reload(reload_for(entry->item, node.major_version())); !st) {
-      return fail(globals, make_error(ExitCode::failure, "restored, but the reload failed: " + st.error().message));
+    auto reloaded = reload_when_ready(node, reload_for(entry->item, node.major_version()), kFtlReadyWait);
+    node.release_replaced(kReleaseWait);
+    if (!reloaded) {
+      return fail(globals, make_error(ExitCode::failure, "restored, but the reload failed: " + reloaded.error().message));
     }
     if (globals.json) {
       Json doc = Json::object();

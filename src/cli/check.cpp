@@ -37,8 +37,8 @@ int run_check(const Globals& globals) {
       std::cout << "remote: connected to " << (*peers)->session.peer() << ", host key "
                 << (*peers)->session.host_key_fingerprint() << " pinned in " << config.remote.known_hosts << "\n";
     }
-    auto local = (*peers)->local.probe();
-    auto remote = (*peers)->remote.probe();
+    auto local = (*peers)->local.probe(config.sync.items);
+    auto remote = (*peers)->remote.probe(config.sync.items);
     if (!local) return fail(globals, local.error());
     if (!remote) return fail(globals, remote.error());
     ExitCode code = ExitCode::ok;

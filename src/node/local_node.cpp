@@ -1,16 +1,16 @@
 #include "gravity_sync/node/local_node.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <ctime>
-#include <dirent.h>
 #include <future>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -81,24 +81,26 @@ Result<ProcessResult> LocalNode::ftl_config(std::vector<std::string> args) {
   return run_process(layout_.ftl_argv(args), "", Millis(60'000));
 }
 
+Result<PiholeToml> LocalNode::read_toml() {
+  auto text = read_file(layout_.toml_path(), kMaxPiholeToml);
+  if (!text) return with_context(text.error(), "local pihole.toml");
+  auto toml = PiholeToml::parse(*text);
+  if (!toml) return with_context(toml.error(), "local " + layout_.toml_path());
+  return toml;
+}
+
 Result<Records> LocalNode::read_records(Item item) {
   if (major_version() < 6) {
-    auto content = read_file(layout_.item_path(item));
+    auto content = read_file(layout_.item_path(item), kMaxTextItem);
     if (!content) return content.error();
     return records_from_file(item, *content);
   }
-  auto r = ftl_config({ftl_key(item)});
-  if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, std::string("`pihole-FTL --config ") + ftl_key(item) + "` failed (exit " +
-                                             std::to_string(r->exit_code) + "): " + r->err.substr(0, 300));
-  }
-  auto records = parse_ftl_array(r->out);
-  if (!records) return with_context(records.error(), std::string("local ") + ftl_key(item));
-  return records;
+  auto toml = read_toml();
+  if (!toml) return toml.error();
+  return with_context(records_from_toml(*toml, item), "local");
 }
 
-Result<NodeProbe> LocalNode::probe() {
+Result<NodeProbe> LocalNode::probe(const std::vector<Item>& items) {
   NodeProbe p;
   if (!exists(layout_.pihole_dir)) p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
   const std::string db = layout_.item_path(Item::gravity);
@@ -108,7 +110,8 @@ Result<NodeProbe> LocalNode::probe() {
     p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
   }
   if (layout_.container.empty()) {
-    if (!command_found(layout_.pihole_command)) p.problems.push_back("command " + layout_.pihole_command + " not found");
+    if (!command_found(layout_.pihole_command))
+      p.problems.push_back("command " + layout_.pihole_command + " not found");
     if (!command_found(layout_.ftl_command)) p.problems.push_back("command " + layout_.ftl_command + " not found");
   }
   if (auto v = run_process(layout_.ftl_argv({"-v"}), "", Millis(10'000)); v.ok() && v->exit_code == 0) {
@@ -120,22 +123,47 @@ Result<NodeProbe> LocalNode::probe() {
   }
   if (exists(db)) {
     auto version = gravity_schema_version(db);
-    if (version) p.schema_version = *version;
-    else p.problems.push_back(db + ": " + version.error().message);
+    if (version)
+      p.schema_version = *version;
+    else
+      p.problems.push_back(db + ": " + version.error().message);
+  }
+  if (p.major >= 6) {
+    // Every synced value through the reader sync uses: a node sync cannot read fails here.
+    auto toml = read_toml();
+    for (Item item : items) {
+      if (item == Item::gravity) continue;
+      if (!toml) {
+        p.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + toml.error().message);
+        continue;
+      }
+      if (auto records = with_context(records_from_toml(*toml, item), "local"); !records) {
+        p.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + records.error().message);
+      }
+    }
   }
   return p;
 }
 
 Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
   NodeState state;
+  const bool v6 = major_version() >= 6;
+  std::optional<Result<PiholeToml>> toml;  // read once, for every v6 value
+  std::optional<int64_t> toml_mtime;
   for (Item item : items) {
     ItemState s;
-    if (item != Item::gravity && major_version() >= 6) {
+    if (item != Item::gravity && v6) {
       // A v6 value always exists (an empty array is an empty item); it has no file.
-      auto records = read_records(item);
+      if (!toml) {
+        auto info = stat_file(layout_.toml_path());
+        if (info.ok() && info->exists) toml_mtime = info->mtime;
+        toml = read_toml();
+      }
+      auto records = *toml ? with_context(records_from_toml(**toml, item), "local") : Result<Records>((*toml).error());
       if (records) {
         s.exists = true;
-        s.sha256 = s.canonical = records_digest(*records);
+        s.sha256 = s.canonical = records_digest(item, *records);
+        s.changed_at = toml_mtime;
       } else {
         s.error = records.error().message;
         s.error_code = records.error().code;
@@ -154,7 +182,7 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
     if (info->exists) {
       s.exists = true;
       s.size = info->size;
-      s.mtime = info->mtime;
+      s.mtime = s.changed_at = info->mtime;
       s.inode = info->inode;
       if (item == Item::gravity) {
         auto digest = gravity_digest(path);
@@ -167,10 +195,14 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
           s.error_code = ExitCode::refused;
         }
       } else {
-        auto content = read_file(path);
-        if (!content) return content.error();
-        s.sha256 = sha256_hex(*content);
-        s.canonical = records_digest(records_from_file(item, *content));
+        auto content = read_file(path, kMaxTextItem);
+        if (!content) {
+          s.error = "local " + content.error().message;
+          s.error_code = content.error().code;
+        } else {
+          s.sha256 = sha256_hex(*content);
+          s.canonical = records_digest(item, records_from_file(item, *content));
+        }
       }
     }
     state[item] = s;
@@ -240,6 +272,14 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const S
     if (!digest) return digest.error();
     staged.digest = digest->sha256;
   } else if (how.form == TextForm::records || major_version() >= 6) {
+    if (major_version() < 6) {
+      // A v5 file is checked as it is before its records travel, so a foreign line is
+      // refused naming its line (rendering could otherwise lose it).
+      auto content = read_file(live, kMaxTextItem);
+      if (!content) return content.error();
+      if (auto st = validate_text_item(item, *content, TextReader::ftl_v6); !st)
+        return with_context(st.error(), "local");
+    }
     auto records = read_records(item);
     if (!records) return records.error();
     return staged_records(std::move(*fresh), *records);
@@ -258,8 +298,8 @@ Result<LocalNode::KeptBackup> LocalNode::keep_backup(Item item, const std::strin
   auto live_info = stat_file(live);
   auto space = free_space(dir);
   if (space.ok() && live_info.ok() && *space < live_info->size + (1 << 20)) {
-    return make_error(ExitCode::refused, "not enough disk space in " + dir + " for a backup of " + live +
-                                             " (" + std::to_string(*space / 1024) + " KiB free, " +
+    return make_error(ExitCode::refused, "not enough disk space in " + dir + " for a backup of " + live + " (" +
+                                             std::to_string(*space / 1024) + " KiB free, " +
                                              std::to_string(live_info->size / 1024) + " KiB needed)");
   }
   const std::string stamp = backup_stamp();
@@ -323,7 +363,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   if (item != Item::gravity) {
     auto content = read_file(staged.path);
     if (!content) return content.error();
-    if (auto st = validate_text_item(item, *content); !st) return st.error();
+    if (auto st = validate_text_item(item, *content, text_reader()); !st) return st.error();
     if (major_version() >= 6) return install_records(item, records_from_file(item, *content));
   }
 
@@ -396,17 +436,31 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
       return make_error(ExitCode::refused, "live database is busy: " + st.error().message);
     }
     guard.emplace(std::move(*db));
-    const bool clear = wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
+    const bool clear =
+        wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
     if (!clear) {
       drop_backup();
       return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
     }
   }
+  // FTL keeps the database open; the replaced file stays linked under another name until
+  // FTL has reopened (release_replaced), so FTL sees it renamed, never unlinked.
+  std::optional<std::string> old_link;
+  if (item == Item::gravity && live_info->exists) {
+    auto link = link_beside(live, std::string(kTempPrefix) + "old.");
+    if (link)
+      old_link = *link;
+    else
+      spdlog::debug("local gravity: {}", link.error().message);
+  }
   if (::rename(staged.path.c_str(), live.c_str()) != 0) {
+    const int err = errno;
     drop_backup();
-    return make_error(ExitCode::failure, "cannot rename " + staged.path + " over " + live + ": " + std::strerror(errno));
+    if (old_link) ::unlink(old_link->c_str());
+    return make_error(ExitCode::failure, "cannot rename " + staged.path + " over " + live + ": " + std::strerror(err));
   }
   staged.cleanup->release();
+  if (old_link) replaced_.push_back(*old_link);
   if (guard) {
     // Ends our read of the old inode; nothing was written, so there is nothing to undo.
     (void)guard->exec("ROLLBACK");
@@ -444,6 +498,13 @@ Result<Installed> LocalNode::install_records(Item item, const Records& records) 
     ::unlink(kept_path.c_str());  // nothing was replaced
     return ftl_set_error(item, r->exit_code, r->err.empty() ? r->out : r->err);
   }
+  // What FTL now holds, read back the way sync reads it: the value must be the one sent.
+  auto now = read_records(item);
+  if (!now) return with_context(now.error(), "after setting " + std::string(ftl_key(item)));
+  if (records_digest(item, *now) != records_digest(item, records)) {
+    return make_error(ExitCode::failure, std::string("pihole-FTL accepted the new ") + ftl_key(item) +
+                                             " but pihole.toml holds a different value; it is left as FTL wrote it");
+  }
   spdlog::info("local {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
   prune_backups(item);
   return result;
@@ -464,7 +525,8 @@ Result<Installed> LocalNode::install_tables(const Staged& staged, const ItemStat
   if (!digest) return digest.error();
   if (digest->sha256 != staged.digest) {
     return make_error(ExitCode::refused, "after applying the received tables the configuration digest is " +
-                                             digest->sha256 + ", not the sender's " + staged.digest + "; not installing it");
+                                             digest->sha256 + ", not the sender's " + staged.digest +
+                                             "; not installing it");
   }
   auto info = stat_file(fresh->staged.path);
   if (!info) return info.error();
@@ -482,7 +544,8 @@ Status LocalNode::run_pihole(const std::vector<std::string>& args, Millis timeou
   auto r = run_process(argv, "", timeout);
   if (!r) return r.error();
   if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, "`" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " + r->err);
+    return make_error(ExitCode::failure,
+                      "`" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " + r->err);
   }
   return {};
 }
@@ -491,6 +554,42 @@ Status LocalNode::reload(Reload level) {
   auto args = reload_args(level, major_version());
   if (args.empty()) return {};
   return run_pihole(args, Millis(120'000), "reloading Pi-hole");
+}
+
+Result<FtlStatus> LocalNode::ftl_status() {
+  const int major = major_version();
+  if (!pid_file_) {
+    std::string toml_text, conf_text;
+    if (major >= 6) {
+      auto t = read_file(layout_.toml_path(), kMaxPiholeToml);
+      if (t) toml_text = *t;
+    } else {
+      auto c = read_file(layout_.pihole_dir + "/pihole-FTL.conf", 1 << 20);
+      if (c) conf_text = *c;
+    }
+    pid_file_ = ftl_pid_file(major, toml_text, conf_text);
+    std::string printed;
+    if (major >= 6) {
+      auto r = run_process(layout_.ftl_argv({"sigrtmin"}), "", Millis(10'000));
+      if (r && r->exit_code == 0) printed = r->out;
+    }
+    sigrtmin_ = ftl_sigrtmin(major, printed);
+  }
+  auto r = run_process(layout_.ftl_argv(ftl_status_args(*pid_file_, sigrtmin_)), "", Millis(10'000));
+  if (!r) return r.error();
+  return parse_ftl_status(r->out);
+}
+
+void LocalNode::release_replaced(Millis wait) {
+  for (const auto& path : replaced_) {
+    auto info = stat_file(path);
+    if (info.ok() && info->exists && !wait_while([&] { return open_by_any_process(path); }, wait)) {
+      spdlog::debug("local: {} is still open; the next run removes it", path);
+      continue;
+    }
+    ::unlink(path.c_str());
+  }
+  replaced_.clear();
 }
 
 Status LocalNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout, "rebuilding gravity"); }
@@ -518,7 +617,8 @@ Result<std::vector<BackupEntry>> LocalNode::backups() {
     while (dirent* e = ::readdir(d.get())) {
       std::string file = e->d_name;
       const std::string suffix = backup_suffix(item);
-      if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
       const std::string stamp = file.substr(0, file.size() - suffix.size());
       const int64_t time = parse_backup_stamp(stamp);
       if (time == 0) continue;

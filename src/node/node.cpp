@@ -1,10 +1,15 @@
 #include "gravity_sync/node/node.hpp"
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <unistd.h>
 
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/util/sha256.hpp"
 
 namespace gs {
@@ -53,17 +58,80 @@ Result<Staged> staged_records(NewStaged fresh, const Records& records) {
   if (::fsync(fresh.fd.get()) != 0) return make_error(ExitCode::failure, "cannot fsync " + staged.path);
   staged.size = content.size();
   staged.sha256 = sha256_hex(content);
-  staged.digest = records_digest(records);
+  staged.digest = records_digest(staged.item, records);
   staged.form = TextForm::records;
   return std::move(staged);
 }
 
+namespace {
+
+// Poll `node`'s FTL until it is ready or `wait` is over; the last status seen.
+Result<FtlStatus> wait_until_ready(Node& node, Millis wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    auto st = node.ftl_status();
+    if (!st) return st.error();
+    if (st->state == FtlState::ready || std::chrono::steady_clock::now() >= deadline || cancel_requested()) return st;
+    std::this_thread::sleep_for(Millis(150));
+  }
+}
+
+std::string level_name(Reload level) {
+  switch (level) {
+    case Reload::lists:
+      return "list reload";
+    case Reload::dns:
+      return "DNS reload";
+    case Reload::restart:
+      return "restart";
+    case Reload::none:
+      break;
+  }
+  return "reload";
+}
+
+}  // namespace
+
+Status reload_when_ready(Node& node, Reload level, Millis wait) {
+  if (level == Reload::none) return {};
+  const std::string where = std::string("the ") + node.name() + " node";
+  if (level != Reload::restart) {
+    auto before = wait_until_ready(node, wait);
+    if (!before) return before.error();
+    if (before->state != FtlState::ready) {
+      return make_error(ExitCode::failure, "pihole-FTL on " + where + " " +
+                                               (before->state == FtlState::starting
+                                                    ? "did not finish starting within " + format_duration(wait)
+                                                    : "is not running (" + before->detail + ")") +
+                                               "; the " + level_name(level) +
+                                               " was not sent: the new configuration is in place and "
+                                               "is served once FTL runs");
+    }
+  }
+  if (auto st = node.reload(level); !st) return st;
+  // A full restart must bring FTL back; a signal must not have stopped it (a process a
+  // signal kills is gone, or a zombie, within milliseconds).
+  if (level != Reload::restart) std::this_thread::sleep_for(Millis(200));
+  Result<FtlStatus> after = level == Reload::restart ? wait_until_ready(node, wait) : node.ftl_status();
+  if (!after) return after.error();
+  if (after->state == FtlState::not_running) {
+    return make_error(ExitCode::failure, "pihole-FTL on " + where + " is not running after the " + level_name(level) +
+                                             " (" + after->detail + ")");
+  }
+  spdlog::debug("{}: pihole-FTL {} after the {}", node.name(),
+                after->state == FtlState::ready ? "ready" : "still starting", level_name(level));
+  return {};
+}
+
 const char* backup_suffix(Item item) {
   switch (item) {
-    case Item::gravity: return ".db";
-    case Item::custom_dns: return ".list";
+    case Item::gravity:
+      return ".db";
+    case Item::custom_dns:
+      return ".list";
     case Item::cname:
-    case Item::static_dhcp: return ".conf";
+    case Item::static_dhcp:
+      return ".conf";
   }
   return "";
 }

@@ -1,9 +1,11 @@
 #include "gravity_sync/node/remote_node.hpp"
 
-#include <algorithm>
-#include <ctime>
 #include <fcntl.h>
 #include <unistd.h>
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <optional>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -12,8 +14,8 @@
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
 #include "gravity_sync/sqlite/tables.hpp"
-#include "gravity_sync/util/sha256.hpp"
 #include "gravity_sync/util/progress.hpp"
+#include "gravity_sync/util/sha256.hpp"
 #include "gravity_sync/util/shell.hpp"
 
 namespace gs {
@@ -45,6 +47,13 @@ sq() {
   ftl sqlite3 -batch -bail -init /dev/null -list -noheader $ro "$db" "$@"
 }
 hex() { od -An -v -tx1 | tr -d ' \n'; }
+tomlout() {  # one line: TOML MTIME HEX of pihole.toml (at most MAXTOML + 1 bytes), or TOML -
+  if [ -f "$PHD/pihole.toml" ]; then
+    printf 'TOML %s %s\n' "$(stat -c %Y "$PHD/pihole.toml")" "$(head -c "$MAXTOML" "$PHD/pihole.toml" | hex)"
+  else
+    echo "TOML -"
+  fi
+}
 prune() {  # DIR KEEP: remove all but the newest KEEP backups in DIR
   ls -1 "$1" | grep -E '^[0-9]{8}T[0-9]{9}Z[.]' | sort -r | tail -n +$(($2 + 1)) | while read -r old; do rm -f "$1/$old"; done
 }
@@ -83,8 +92,18 @@ std::string last_line(const std::string& text) {
   size_t end = text.find_last_not_of("\n");
   if (end == std::string::npos) return "";
   size_t start = text.rfind('\n', end);
-  std::string s = text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+  std::string s =
+      text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
   return s.size() > 400 ? s.substr(0, 400) : s;
+}
+
+// The whole of `word` as a number, or nullopt.
+template <typename T>
+std::optional<T> to_number(const std::string& word) {
+  T value{};
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (ec != std::errc() || end != word.data() + word.size()) return std::nullopt;
+  return value;
 }
 
 class RemoteLock : public NodeLock {
@@ -94,9 +113,6 @@ class RemoteLock : public NodeLock {
  private:
   SshChannel channel_;  // the remote flock is held until this channel closes
 };
-
-// Text items are small; anything larger is not a Pi-hole text item.
-constexpr size_t kMaxTextItem = 4 << 20;
 
 Result<std::string> from_hex(std::string_view hex) {
   if (hex.size() % 2 != 0) return make_error(ExitCode::failure, "malformed hex in the remote answer");
@@ -114,6 +130,19 @@ Result<std::string> from_hex(std::string_view hex) {
     out.push_back(static_cast<char>(hi * 16 + lo));
   }
   return out;
+}
+
+// The last line of `text` that starts with `prefix` (a login shell may print before it).
+std::string last_line_starting(const std::string& text, const std::string& prefix) {
+  std::string found;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (text.compare(start, prefix.size(), prefix) == 0) found = text.substr(start, end - start);
+    start = end + 1;
+  }
+  return found;
 }
 
 // The line of sudo's complaint in `err` (sshd may print others first).
@@ -137,10 +166,11 @@ RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy ba
       access_(std::move(access)) {}
 
 std::string RemoteNode::prelude() const {
-  std::string out = "CT=" + std::string(layout_.container.empty() ? "0" : "1") + "\nPHD=" +
-                    shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) + "\n";
+  std::string out = "MAXTOML=" + std::to_string(kMaxPiholeToml + 1) +
+                    "\nCT=" + std::string(layout_.container.empty() ? "0" : "1") +
+                    "\nPHD=" + shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) + "\n";
   return out + "ftl() { " + shell_join(layout_.ftl_argv()) + " \"$@\"; }\nph() { " + shell_join(layout_.pihole_argv()) +
-               " \"$@\"; }\n" + kFunctions;
+         " \"$@\"; }\n" + kFunctions;
 }
 
 std::string RemoteNode::shell(const std::string& script) const {
@@ -152,11 +182,11 @@ Status RemoteNode::ready() {
   auto r = session_.exec("sudo -n /bin/sh -c 'exit 0'", "", Millis(30'000));
   if (!r) return r.error();
   if (r->exit_code != 0) {
-    return make_error(ExitCode::unreachable,
-                      "sudo on the remote will not run /bin/sh for " + access_.user + " without a password (" +
-                          sudo_complaint(r->err) + "). gravity-sync runs its remote commands as `sudo -n /bin/sh -c " +
-                          "...`; allow it with this line on the remote, added with `visudo -f " +
-                          "/etc/sudoers.d/gravity-sync`: " + sudoers_line(access_.user));
+    return make_error(ExitCode::unreachable, "sudo on the remote will not run /bin/sh for " + access_.user +
+                                                 " without a password (" + sudo_complaint(r->err) +
+                                                 "). gravity-sync runs its remote commands as `sudo -n /bin/sh -c " +
+                                                 "...`; allow it with this line on the remote, added with `visudo -f " +
+                                                 "/etc/sudoers.d/gravity-sync`: " + sudoers_line(access_.user));
   }
   sudo_checked_ = true;
   return {};
@@ -183,27 +213,64 @@ int RemoteNode::major_version() {
   return major_;
 }
 
-Result<Records> RemoteNode::read_records(Item item) {
-  auto r = run({{"live", layout_.item_path(item)}, {"key", ftl_key(item)}, {"v6", major_version() >= 6 ? "1" : "0"}},
-               R"SH(
-if [ "$v6" = 1 ]; then ftl --config "$key"; else cat "$live"; fi
-)SH");
-  if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, std::string("remote ") + (major_ >= 6 ? ftl_key(item) : item_name(item)) +
-                                             ": cannot read it (exit " + std::to_string(r->exit_code) + "): " +
-                                             last_line(r->err));
-  }
-  if (r->out.size() > kMaxTextItem) return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than 4 MiB");
-  if (major_ < 6) return records_from_file(item, r->out);
-  auto records = parse_ftl_array(r->out);
-  if (!records) return with_context(records.error(), std::string("remote ") + ftl_key(item));
-  return records;
+Result<RemoteNode::TomlAnswer> RemoteNode::parse_toml_line(const std::string& line) {
+  // "TOML MTIME HEX" or "TOML -" (no pihole.toml there).
+  auto w = split_words(line);
+  if (w.size() == 2 && w[1] == "-") return make_error(ExitCode::refused, "remote pihole.toml does not exist");
+  if (w.size() < 2 || w.size() > 3) return make_error(ExitCode::failure, "remote pihole.toml: unexpected answer");
+  TomlAnswer out;
+  int64_t mtime = 0;
+  const auto [end, ec] = std::from_chars(w[1].data(), w[1].data() + w[1].size(), mtime);
+  if (ec == std::errc() && end == w[1].data() + w[1].size()) out.mtime = mtime;
+  auto text = from_hex(w.size() == 3 ? w[2] : "");
+  if (!text) return text.error();
+  auto toml = PiholeToml::parse(*text);
+  if (!toml) return with_context(toml.error(), "remote " + layout_.toml_path());
+  out.toml = std::move(*toml);
+  out.text = std::move(*text);
+  return out;
 }
 
-Result<NodeProbe> RemoteNode::probe() {
-  auto r = run({{"dir", layout_.pihole_dir}, {"dns", layout_.dnsmasq_dir}, {"php", layout_.pihole_command},
-                {"ftlc", layout_.ftl_command}, {"incontainer", layout_.container.empty() ? "0" : "1"}},
+Result<RemoteNode::TomlAnswer> RemoteNode::read_toml() {
+  auto r = run({}, "tomlout\n");
+  if (!r) return r.error();
+  if (r->exit_code != 0)
+    return make_error(ExitCode::failure, "remote pihole.toml: cannot read it: " + last_line(r->err));
+  return parse_toml_line(last_line_starting(r->out, "TOML "));
+}
+
+Result<Records> RemoteNode::read_records(Item item) {
+  if (major_version() >= 6) {
+    auto toml = read_toml();
+    if (!toml) return toml.error();
+    return with_context(records_from_toml(toml->toml, item), "remote");
+  }
+  auto text = read_text_file(item);
+  if (!text) return text.error();
+  return records_from_file(item, *text);
+}
+
+Result<std::string> RemoteNode::read_text_file(Item item) {
+  auto r = run({{"live", layout_.item_path(item)}, {"max", std::to_string(kMaxTextItem + 1)}},
+               "head -c \"$max\" \"$live\"\n");
+  if (!r) return r.error();
+  if (r->exit_code != 0) {
+    return make_error(ExitCode::failure, std::string("remote ") + item_name(item) + ": cannot read it (exit " +
+                                             std::to_string(r->exit_code) + "): " + last_line(r->err));
+  }
+  if (r->out.size() > kMaxTextItem) {
+    return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than " +
+                                             std::to_string(kMaxTextItem >> 20) + " MiB");
+  }
+  return std::move(r->out);
+}
+
+Result<NodeProbe> RemoteNode::probe(const std::vector<Item>& items) {
+  auto r = run({{"dir", layout_.pihole_dir},
+                {"dns", layout_.dnsmasq_dir},
+                {"php", layout_.pihole_command},
+                {"ftlc", layout_.ftl_command},
+                {"incontainer", layout_.container.empty() ? "0" : "1"}},
                R"SH(
 [ -d "$dir" ] && echo "D 1" || echo "D 0"
 [ -f "$dir/gravity.db" ] && echo "G 1" || echo "G 0"
@@ -215,27 +282,28 @@ if [ "$incontainer" = 0 ]; then
 fi
 echo "V $(ftl -v 2>/dev/null | head -n 1)"
 [ -f "$dir/gravity.db" ] && echo "S $(sq -readonly "$dir/gravity.db" "SELECT value FROM info WHERE property = 'version';" 2>/dev/null)"
+[ -e "$dir/pihole.toml" ] && tomlout
 exit 0
 )SH");
   if (!r) return r.error();
   NodeProbe p;
-  bool toml = false;
+  bool has_toml = false;
   std::istringstream in(r->out);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.size() < 2) continue;
+    if (line.size() < 2 || line[1] != ' ') continue;  // the TOML line is read below
     const char tag = line[0];
     const std::string value = line.substr(2);
     if (tag == 'D' && value == "0") p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
     if (tag == 'G' && value == "0") p.problems.push_back(layout_.pihole_dir + "/gravity.db does not exist");
     if (tag == 'N' && value == "0") p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
-    if (tag == 'T') toml = value == "1";
+    if (tag == 'T') has_toml = value == "1";
     if (tag == 'P' && value == "0") p.problems.push_back("command " + layout_.pihole_command + " not found");
     if (tag == 'F' && value == "0") p.problems.push_back("command " + layout_.ftl_command + " not found");
     if (tag == 'V') p.ftl_version = value;
     if (tag == 'S') p.schema_version = std::atoi(value.c_str());
   }
-  p.major = toml ? 6 : 5;
+  p.major = has_toml ? 6 : 5;
   major_ = p.major;
   if (!layout_.container.empty() && p.ftl_version.empty()) {
     p.problems.push_back("cannot run pihole-FTL in container " + layout_.container + " (is it running, and is " +
@@ -246,6 +314,13 @@ exit 0
     p.problems.erase(std::remove_if(p.problems.begin(), p.problems.end(),
                                     [](const std::string& s) { return s.rfind("dnsmasq_dir", 0) == 0; }),
                      p.problems.end());
+    // Every synced value through the reader sync uses: a node sync cannot read fails here.
+    auto toml = parse_toml_line(last_line_starting(r->out, "TOML "));
+    for (Item item : items) {
+      if (item == Item::gravity) continue;
+      auto records = toml ? records_from_toml(toml->toml, item) : Result<Records>(toml.error());
+      if (!records) p.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + records.error().message);
+    }
   }
   return p;
 }
@@ -254,15 +329,10 @@ Result<NodeState> RemoteNode::inspect(const std::vector<Item>& items) {
   std::string body = R"SH(
 echo "T $(date +%s)"
 if [ -e "$dir/pihole.toml" ]; then v6=1; echo "V 6"; else v6=0; echo "V 5"; fi
-value() {
-  if out=$(ftl --config "$2" 2>&1); then
-    echo "C $1 $(printf '%s' "$out" | hex)"
-  else
-    echo "E $1 pihole-FTL --config $2 failed (exit $?): $(printf '%s' "$out" | head -n 1)"
-  fi
-}
+values=0
 item() {
-  if [ "$3" = text ] && [ "$v6" = 1 ]; then value "$1" "$4"; return; fi
+  # A v6 value: read from pihole.toml (sent once, below) by the same reader as here.
+  if [ "$3" = text ] && [ "$v6" = 1 ]; then echo "X $1"; values=1; return; fi
   if [ -f "$2" ]; then
     echo "I $1 1 $(stat -c '%s %Y %i' "$2")"
     if [ "$3" = db ]; then
@@ -286,8 +356,9 @@ item() {
 )SH";
   for (Item item : items) {
     body += std::string("item ") + item_name(item) + " " + shell_quote(layout_.item_path(item)) + " " +
-            (item == Item::gravity ? "db" : "text") + " " + ftl_key(item) + "\n";
+            (item == Item::gravity ? "db" : "text") + "\n";
   }
+  body += "[ \"$values\" = 0 ] || tomlout\n";
   auto r = run({{"dir", layout_.pihole_dir},
                 {"GEN", digest_generator_sql()},
                 {"META", gravity_meta_sql()},
@@ -295,14 +366,20 @@ item() {
                body);
   if (!r) return r.error();
   if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, "remote inspection failed (exit " + std::to_string(r->exit_code) + "): " +
-                                             last_line(r->err));
+    return make_error(ExitCode::failure,
+                      "remote inspection failed (exit " + std::to_string(r->exit_code) + "): " + last_line(r->err));
   }
   NodeState state;
   for (Item item : items) state[item] = ItemState{};
+  std::vector<Item> values;  // v6 values, read from the TOML line
+  std::string toml_line;
   std::istringstream in(r->out);
   std::string line;
   while (std::getline(in, line)) {
+    if (line.rfind("TOML ", 0) == 0) {
+      toml_line = line;
+      continue;
+    }
     auto w = split_words(line);
     if (w.size() < 2) continue;
     if (w[0] == "T") {
@@ -320,32 +397,34 @@ item() {
     if (w[0] == "I" && w.size() >= 3) {
       s.exists = w[2] == "1";
       if (s.exists && w.size() >= 6) {
-        s.size = std::stoull(w[3]);
-        sizes_[*item] = *s.size;
-        s.mtime = std::stoll(w[4]);
-        s.inode = std::stoull(w[5]);
+        const auto size = to_number<uint64_t>(w[3]);
+        const auto mtime = to_number<int64_t>(w[4]);
+        const auto inode = to_number<uint64_t>(w[5]);
+        if (!size || !mtime || !inode) {
+          s.error = "remote " + layout_.item_path(*item) + ": unreadable stat answer";
+          s.error_code = ExitCode::failure;
+          continue;
+        }
+        s.size = *size;
+        sizes_[*item] = *size;
+        s.mtime = s.changed_at = *mtime;
+        s.inode = *inode;
       }
     } else if (w[0] == "H" && w.size() >= 3) {
       s.sha256 = w[2];
+    } else if (w[0] == "X") {
+      values.push_back(*item);
     } else if (w[0] == "C") {
-      // A text item's content (v5 file, or what `pihole-FTL --config KEY` printed on v6).
+      // A v5 text file's content.
       auto content = from_hex(w.size() >= 3 ? w[2] : "");
       if (!content) return content.error();
       if (content->size() > kMaxTextItem) {
-        s.error = std::string("remote ") + item_name(*item) + " is larger than 4 MiB; not a Pi-hole text item";
+        s.error = std::string("remote ") + item_name(*item) + " is larger than " + std::to_string(kMaxTextItem >> 20) +
+                  " MiB; not a Pi-hole text item";
         s.error_code = ExitCode::refused;
-      } else if (major_ >= 6) {
-        auto records = parse_ftl_array(*content);
-        if (records) {
-          s.exists = true;
-          s.sha256 = s.canonical = records_digest(*records);
-        } else {
-          s.error = std::string("remote ") + ftl_key(*item) + ": " + records.error().message;
-          s.error_code = ExitCode::refused;
-        }
       } else {
         s.sha256 = sha256_hex(*content);
-        s.canonical = records_digest(records_from_file(*item, *content));
+        s.canonical = records_digest(*item, records_from_file(*item, *content));
       }
     } else if (w[0] == "M") {
       // "M item VERSION FRESH"; anything else is sqlite3's complaint about the tables.
@@ -360,6 +439,23 @@ item() {
     } else if (w[0] == "E") {
       s.error = "remote " + layout_.item_path(*item) + ": " + rest_after(line, 2);
       s.error_code = ExitCode::refused;
+    }
+  }
+  if (!values.empty()) {
+    // Every v6 value from the one copy of pihole.toml; a value always exists (an empty
+    // array is an empty item), its time is pihole.toml's.
+    auto toml = parse_toml_line(toml_line);
+    for (Item item : values) {
+      ItemState& s = state[item];
+      auto records = toml ? with_context(records_from_toml(toml->toml, item), "remote") : Result<Records>(toml.error());
+      if (records) {
+        s.exists = true;
+        s.sha256 = s.canonical = records_digest(item, *records);
+        s.changed_at = toml->mtime;
+      } else {
+        s.error = records.error().message;
+        s.error_code = records.error().code;
+      }
     }
   }
   for (auto& [item, s] : state) {
@@ -413,7 +509,8 @@ Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>&
     }
     out[*item] = info;
   }
-  if (out.size() != items.size()) return make_error(ExitCode::failure, "remote stat: unexpected answer " + first_line(r->out));
+  if (out.size() != items.size())
+    return make_error(ExitCode::failure, "remote stat: unexpected answer " + first_line(r->out));
   return out;
 }
 
@@ -432,8 +529,11 @@ Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
   if (!receiving) return {};  // a text item is read in place; stage() checks room for a snapshot
   if (item != Item::gravity && major_version() >= 6) return {};  // a value FTL writes; a few KB
   const std::string dir = dir_name(layout_.item_path(item));
-  auto r = run({{"dir", dir}, {"bdir", backups_.dir}, {"receiving", receiving ? "1" : "0"},
-                {"need", std::to_string(bytes / 1024 + 1024)}}, R"SH(
+  auto r = run({{"dir", dir},
+                {"bdir", backups_.dir},
+                {"receiving", receiving ? "1" : "0"},
+                {"need", std::to_string(bytes / 1024 + 1024)}},
+               R"SH(
 [ -d "$dir" ] || fail 66 "directory $dir does not exist"
 set -- "$dir"
 if [ "$receiving" = 1 ]; then mkdir -p "$bdir" || fail 66 "cannot create $bdir"; set -- "$dir" "$bdir"; fi
@@ -456,7 +556,17 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const 
   if (!fresh) return fresh.error();
   Staged& staged = fresh->staged;
   if (item != Item::gravity && (how.form == TextForm::records || major_version() >= 6)) {
-    auto records = read_records(item);
+    Result<Records> records = Records{};
+    if (major_version() < 6) {
+      // A v5 file is checked as it is before its records travel, so a foreign line is
+      // refused naming its line (rendering could otherwise lose it).
+      auto text = read_text_file(item);
+      if (!text) return text.error();
+      if (auto st = validate_text_item(item, *text, TextReader::ftl_v6); !st) return with_context(st.error(), "remote");
+      records = records_from_file(item, *text);
+    } else {
+      records = read_records(item);
+    }
     if (!records) return records.error();
     auto done = staged_records(std::move(*fresh), *records);
     if (done) bytes_ += done->size;
@@ -467,7 +577,8 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const 
   // live file (inside the bind mount for containers) and streamed while openssl (or
   // sha256sum) hashes it too; text files stream as they are. Hashed here while it arrives.
   auto script = std::string("set -u\n") + "live=" + shell_quote(live) + "\ndir=" + shell_quote(dir_name(live)) +
-                "\nneed=" + std::to_string(sizes_[item] / 1024 + 1024) + "\ntables=" + (how.gravity_tables ? "1" : "0") +
+                "\nneed=" + std::to_string(sizes_[item] / 1024 + 1024) +
+                "\ntables=" + (how.gravity_tables ? "1" : "0") +
                 "\nEXPORT=" + shell_quote(tables_export_generator_sql()) + "\n" + prelude();
   if (item == Item::gravity) {
     script += R"SH(
@@ -476,7 +587,7 @@ trap 'rm -f "$t" "$t.sha"' EXIT
 free=$(df -Pk "$dir" | awk 'NR==2 {print $4}')
 [ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $dir for a snapshot: ${free:-0} KiB free, $need KiB needed"
 if [ "$tables" = 1 ]; then
-  err=$({ printf "ATTACH '%s' AS x;\nPRAGMA x.page_size = 1024;\nBEGIN;\n" "$(cpath "$t")"
+  err=$({ printf "PRAGMA foreign_keys = OFF;\nATTACH '%s' AS x;\nPRAGMA x.page_size = 1024;\nBEGIN;\n" "$(cpath "$t")"
          sq "$live" "$EXPORT"; printf 'COMMIT;\n'; } | sq "$live" 2>&1 >/dev/null) \
     || fail 66 "export of the configuration tables of $live failed: $err"
 else
@@ -495,7 +606,8 @@ printf 'SHA %s
 
   Sha256 sha;
   uint64_t received = 0;
-  Progress progress(std::string("pull ") + item_name(item), item == Item::gravity && !how.gravity_tables ? sizes_[item] : 0);
+  Progress progress(std::string("pull ") + item_name(item),
+                    item == Item::gravity && !how.gravity_tables ? sizes_[item] : 0);
   const int fd = fresh->fd.get();
   if (auto st = ready(); !st) return st.error();
   auto r = session_.exec_stream(shell(script), nullptr, [&](const char* data, size_t size) -> Status {
@@ -519,12 +631,15 @@ printf 'SHA %s
   }
   const std::string sent = last_line(r->err);
   if (sent.rfind("SHA ", 0) != 0 || sent.substr(4) != staged.sha256) {
-    return make_error(ExitCode::refused, "checksum mismatch: the remote sent " + (sent.size() > 4 ? sent.substr(4) : "no checksum") +
-                                             ", received " + staged.sha256);
+    return make_error(ExitCode::refused, "checksum mismatch: the remote sent " +
+                                             (sent.size() > 4 ? sent.substr(4) : "no checksum") + ", received " +
+                                             staged.sha256);
   }
   // The sender's digest of what it sent, computed here on the copy (the same SQL).
   auto digest = gravity_digest(staged.path);
-  if (!digest) return make_error(ExitCode::refused, "the received copy of remote " + live + " is unreadable: " + digest.error().message);
+  if (!digest)
+    return make_error(ExitCode::refused,
+                      "the received copy of remote " + live + " is unreadable: " + digest.error().message);
   staged.digest = digest->sha256;
   staged.tables = how.gravity_tables;
   return std::move(staged);
@@ -537,7 +652,7 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
     // What we send must pass the same check a received text item passes here.
     auto content = read_file(staged.path);
     if (!content) return content.error();
-    if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
+    if (auto st = validate_text_item(staged.item, *content, text_reader()); !st) return st.error();
     if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
   }
   auto uploaded = upload(staged);
@@ -569,7 +684,8 @@ Result<std::string> RemoteNode::upload(const Staged& staged) {
         return {};
       });
   if (!up) return with_context(up.error(), std::string("sending ") + item_name(staged.item));
-  if (up->exit_code != 0) return make_error(ExitCode::failure, "cannot write a temp file in remote " + dir + ": " + last_line(up->err));
+  if (up->exit_code != 0)
+    return make_error(ExitCode::failure, "cannot write a temp file in remote " + dir + ": " + last_line(up->err));
   bytes_ += staged.size;
   return first_line(tmp_path);
 }
@@ -603,7 +719,7 @@ d=$(digest "$u") || fail 65 "the received tables are unreadable: $d"
 t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
 err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
 [ -s "$t" ] || fail 66 "snapshot of $live failed: $err"
-res=$({ printf "ATTACH '%s' AS x;\nBEGIN IMMEDIATE;\n%s\n" "$(cpath "$u")" "$KEY"
+res=$({ printf "PRAGMA foreign_keys = OFF;\nATTACH '%s' AS x;\nBEGIN IMMEDIATE;\n%s\n" "$(cpath "$u")" "$KEY"
         sq "$t" "$APPLY"; printf '%s\nCOMMIT;\n' "$KEY"; } | sq "$t" 2>&1) \
   || fail 65 "cannot apply the received configuration tables: $(printf '%s' "$res" | tail -n 1)"
 before=$(printf '%s\n' "$res" | head -n 1)
@@ -696,7 +812,13 @@ if [ "$kind" = db ] && [ -e "$live" ]; then
   done
 fi
 sync "$t" 2>/dev/null || sync
-mv -f "$t" "$live" || fail 66 "cannot rename $t over $live"
+old=""
+if [ "$kind" = db ] && [ -e "$live" ]; then
+  # FTL keeps the database open: the replaced file stays linked under another name until
+  # FTL has reopened it (FTL v6 ignores a renamed file, but warns about an unlinked one).
+  old=$(mktemp -u "$dir/.gravity-sync.old.XXXXXXXXXX") && ln "$live" "$old" 2>/dev/null && echo "OLD $old" || old=""
+fi
+mv -f "$t" "$live" || { [ -z "$old" ] || rm -f "$old"; fail 66 "cannot rename $t over $live"; }
 trap - EXIT
 sync "$dir" 2>/dev/null || sync
 echo DONE
@@ -717,8 +839,10 @@ echo DONE
       result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp_part;
     }
     if (line == "DONE") done = true;
+    if (line.rfind("OLD ", 0) == 0) replaced_.push_back(line.substr(4));
   }
-  if (!done) return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");
+  if (!done)
+    return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");
   spdlog::info("remote {}: installed {}", item_name(item), live);
   return result;
 }
@@ -738,11 +862,10 @@ mkdir -p "$bdir" || fail 66 "cannot create $bdir"
 bt="$bdir/.gravity-sync.$$"
 cat > "$bt" || { rm -f "$bt"; fail 66 "cannot write a backup in $bdir"; }
 mv -f "$bt" "$bdir/$bname" || { rm -f "$bt"; fail 66 "cannot store backup"; }
-echo "BACKUP $bname"
-prune "$bdir" "$keep"
-out=$(ftl --config "$key" "$value" 2>&1)
-echo "FTL $?"
-printf '%s\n' "$out" | head -n 3
+out=$(ftl --config "$key" "$value" 2>&1); rc=$?
+if [ "$rc" = 0 ]; then echo "BACKUP $bname"; prune "$bdir" "$keep"; else rm -f "$bdir/$bname"; fi
+echo "FTL $rc $(printf '%s' "$out" | head -c 600 | hex)"
+[ "$rc" != 0 ] || tomlout
 )SH",
                file_from_records(item, *old));
   if (!r) return r.error();
@@ -751,20 +874,26 @@ printf '%s\n' "$out" | head -n 3
                       "remote " + std::string(item_name(item)) + ": " + last_line(r->err));
   }
   Installed result;
-  int ftl_rc = -1;
-  std::string detail;
-  std::istringstream in(r->out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("BACKUP ", 0) == 0) {
-      result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
-    } else if (line.rfind("FTL ", 0) == 0) {
-      ftl_rc = std::atoi(line.c_str() + 4);
-    } else if (ftl_rc >= 0 && detail.empty()) {
-      detail = line;
-    }
+  if (!last_line_starting(r->out, "BACKUP ").empty())
+    result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
+  // "FTL RC HEX": pihole-FTL's exit code and what it printed.
+  const auto w = split_words(last_line_starting(r->out, "FTL "));
+  const auto ftl_rc = w.size() >= 2 ? to_number<int>(w[1]) : std::nullopt;
+  if (!ftl_rc)
+    return make_error(ExitCode::failure, "remote " + std::string(item_name(item)) + ": pihole-FTL did not answer");
+  if (*ftl_rc != 0) {
+    auto detail = from_hex(w.size() >= 3 ? w[2] : "");
+    return with_context(ftl_set_error(item, *ftl_rc, detail ? *detail : ""), "remote");
   }
-  if (ftl_rc != 0) return with_context(ftl_set_error(item, ftl_rc, detail), "remote");
+  // What FTL now holds, read back the way sync reads it: the value must be the one sent.
+  auto toml = parse_toml_line(last_line_starting(r->out, "TOML "));
+  if (!toml) return with_context(toml.error(), "after setting " + std::string(ftl_key(item)));
+  auto now = with_context(records_from_toml(toml->toml, item), "remote");
+  if (!now) return now.error();
+  if (records_digest(item, *now) != records_digest(item, records)) {
+    return make_error(ExitCode::failure, std::string("remote pihole-FTL accepted the new ") + ftl_key(item) +
+                                             " but pihole.toml holds a different value; it is left as FTL wrote it");
+  }
   spdlog::info("remote {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
   return result;
 }
@@ -775,6 +904,59 @@ Status RemoteNode::reload(Reload level) {
   return run_pihole(args, Millis(120'000), "reloading Pi-hole");
 }
 
+Result<FtlStatus> RemoteNode::ftl_status() {
+  const int major = major_version();
+  if (!pid_file_) {
+    // Once per connection: FTL's PID file (from pihole.toml or pihole-FTL.conf) and SIGRTMIN.
+    auto r = run({{"v6", major >= 6 ? "1" : "0"}}, R"SH(
+if [ "$v6" = 1 ]; then
+  tomlout
+  printf 'R %s\n' "$(ftl sigrtmin 2>/dev/null | head -c 16)"
+else
+  printf 'C %s\n' "$(head -c 65536 "$PHD/pihole-FTL.conf" 2>/dev/null | hex)"
+fi
+)SH");
+    if (!r) return r.error();
+    std::string toml_text, conf_text;
+    if (major >= 6) {
+      if (auto toml = parse_toml_line(last_line_starting(r->out, "TOML ")); toml) toml_text = toml->text;
+    } else {
+      const auto w = split_words(last_line_starting(r->out, "C "));
+      if (auto conf = from_hex(w.size() >= 2 ? w[1] : ""); conf) conf_text = *conf;
+    }
+    pid_file_ = ftl_pid_file(major, toml_text, conf_text);
+    const std::string rt = last_line_starting(r->out, "R ");
+    sigrtmin_ = ftl_sigrtmin(major, rt.size() > 2 ? rt.substr(2) : "");
+  }
+  auto r = run({}, "ftl " + shell_join(ftl_status_args(*pid_file_, sigrtmin_)) + "\n", "", Millis(30'000));
+  if (!r) return r.error();
+  return parse_ftl_status(r->out.empty() ? last_line(r->err) : r->out);
+}
+
+void RemoteNode::release_replaced(Millis wait) {
+  if (replaced_.empty()) return;
+  std::string body = "n=" + std::to_string(std::max<long>(1, static_cast<long>(wait.count() / 100))) + "\n" + R"SH(
+held() {  # is "$1" open in any process?
+  for f in /proc/[0-9]*/fd/*; do [ "$f" -ef "$1" ] && return 0; done
+  return 1
+}
+release() {
+  i=0
+  while held "$1"; do
+    i=$((i + 1)); [ $i -le "$n" ] || { echo "KEPT $1"; return; }
+    sleep 0.1
+  done
+  rm -f "$1"
+}
+)SH";
+  for (const auto& path : replaced_) body += "release " + shell_quote(path) + "\n";
+  auto r = run({}, body, "", wait + Millis(30'000));
+  if (r.ok() && !last_line_starting(r->out, "KEPT ").empty()) {
+    spdlog::debug("remote: a replaced gravity.db is still open; the next run removes it");
+  }
+  replaced_.clear();
+}
+
 Status RemoteNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout, "rebuilding gravity"); }
 
 Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
@@ -783,8 +965,8 @@ Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeo
   auto r = run({}, "ph " + shell_join(args) + "\n", "", timeout);
   if (!r) return r.error();
   if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(r->exit_code) + "): " +
-                                             last_line(r->err));
+    return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(r->exit_code) +
+                                             "): " + last_line(r->err));
   }
   return {};
 }
@@ -795,8 +977,9 @@ Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
   const std::string lock_path = dir_name(backups_.dir) + "/gravity-sync.lock";
   const long secs = std::max<long>(1, static_cast<long>(wait.count() / 1000));
   std::string script = "mkdir -p " + shell_quote(dir_name(lock_path)) + " || exit 66; exec 9>>" +
-                       shell_quote(lock_path) + " || exit 66; command -v flock >/dev/null || { echo NOFLOCK; exit 66; }; " +
-                       "if flock -w " + std::to_string(secs) + " 9; then echo LOCKED; exec cat >/dev/null; else echo BUSY; fi";
+                       shell_quote(lock_path) +
+                       " || exit 66; command -v flock >/dev/null || { echo NOFLOCK; exit 66; }; " + "if flock -w " +
+                       std::to_string(secs) + " 9; then echo LOCKED; exec cat >/dev/null; else echo BUSY; fi";
   if (auto st = ready(); !st) return st.error();
   auto channel = session_.open(shell(script));
   if (!channel) return channel.error();
@@ -863,7 +1046,7 @@ Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState&
     auto content = exec_sh("cat " + shell_quote(entry.path));
     if (!content) return content.error();
     if (content->exit_code != 0) return make_error(ExitCode::failure, "cannot read remote " + entry.path);
-    if (auto st = validate_text_item(entry.item, content->out); !st) return st.error();
+    if (auto st = validate_text_item(entry.item, content->out, text_reader()); !st) return st.error();
     return install_records(entry.item, records_from_file(entry.item, content->out));
   }
   const std::string dir = dir_name(layout_.item_path(entry.item));
@@ -881,7 +1064,7 @@ echo "$t $(sha256sum < "$t" | cut -c1-64)"
     // Text backups are checked like any received text before they go back in place.
     auto content = exec_sh("cat " + shell_quote(w[0]));
     if (!content) return content.error();
-    if (auto st = validate_text_item(entry.item, content->out); !st) {
+    if (auto st = validate_text_item(entry.item, content->out, text_reader()); !st) {
       (void)exec_sh("rm -f " + shell_quote(w[0]));  // best effort; clean_stale catches the rest
       return st.error();
     }

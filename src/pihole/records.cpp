@@ -1,5 +1,9 @@
 #include "gravity_sync/pihole/records.hpp"
 
+#include <optional>
+
+#include "gravity_sync/pihole/pihole_toml.hpp"
+
 #include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/sha256.hpp"
 #include "gravity_sync/util/shell.hpp"
@@ -10,9 +14,12 @@ namespace {
 
 const char* file_prefix(Item item) {
   switch (item) {
-    case Item::cname: return "cname=";
-    case Item::static_dhcp: return "dhcp-host=";
-    default: return "";
+    case Item::cname:
+      return "cname=";
+    case Item::static_dhcp:
+      return "dhcp-host=";
+    default:
+      return "";
   }
 }
 
@@ -32,41 +39,168 @@ std::vector<std::string_view> record_fields(std::string_view line) {
 
 namespace {
 
-std::string join(const std::vector<std::string_view>& parts) {
-  std::string out;
-  for (auto p : parts) {
-    if (!out.empty()) out += ' ';
-    out += p;
-  }
-  return out;
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
 }
 
 }  // namespace
 
+// custom-dns is read as a hosts file (dnsmasq's read_hostsfile, FTL's validate_dns_hosts):
+// words separated by whitespace, a word starting with '#' begins the comment. cname and
+// static-dhcp are dnsmasq options (option.c read_file): a '#' at the start or after
+// whitespace begins the comment, and the value's fields are split at commas with the
+// whitespace around each comma dropped (split_chr).
+RecordParts record_parts(Item item, std::string_view entry) {
+  RecordParts p;
+  if (item == Item::custom_dns) {
+    size_t i = 0;
+    while (i < entry.size()) {
+      while (i < entry.size() && is_space(entry[i])) ++i;
+      if (i >= entry.size()) break;
+      if (entry[i] == '#') {
+        p.comment = trim(entry.substr(i));
+        break;
+      }
+      const size_t start = i;
+      while (i < entry.size() && !is_space(entry[i])) ++i;
+      p.fields.push_back(entry.substr(start, i - start));
+    }
+    return p;
+  }
+  size_t end = entry.size();
+  bool white = true;
+  for (size_t i = 0; i < entry.size(); ++i) {
+    if (is_space(entry[i])) {
+      white = true;
+    } else if (white && entry[i] == '#') {
+      end = i;
+      break;
+    } else {
+      white = false;
+    }
+  }
+  if (end < entry.size()) p.comment = trim(entry.substr(end));
+  const std::string_view value = trim(entry.substr(0, end));
+  if (value.empty()) return p;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = value.find(',', start);
+    p.fields.push_back(
+        trim(value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return p;
+}
+
+namespace {
+
+std::string joined(Item item, const std::vector<std::string>& fields) {
+  std::string out;
+  for (const auto& f : fields) {
+    if (!out.empty()) out += item == Item::custom_dns ? ' ' : ',';
+    out += f;
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// A dhcp-host field that holds a hardware address (or an IPv6 address in brackets):
+// hex digits with ':' (and '-', '*', '[', ']'); dnsmasq reads those without regard to case.
+bool hardware_address(std::string_view f) {
+  if (f.find(':') == std::string_view::npos) return false;
+  for (char c : f) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex && c != ':' && c != '-' && c != '*' && c != '[' && c != ']') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string_view> line_value(Item item, std::string_view line) {
+  std::string_view s = trim(line);
+  if (item == Item::custom_dns) return s;
+  const std::string_view key = file_prefix(item);  // "cname=", without the '='
+  const std::string_view name = key.substr(0, key.size() - 1);
+  if (s.substr(0, name.size()) != name) return std::nullopt;
+  s.remove_prefix(name.size());
+  s = trim(s);
+  if (s.empty() || s.front() != '=') return std::nullopt;
+  s.remove_prefix(1);
+  return s;
+}
+
+bool is_comment_or_blank(Item item, std::string_view line) {
+  const std::string_view s = trim(line);
+  if (s.empty() || s.front() == '#') return true;
+  return item == Item::custom_dns && record_parts(item, s).fields.empty();
+}
+
+std::string normalize_record(Item item, std::string_view entry) {
+  const RecordParts p = record_parts(item, entry);
+  std::vector<std::string> fields(p.fields.begin(), p.fields.end());
+  std::string out = joined(item, fields);
+  if (!p.comment.empty()) out += (out.empty() ? "" : " ") + std::string(p.comment);
+  return out;
+}
+
+std::string canonical_record(Item item, std::string_view record) {
+  const RecordParts p = record_parts(item, record);
+  std::vector<std::string> fields;
+  for (auto f : p.fields)
+    fields.push_back(item != Item::static_dhcp || hardware_address(f) ? lower(f) : std::string(f));
+  return joined(item, fields);
+}
+
 Records records_from_file(Item item, std::string_view content) {
   Records out;
-  const std::string_view prefix = file_prefix(item);
   size_t start = 0;
   while (start < content.size()) {
     size_t end = content.find('\n', start);
     if (end == std::string_view::npos) end = content.size();
-    auto f = record_fields(content.substr(start, end - start));
+    const std::string_view line = content.substr(start, end - start);
     start = end + 1;
-    if (f.empty() || f.front().front() == '#') continue;
-    if (item == Item::custom_dns) {
-      for (size_t i = 1; i < f.size(); ++i) {
-        if (f[i].front() == '#') {
-          f.resize(i);
-          break;
-        }
-      }
-    }
-    std::string record = join(f);
-    // A line without its prefix stays as it is; validation of the rendered file refuses it.
-    if (!prefix.empty() && record.rfind(prefix, 0) == 0) record.erase(0, prefix.size());
-    out.push_back(std::move(record));
+    if (is_comment_or_blank(item, line)) continue;
+    auto value = line_value(item, line);
+    // A line without its prefix stays as it is; validation refuses it.
+    out.push_back(value ? normalize_record(item, *value) : std::string(trim(line)));
   }
   return out;
+}
+
+Result<Records> records_from_values(Item item, const std::vector<std::string>& entries) {
+  Records out;
+  for (const auto& entry : entries) {
+    for (char c : entry) {
+      const auto u = static_cast<unsigned char>(c);
+      if ((u < 0x20 && c != '\t') || u == 0x7f) {
+        return make_error(
+            ExitCode::refused,
+            std::string(ftl_key(item)) + " holds an entry with a control character: \"" + printable(entry, 120) + "\"");
+      }
+    }
+    std::string record = normalize_record(item, entry);
+    if (!record.empty()) out.push_back(std::move(record));
+  }
+  return out;
+}
+
+Result<Records> records_from_toml(const PiholeToml& toml, Item item) {
+  auto entries = toml.string_array(ftl_key(item));
+  if (!entries) return entries.error();
+  return records_from_values(item, *entries);
 }
 
 std::string file_from_records(Item item, const Records& records) {
@@ -75,20 +209,24 @@ std::string file_from_records(Item item, const Records& records) {
   return out;
 }
 
-std::string canonical_text(const Records& records) {
+std::string canonical_text(Item item, const Records& records) {
   std::string out;
-  for (const auto& r : records) out += r + "\n";
+  for (const auto& r : records) out += canonical_record(item, r) + "\n";
   return out;
 }
 
-std::string records_digest(const Records& records) { return sha256_hex(canonical_text(records)); }
+std::string records_digest(Item item, const Records& records) { return sha256_hex(canonical_text(item, records)); }
 
 const char* ftl_key(Item item) {
   switch (item) {
-    case Item::custom_dns: return "dns.hosts";
-    case Item::cname: return "dns.cnameRecords";
-    case Item::static_dhcp: return "dhcp.hosts";
-    case Item::gravity: break;
+    case Item::custom_dns:
+      return "dns.hosts";
+    case Item::cname:
+      return "dns.cnameRecords";
+    case Item::static_dhcp:
+      return "dhcp.hosts";
+    case Item::gravity:
+      break;
   }
   return "";
 }
@@ -101,26 +239,6 @@ std::string ftl_env_var(Item item) {
   return "FTLCONF_" + key;
 }
 
-Result<Records> parse_ftl_array(std::string_view printed) {
-  std::string text(printed);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  auto json = Json::parse(text);
-  if (!json || !json->is_array()) {
-    return make_error(ExitCode::refused, "not a string array: \"" + printable(text, 120) + "\"");
-  }
-  Records out;
-  for (const auto& entry : json->items()) {
-    if (!entry.is_string()) {
-      return make_error(ExitCode::refused, "an entry of the array is not a string");
-    }
-    const std::string s = entry.as_string();
-    if (has_control_chars(s)) return make_error(ExitCode::refused, "an entry holds a control character");
-    // The canonical form: fields separated by single spaces.
-    out.push_back(join(record_fields(s)));
-  }
-  return out;
-}
-
 std::string ftl_array_json(const Records& records) {
   Json a = Json::array();
   for (const auto& r : records) a.push(r);
@@ -131,16 +249,20 @@ Error ftl_set_error(Item item, int exit_code, const std::string& detail) {
   const std::string key = ftl_key(item);
   const std::string shown = printable(detail.substr(0, detail.find('\n')), 300);
   switch (exit_code) {
-    case 2: return Error{ExitCode::refused, "pihole-FTL refused the value of " + key + " as invalid: " + shown};
-    case 3: return Error{ExitCode::refused, "pihole-FTL's dnsmasq test failed for the new " + key + ": " + shown};
-    case 4: return Error{ExitCode::refused, "this Pi-hole does not know the setting " + key + " (update it): " + shown};
+    case 2:
+      return Error{ExitCode::refused, "pihole-FTL refused the value of " + key + " as invalid: " + shown};
+    case 3:
+      return Error{ExitCode::refused, "pihole-FTL refused an entry of the new " + key +
+                                          " (an invalid entry, or its dnsmasq test failed): " + shown};
+    case 4:
+      return Error{ExitCode::refused, "this Pi-hole does not know the setting " + key + " (update it): " + shown};
     case 5:
       return Error{ExitCode::refused, key + " is read-only on this node: it is set by the environment variable " +
                                           ftl_env_var(item) + " (common in Docker). Remove " + ftl_env_var(item) +
                                           " from Pi-hole's environment so gravity-sync can manage " + key};
     default:
-      return Error{ExitCode::failure, "`pihole-FTL --config " + key + "` failed (exit " + std::to_string(exit_code) +
-                                          "): " + shown};
+      return Error{ExitCode::failure,
+                   "`pihole-FTL --config " + key + "` failed (exit " + std::to_string(exit_code) + "): " + shown};
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cctype>
+#include <map>
 #include <vector>
 
 #include "gravity_sync/pihole/records.hpp"
@@ -37,83 +38,166 @@ bool all_digits(std::string_view s) {
   return true;
 }
 
-// cname=<alias>[,<alias>...],<target>[,<ttl>]
-bool valid_cname(std::string_view value) {
-  auto fields = split(value, ',');
-  if (fields.size() < 2) return false;
+// The names of cname=<alias>[,<alias>...],<target>[,<ttl>] (the TTL dropped), as dnsmasq's
+// LOPT_CNAME reads them; empty when the line is not one.
+std::vector<std::string_view> cname_names(const std::vector<std::string_view>& given) {
+  std::vector<std::string_view> fields = given;
   if (fields.size() >= 3 && all_digits(fields.back())) fields.pop_back();
-  for (auto f : fields) {
-    if (!is_dns_name(f)) return false;
+  if (fields.size() < 2) return {};
+  return fields;
+}
+
+bool valid_cname(const std::vector<std::string_view>& given, bool utf8) {
+  const auto names = cname_names(given);
+  if (names.empty()) return false;
+  for (auto f : names) {
+    if (!is_dns_name(f, utf8)) return false;
   }
-  return fields.size() >= 2;
+  return true;
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// dnsmasq refuses to start on an alias given twice ("duplicate CNAME") or a chain of
+// CNAMEs that comes back to itself ("CNAME loop involving ..."): the file-level rules.
+Status check_cname_graph(std::string_view content) {
+  std::map<std::string, std::string> target_of;
+  int number = 0;
+  for (std::string_view line : split(content, '\n')) {
+    ++number;
+    if (is_comment_or_blank(Item::cname, line)) continue;
+    const auto value = line_value(Item::cname, line);
+    if (!value) continue;
+    const auto names = cname_names(record_parts(Item::cname, *value).fields);
+    if (names.empty()) continue;
+    const std::string target = lower_ascii(names.back());
+    for (size_t i = 0; i + 1 < names.size(); ++i) {
+      const std::string alias = lower_ascii(names[i]);
+      if (!target_of.emplace(alias, target).second) {
+        return make_error(ExitCode::refused, "cname line " + std::to_string(number) + " names the alias \"" +
+                                                 printable(alias, 120) + "\" a second time (dnsmasq would not start)");
+      }
+    }
+  }
+  for (const auto& [alias, first] : target_of) {
+    std::string at = first;
+    for (size_t hops = 0; hops <= target_of.size(); ++hops) {
+      if (at == alias) {
+        return make_error(ExitCode::refused, "cname: the CNAMEs of \"" + printable(alias, 120) +
+                                                 "\" make a loop (dnsmasq would not start)");
+      }
+      auto next = target_of.find(at);
+      if (next == target_of.end()) break;
+      at = next->second;
+    }
+  }
+  return {};
 }
 
 // dhcp-host=<fields>: MAC addresses, client ids, IPs, names, lease times, tags.
 // Only the characters those use; nothing that could start another directive.
-bool valid_dhcp_host(std::string_view value) {
-  if (value.empty()) return false;
-  for (char c : value) {
-    auto u = static_cast<unsigned char>(c);
-    if (!(std::isalnum(u) || c == ':' || c == '.' || c == ',' || c == '-' || c == '_' || c == '*' || c == '[' ||
-          c == ']')) {
-      return false;
+bool valid_dhcp_host(const std::vector<std::string_view>& fields) {
+  if (fields.empty()) return false;
+  for (auto f : fields) {
+    if (f.empty()) return false;
+    for (char c : f) {
+      auto u = static_cast<unsigned char>(c);
+      if (!((u < 0x80 && std::isalnum(u)) || c == ':' || c == '.' || c == '-' || c == '_' || c == '*' || c == '[' ||
+            c == ']')) {
+        return false;
+      }
     }
   }
   return true;
 }
 
-bool comment_or_blank(std::string_view line) {
-  auto w = record_fields(line);
-  return w.empty() || w.front().front() == '#';
+// A control character other than a tab: nothing a record may hold (a line end, above all).
+bool has_control_byte(std::string_view line) {
+  for (char c : line) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\t') || u == 0x7f) return true;
+  }
+  return false;
+}
+
+bool valid_record(Item item, std::string_view value, TextReader reader) {
+  const RecordParts p = record_parts(item, value);
+  switch (item) {
+    case Item::custom_dns: {
+      if (p.fields.size() < 2 || !is_ip(p.fields[0])) return false;
+      for (size_t i = 1; i < p.fields.size(); ++i) {
+        if (!is_dns_name(p.fields[i])) return false;
+      }
+      return true;
+    }
+    case Item::cname:
+      return valid_cname(p.fields, reader == TextReader::ftl_v6);
+    case Item::static_dhcp:
+      return valid_dhcp_host(p.fields);
+    case Item::gravity:
+      break;
+  }
+  return false;
 }
 
 }  // namespace
 
-bool is_dns_name(std::string_view name) {
+bool is_dns_name(std::string_view name, bool utf8) {
   if (name.empty() || name.size() > 253) return false;
+  size_t label = 0;
   for (char c : name) {
     auto u = static_cast<unsigned char>(c);
-    // Bytes of UTF-8 names (Pi-hole accepts "äste.com") are fine; no control or shell characters.
-    if (!(std::isalnum(u) || u >= 0x80 || c == '-' || c == '_' || c == '.')) return false;
+    if (c == '.') {
+      if (label == 0) return false;  // an empty label
+      label = 0;
+      continue;
+    }
+    // Bytes of UTF-8 names (Pi-hole accepts "äste.com") only where the reader converts
+    // them; never control or shell characters. dnsmasq refuses labels over 63 bytes.
+    const bool ascii = (u < 0x80 && std::isalnum(u)) || c == '-' || c == '_';
+    if (!(ascii || (utf8 && u >= 0x80)) || ++label > 63) return false;
   }
-  return name.front() != '.' && name.front() != '-';
+  return name.front() != '-';
 }
 
-Status validate_text_item(Item item, std::string_view content) {
+Status validate_text_item(Item item, std::string_view content, TextReader reader) {
+  if (item == Item::gravity) return make_error(ExitCode::failure, "gravity is not a text item");
   int number = 0;
   for (std::string_view line : split(content, '\n')) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (comment_or_blank(line)) continue;
-    bool ok = false;
-    switch (item) {
-      case Item::custom_dns: {
-        auto w = record_fields(line);
-        ok = w.size() >= 2 && is_ip(w[0]);
-        for (size_t i = 1; ok && i < w.size(); ++i) {
-          if (w[i].front() == '#') break;  // trailing comment
-          ok = is_dns_name(w[i]);
-        }
-        break;
+    bool ok = !has_control_byte(line);
+    if (ok && is_comment_or_blank(item, line)) continue;
+    if (ok) {
+      const auto value = line_value(item, line);
+      ok = value && valid_record(item, *value, reader);
+    }
+    if (!ok && reader == TextReader::dnsmasq_v5 && !has_control_byte(line)) {
+      const auto value = line_value(item, line);
+      if (value && valid_record(item, *value, TextReader::ftl_v6)) {
+        return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
+                                                 " holds a name outside ASCII, which Pi-hole v5's dnsmasq cannot read "
+                                                 "(FTL would not start): \"" +
+                                                 printable(line, 120) +
+                                                 "\"; write the name in its ASCII (punycode, xn--) form");
       }
-      case Item::cname:
-        ok = line.rfind("cname=", 0) == 0 && valid_cname(line.substr(6));
-        break;
-      case Item::static_dhcp:
-        ok = line.rfind("dhcp-host=", 0) == 0 && valid_dhcp_host(line.substr(10));
-        break;
-      case Item::gravity:
-        return make_error(ExitCode::failure, "gravity is not a text item");
     }
     if (!ok) {
       const std::string shown = printable(line, 120);
       const char* expected = item == Item::custom_dns ? "an `IP HOSTNAME...` line"
-                             : item == Item::cname   ? "a `cname=ALIAS,TARGET` line"
-                                                     : "a `dhcp-host=` line";
-      return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) + " is not " +
-                                               expected + " or a comment: \"" + shown + "\"");
+                             : item == Item::cname    ? "a `cname=ALIAS,TARGET` line"
+                                                      : "a `dhcp-host=` line";
+      return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
+                                               " is not " + expected + " or a comment: \"" + shown + "\"");
     }
   }
+  if (item == Item::cname) return check_cname_graph(content);
   return {};
 }
 

@@ -70,7 +70,11 @@ Status export_tables(const std::string& source, const std::string& dest) {
   // Read-write for the same reason as gravity_digest (recover a hot journal); only x is written.
   auto db = Database::open(source, Database::Mode::read_write);
   if (!db) return db.error();
-  if (auto st = db->exec("ATTACH " + sql_quote(dest) + " AS x; PRAGMA x.page_size = 1024;"); !st) return st.error();
+  // Foreign keys off, as Debian's SQLite has them and Pi-hole's (SQLITE_DEFAULT_FOREIGN_KEYS=1)
+  // does not: tables are copied one at a time, referenced ones not always first.
+  if (auto st = db->exec("PRAGMA foreign_keys = OFF; ATTACH " + sql_quote(dest) + " AS x; PRAGMA x.page_size = 1024;"); !st) {
+    return st.error();
+  }
   if (auto st = db->exec("BEGIN"); !st) return st.error();
   if (auto st = exec_generated(*db, tables_export_generator_sql()); !st) {
     (void)db->exec("ROLLBACK");
@@ -83,7 +87,8 @@ Status export_tables(const std::string& source, const std::string& dest) {
 Result<TablesApplied> apply_tables(const std::string& target, const std::string& tables) {
   auto db = Database::open(target, Database::Mode::read_write);
   if (!db) return db.error();
-  if (auto st = db->exec("ATTACH " + sql_quote(tables) + " AS x;"); !st) return st.error();
+  // Foreign keys off (see export_tables): no ON DELETE CASCADE while the tables are replaced.
+  if (auto st = db->exec("PRAGMA foreign_keys = OFF; ATTACH " + sql_quote(tables) + " AS x;"); !st) return st.error();
   if (auto st = db->exec("BEGIN IMMEDIATE"); !st) return st.error();
   auto before = db->column(adlists_key_sql());
   if (!before) return before.error();

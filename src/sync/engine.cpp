@@ -12,10 +12,14 @@ namespace gs {
 
 const char* command_name(Command command) {
   switch (command) {
-    case Command::compare: return "compare";
-    case Command::sync: return "sync";
-    case Command::pull: return "pull";
-    case Command::push: return "push";
+    case Command::compare:
+      return "compare";
+    case Command::sync:
+      return "sync";
+    case Command::pull:
+      return "pull";
+    case Command::push:
+      return "push";
   }
   return "compare";
 }
@@ -24,9 +28,12 @@ namespace {
 
 SyncMode mode_of(Command command) {
   switch (command) {
-    case Command::pull: return SyncMode::pull;
-    case Command::push: return SyncMode::push;
-    default: return SyncMode::sync;
+    case Command::pull:
+      return SyncMode::pull;
+    case Command::push:
+      return SyncMode::push;
+    default:
+      return SyncMode::sync;
   }
 }
 
@@ -45,8 +52,10 @@ void warn_on_clock_skew(Node& local, Node& remote) {
   auto l = local.now();
   auto r = remote.now();
   if (l.ok() && r.ok() && std::llabs(*l - *r) > 60) {
-    spdlog::warn("the clocks of the two nodes differ by {} s; conflict policy `newer` compares modification times "
-                 "and may pick the wrong side", std::llabs(*l - *r));
+    spdlog::warn(
+        "the clocks of the two nodes differ by {} s; conflict policy `newer` compares modification times "
+        "and may pick the wrong side",
+        std::llabs(*l - *r));
   }
 }
 
@@ -110,7 +119,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     r.item = item;
     r.local = (*local_state)[item];
     r.remote = (*remote_state)[item];
-    PlanInput in{item, r.local, r.remote, state.history(item), mode_of(options.command), config.sync.conflict,
+    PlanInput in{item,         r.local, r.remote, state.history(item), mode_of(options.command), config.sync.conflict,
                  options.force};
     r.plan = plan_item(in);
     if (r.plan.conflict && config.sync.conflict == ConflictPolicy::newer) warn_on_clock_skew(local, remote);
@@ -128,62 +137,13 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
 
   Reload local_reload = Reload::none;
   Reload remote_reload = Reload::none;
-  for (auto& r : report.items) {
-    const Planned& p = r.plan;
-    if (p.refusal == ExitCode::conflict && options.command == Command::compare) {
-      r.result = "conflict";
-      r.code = ExitCode::differs;  // compare: an unresolved conflict is a difference
-      r.message = p.reason;
-      continue;
-    }
-    if (p.refusal != ExitCode::ok) {
-      r.code = p.refusal;
-      r.result = exit_code_reason(p.refusal);
-      r.message = p.reason;
-      if (options.command != Command::compare) spdlog::warn("{}: {}", item_name(r.item), p.reason);
-      continue;
-    }
-    if (p.action == Action::none) {
-      r.result = "ok";
-      if (r.local.exists && r.remote.exists && r.local.sha256 == r.remote.sha256 && changing) {
-        state.set_history(r.item, {r.local.sha256, r.remote.sha256});
-      }
-      continue;
-    }
-    if (options.command == Command::compare) {
-      r.result = "skipped";
-      r.code = ExitCode::differs;
-      continue;
-    }
-    if (options.dry_run) {
-      r.result = "skipped";
-      spdlog::info("{}: would {} ({})", item_name(r.item), action_name(p.action), p.reason);
-      continue;
-    }
-    spdlog::info("{}: {} ({})", item_name(r.item), action_name(p.action), p.reason);
-    const bool pull = p.action == Action::pull;
-    Node& receiver = pull ? local : remote;
-    const StageOptions how{report.form, config.sync.gravity_mode == GravityMode::tables};
-    auto digest = transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote,
-                           how, r);
-    if (!digest) {
-      r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
-      r.result = exit_code_reason(r.code);
-      r.message = digest.error().message;
-      spdlog::error("{}: {} failed, left as it was: {}", item_name(r.item), action_name(p.action), r.message);
-      continue;
-    }
-    r.result = "ok";
-    report.changed = true;
-    state.set_history(r.item, {*digest, *digest});
-    Reload& level = pull ? local_reload : remote_reload;
-    level = heavier(level, reload_for(r.item, receiver.major_version()));
-  }
 
   // One reload per side that changed, the lightest that applies all its changes. In
   // tables mode a node whose adlists changed rebuilds gravity instead (`pihole -g`
   // reloads the lists itself); a heavier reload still follows when other items need it.
+  bool local_rebuilt = false, remote_rebuilt = false;  // `pihole -g` runs at most once per side
   auto reload_side = [&](Node& node, Reload level, Action installed_by) {
+    bool& rebuilt = &node == &local ? local_rebuilt : remote_rebuilt;
     auto fail = [&](const std::string& what, const Error& error, bool only_rebuilt) {
       spdlog::error("{}: {} FAILED after the new files were swapped in; they stay in place: {}", node.name(), what,
                     error.message);
@@ -197,20 +157,95 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     };
     bool rebuild = false;
     for (const auto& r : report.items) rebuild = rebuild || (r.plan.action == installed_by && r.rebuild);
-    if (rebuild) {
+    if (rebuild && !rebuilt) {
+      rebuilt = true;
       if (auto st = node.rebuild_gravity(); !st) {
         // The new configuration is in place: still load it with the usual reload.
         fail("the gravity rebuild (pihole -g)", st.error(), true);
       } else {
         for (auto& r : report.items) {
-          if (r.plan.action == installed_by && r.rebuild) r.message = "the adlists changed: gravity rebuilt (pihole -g)";
+          if (r.plan.action == installed_by && r.rebuild)
+            r.message = "the adlists changed: gravity rebuilt (pihole -g)";
         }
         if (level == Reload::lists) level = Reload::none;  // pihole -g reloaded the lists
       }
     }
-    if (level == Reload::none) return;
-    if (auto st = node.reload(level); !st) fail("the Pi-hole reload", st.error(), false);
+    if (level != Reload::none) {
+      if (auto st = reload_when_ready(node, level, kFtlReadyWait); !st) fail("the Pi-hole reload", st.error(), false);
+    }
+    node.release_replaced(kReleaseWait);
   };
+
+  // Apply one planned item; the reload it needs is added to its side's level.
+  auto apply = [&](ItemReport& r) {
+    const Planned& p = r.plan;
+    if (p.refusal == ExitCode::conflict && options.command == Command::compare) {
+      r.result = "conflict";
+      r.code = ExitCode::differs;  // compare: an unresolved conflict is a difference
+      r.message = p.reason;
+      return;
+    }
+    if (p.refusal != ExitCode::ok) {
+      r.code = p.refusal;
+      r.result = exit_code_reason(p.refusal);
+      r.message = p.reason;
+      if (options.command != Command::compare) spdlog::warn("{}: {}", item_name(r.item), p.reason);
+      return;
+    }
+    if (p.action == Action::none) {
+      r.result = "ok";
+      if (r.local.exists && r.remote.exists && r.local.sha256 == r.remote.sha256 && changing) {
+        state.set_history(r.item, {r.local.sha256, r.remote.sha256});
+      }
+      return;
+    }
+    if (options.command == Command::compare) {
+      r.result = "skipped";
+      r.code = ExitCode::differs;
+      return;
+    }
+    if (options.dry_run) {
+      r.result = "skipped";
+      spdlog::info("{}: would {} ({})", item_name(r.item), action_name(p.action), p.reason);
+      return;
+    }
+    spdlog::info("{}: {} ({})", item_name(r.item), action_name(p.action), p.reason);
+    const bool pull = p.action == Action::pull;
+    Node& receiver = pull ? local : remote;
+    const StageOptions how{report.form, config.sync.gravity_mode == GravityMode::tables};
+    auto digest =
+        transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote, how, r);
+    if (!digest) {
+      r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
+      r.result = exit_code_reason(r.code);
+      r.message = digest.error().message;
+      spdlog::error("{}: {} failed, left as it was: {}", item_name(r.item), action_name(p.action), r.message);
+      return;
+    }
+    r.result = "ok";
+    report.changed = true;
+    state.set_history(r.item, {*digest, *digest});
+    Reload& level = pull ? local_reload : remote_reload;
+    level = heavier(level, reload_for(r.item, receiver.major_version()));
+  };
+
+  // gravity first. On a v6 node its list reload is sent right away, before a CNAME or
+  // static-DHCP value is set: such a value makes FTL restart itself, and a reload signal
+  // that reaches FTL while it starts terminates it. v5 nodes get one reload at the end.
+  for (auto& r : report.items) {
+    if (r.item == Item::gravity) apply(r);
+  }
+  if (report.remote_major >= 6) {
+    reload_side(remote, remote_reload, Action::push);
+    remote_reload = Reload::none;
+  }
+  if (report.local_major >= 6) {
+    reload_side(local, local_reload, Action::pull);
+    local_reload = Reload::none;
+  }
+  for (auto& r : report.items) {
+    if (r.item != Item::gravity) apply(r);
+  }
   reload_side(local, local_reload, Action::pull);
   reload_side(remote, remote_reload, Action::push);
 
@@ -338,8 +373,8 @@ std::string report_text(const RunReport& report) {
     char line[512];
     std::string detail = r.message.empty() ? r.plan.reason : r.message;
     if (r.backup) detail += " (backup " + *r.backup + ")";
-    const char* result = report.command == Command::compare ? (r.code == ExitCode::ok ? "" : r.result.c_str())
-                                                             : r.result.c_str();
+    const char* result =
+        report.command == Command::compare ? (r.code == ExitCode::ok ? "" : r.result.c_str()) : r.result.c_str();
     std::snprintf(line, sizeof line, "%-12s %-9s %-10s %s\n", item_name(r.item), action_name(r.plan.action), result,
                   detail.c_str());
     out += line;

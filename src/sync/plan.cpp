@@ -4,10 +4,14 @@ namespace gs {
 
 const char* action_name(Action action) {
   switch (action) {
-    case Action::none: return "none";
-    case Action::pull: return "pull";
-    case Action::push: return "push";
-    case Action::conflict: return "conflict";
+    case Action::none:
+      return "none";
+    case Action::pull:
+      return "pull";
+    case Action::push:
+      return "push";
+    case Action::conflict:
+      return "conflict";
   }
   return "none";
 }
@@ -27,10 +31,23 @@ Planned by_policy(const PlanInput& in, const std::string& why) {
       p.reason = why + "; policy local: push";
       break;
     case ConflictPolicy::newer: {
-      const int64_t l = in.local.mtime.value_or(0);
-      const int64_t r = in.remote.mtime.value_or(0);
-      p.action = l > r ? Action::push : Action::pull;
-      p.reason = why + "; policy newer: the " + std::string(l > r ? "local" : "remote") + " copy is newer";
+      // The time each side last changed (a file's mtime; pihole.toml's for a v6 value).
+      // Without both, or when they are the same second, there is no newer side.
+      const auto& l = in.local.changed_at;
+      const auto& r = in.remote.changed_at;
+      if (!l || !r || *l == *r) {
+        p.action = Action::conflict;
+        p.refusal = ExitCode::conflict;
+        p.reason = why + "; policy newer: " +
+                   (!l || !r ? std::string("the time of the last change is not known ") + (!l && !r ? "on either node"
+                                                                                           : !l ? "on the local node"
+                                                                                                : "on the remote node")
+                             : std::string("both changed in the same second")) +
+                   ", so neither is newer: left unresolved";
+        break;
+      }
+      p.action = *l > *r ? Action::push : Action::pull;
+      p.reason = why + "; policy newer: the " + std::string(*l > *r ? "local" : "remote") + " copy is newer";
       break;
     }
     case ConflictPolicy::skip:
@@ -123,7 +140,8 @@ Planned plan_item(const PlanInput& in) {
     p.refusal = ExitCode::refused;
     auto named = [](int schema) { return std::to_string(schema) + (schema >= 19 ? ", Pi-hole v6" : ", Pi-hole v5"); };
     p.reason = "gravity.db schema versions differ (local " + named(in.local.schema_version) + "; remote " +
-               named(in.remote.schema_version) + "): databases of different Pi-hole versions are never swapped over "
+               named(in.remote.schema_version) +
+               "): databases of different Pi-hole versions are never swapped over "
                "each other; update Pi-hole on both nodes to the same version first";
     return p;
   }

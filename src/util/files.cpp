@@ -1,14 +1,14 @@
 #include "gravity_sync/util/files.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
-#include <random>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <random>
 
 namespace gs {
 
@@ -43,7 +43,7 @@ Result<FileInfo> stat_file(const std::string& path) {
   return info;
 }
 
-Result<std::string> read_file(const std::string& path) {
+Result<std::string> read_file(const std::string& path, size_t max) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return errno_error("cannot open", path);
   std::string out;
@@ -55,9 +55,22 @@ Result<std::string> read_file(const std::string& path) {
       return errno_error("cannot read", path);
     }
     if (n == 0) break;
+    if (out.size() + static_cast<size_t>(n) > max) {
+      return make_error(ExitCode::refused, path + " is larger than " + std::to_string(max) + " bytes");
+    }
     out.append(buf, static_cast<size_t>(n));
   }
   return out;
+}
+
+Result<std::string> link_beside(const std::string& path, const std::string& prefix) {
+  const std::string dir = dir_name(path);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const std::string name = dir + "/" + prefix + random_suffix();
+    if (::link(path.c_str(), name.c_str()) == 0) return name;
+    if (errno != EEXIST) return errno_error("cannot link", path);
+  }
+  return make_error(ExitCode::failure, "cannot find a free name beside " + path);
 }
 
 Status write_all(int fd, const void* data, size_t size) {
@@ -112,8 +125,7 @@ Status make_dirs(const std::string& dir, mode_t mode) {
   return {};
 }
 
-Result<TempFile> create_temp_file(const std::string& dir, const std::string& prefix,
-                                  const std::string& suffix) {
+Result<TempFile> create_temp_file(const std::string& dir, const std::string& prefix, const std::string& suffix) {
   for (int attempt = 0; attempt < 100; ++attempt) {
     std::string path = dir + "/" + prefix + random_suffix() + suffix;
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -156,6 +168,28 @@ int remove_stale(const std::string& dir, const std::string& prefix, int64_t min_
     if (::unlink(path.c_str()) == 0) ++removed;
   }
   return removed;
+}
+
+bool open_by_any_process(const std::string& path) {
+  struct stat target {};
+  if (::stat(path.c_str(), &target) != 0) return false;
+  DirHandle proc(::opendir("/proc"));
+  if (!proc) return false;
+  while (dirent* p = ::readdir(proc.get())) {
+    if (p->d_name[0] < '1' || p->d_name[0] > '9') continue;
+    const std::string fds = std::string("/proc/") + p->d_name + "/fd";
+    DirHandle dir(::opendir(fds.c_str()));
+    if (!dir) continue;  // gone, or not ours to read
+    while (dirent* f = ::readdir(dir.get())) {
+      if (f->d_name[0] == '.') continue;
+      struct stat st {};
+      if (::stat((fds + "/" + f->d_name).c_str(), &st) == 0 && st.st_dev == target.st_dev &&
+          st.st_ino == target.st_ino) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace gs

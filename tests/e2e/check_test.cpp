@@ -112,7 +112,7 @@ TEST(Check, SshdStoppedExits3WithinTheConnectTimeout) {
 TEST(Check, MissingPiholeExits5) {
   Lab lab;
   std::string yaml = lab.config_text();
-  yaml.replace(yaml.find("primary/etc/pihole\n"), 19, "primary/etc/nothing\n");
+  yaml.replace(yaml.find("primary/etc-pihole\n"), 19, "primary/etc-nothing\n");
   lab.set_config(yaml);
   auto r = lab.run({"check"});
   EXPECT_EQ(r.code, 5) << r.out << r.err;

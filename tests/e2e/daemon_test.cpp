@@ -232,7 +232,7 @@ TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
 TEST_F(Daemon, SigtermDuringALargeTransferExitsCleanlyWithin5s) {
   grow_gravity(lab.gravity("primary"), 1500000, "big.example");
   const std::string before = read_text(lab.gravity("secondary"));
-  const std::string dir = lab.path("secondary", "etc/pihole");
+  const std::string dir = lab.pihole_dir("secondary");
   auto temps = [&] {
     int n = 0;
     DirHandle h(::opendir(dir.c_str()));
@@ -322,13 +322,14 @@ TEST(DaemonV6, ValueChangesOnEitherSideAreSeenThroughPiholeToml) {
   lab.set_sync_option("interval: 300ms");
   DaemonProcess d(lab);
   ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
-  lab.ftl_set("primary", "dns.hosts", R"(["10.0.0.1 from-primary.lan"])");
-  EXPECT_TRUE(wait_for([&] { return lab.ftl_get("secondary", "dns.hosts") == R"([ "10.0.0.1 from-primary.lan" ])"; }, 20s))
+  lab.ftl_set("primary", "dns.hosts", R"(["192.168.1.10 nas.lan", "10.0.0.1 from-primary.lan"])");
+  EXPECT_TRUE(wait_for([&] { return lab.dig("secondary", "from-primary.lan") == "NOERROR 10.0.0.1"; }, 20s))
       << d.log();
+  EXPECT_EQ(*lab.ftl_values("secondary", "dns.hosts"),
+            (std::vector<std::string>{"192.168.1.10 nas.lan", "10.0.0.1 from-primary.lan"}));
   lab.ftl_set("secondary", "dns.cnameRecords", R"(["from-secondary.lan,nas.lan"])");
-  EXPECT_TRUE(wait_for([&] {
-    return lab.ftl_get("primary", "dns.cnameRecords") == R"([ "from-secondary.lan,nas.lan" ])";
-  }, 20s)) << d.log();
+  EXPECT_TRUE(wait_for([&] { return lab.dig("primary", "from-secondary.lan") == "NOERROR nas.lan. 192.168.1.10"; }, 20s))
+      << d.log();
   EXPECT_TRUE(lab.reloads("primary").empty());
   EXPECT_TRUE(lab.reloads("secondary").empty());
   d.signal(SIGTERM);

@@ -136,8 +136,8 @@ TEST_F(Faults, ACopyThatFailsItsIntegrityCheckIsRefused) {
   EXPECT_EQ(r.code, 5) << r.out << r.err;
   before.expect_unchanged("secondary");
   EXPECT_NE(r.err.find("integrity"), std::string::npos) << r.err;
-  EXPECT_EQ(count_temp_files(lab.path("secondary", "etc/pihole")), 0);
-  EXPECT_EQ(count_temp_files(lab.path("primary", "etc/pihole")), 0);
+  EXPECT_EQ(count_temp_files(lab.pihole_dir("secondary")), 0);
+  EXPECT_EQ(count_temp_files(lab.pihole_dir("primary")), 0);
   // The backup taken while the copy was checked is gone again: nothing was replaced.
   auto listed = lab.run({"--json", "backups"});
   const Json entries = listed.json();
@@ -237,7 +237,7 @@ TEST_F(Faults, KillDuringALargeTransferThenACleanRerun) {
   const std::string db = lab.gravity("primary");
   grow_gravity(db, 600000, "big.example");
   Snapshot before(lab);
-  const std::string dir = lab.path("secondary", "etc/pihole");
+  const std::string dir = lab.pihole_dir("secondary");
   pid_t pid = spawn(lab, {"sync"});
   // Kill it the moment its staged copy appears beside the live file.
   const auto deadline = Clock::now() + std::chrono::seconds(60);
@@ -252,7 +252,7 @@ TEST_F(Faults, KillDuringALargeTransferThenACleanRerun) {
   auto r = lab.run({"sync"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(count_temp_files(dir), 0) << "the rerun removes what the killed run left";
-  EXPECT_EQ(count_temp_files(lab.path("primary", "etc/pihole")), 0);
+  EXPECT_EQ(count_temp_files(lab.pihole_dir("primary")), 0);
   EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT count(*) FROM domainlist WHERE domain = 'big.example';"), "1\n");
   EXPECT_EQ(lab.run({"compare"}).code, 0);
 }
@@ -261,7 +261,7 @@ TEST_F(Faults, KillDuringAPushThenACleanRerun) {
   const std::string db = lab.gravity("secondary");
   grow_gravity(db, 600000, "pushed-big.example");
   Snapshot before(lab);
-  const std::string remote_dir = lab.path("primary", "etc/pihole");
+  const std::string remote_dir = lab.pihole_dir("primary");
   pid_t pid = spawn(lab, {"sync"});
   const auto deadline = Clock::now() + std::chrono::seconds(60);
   while (count_temp_files(remote_dir) == 0 && Clock::now() < deadline) {
@@ -319,7 +319,7 @@ TEST_F(Faults, TheRemoteLockIsTakenWhileChangingTheRemote) {
 TEST_F(Faults, PiholeMissingOnEitherNodeIsRefusedNotCreated) {
   // A file missing from Pi-hole's directory is a new node; the directory missing is no Pi-hole.
   std::string yaml = lab.config_text();
-  yaml.replace(yaml.find("primary/etc/pihole\n"), 19, "primary/etc/nothing\n");
+  yaml.replace(yaml.find("primary/etc-pihole\n"), 19, "primary/etc-nothing\n");
   lab.set_config(yaml);
   Snapshot before(lab);
   auto cmp = lab.run({"--json", "compare"});
@@ -327,11 +327,11 @@ TEST_F(Faults, PiholeMissingOnEitherNodeIsRefusedNotCreated) {
   EXPECT_NE(cmp.out.find("Pi-hole is missing there"), std::string::npos) << cmp.out;
   auto r = lab.run({"sync"});
   EXPECT_EQ(r.code, 5) << r.out << r.err;
-  EXPECT_FALSE(stat_file(lab.path("primary", "etc/nothing"))->exists);
+  EXPECT_FALSE(stat_file(lab.path("primary", "etc-nothing"))->exists);
   before.expect_unchanged("secondary");
   // And on this node: the dnsmasq directory gone.
-  lab.set_config(lab.config_text().replace(lab.config_text().find("primary/etc/nothing\n"), 20, "primary/etc/pihole\n"));
-  ASSERT_EQ(::rename(lab.path("secondary", "etc/dnsmasq.d").c_str(), lab.path("secondary", "dnsmasq.gone").c_str()), 0);
+  lab.set_config(lab.config_text().replace(lab.config_text().find("primary/etc-nothing\n"), 19, "primary/etc-pihole\n"));
+  ASSERT_EQ(::rename(lab.dnsmasq_dir("secondary").c_str(), lab.path("secondary", "dnsmasq.gone").c_str()), 0);
   auto local = lab.run({"sync", "--only", "cname"});
   EXPECT_EQ(local.code, 5) << local.out << local.err;
   EXPECT_NE(local.out.find("Pi-hole is missing here"), std::string::npos) << local.out;

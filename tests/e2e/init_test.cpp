@@ -50,11 +50,11 @@ TEST(Init, FromNothingToCheckAndSync) {
   // What ssh-copy-id does.
   write_text(d + "/keys/authorized_keys", read_text(d + "/keys/authorized_keys") + read_text(dir + "/id_ed25519.pub"));
   // The lab's Pi-holes live in unusual places; a real node uses the defaults.
-  write_text(config, read_text(config) + "  pihole_dir: " + d + "/primary/etc/pihole\n  dnsmasq_dir: " + d +
-                         "/primary/etc/dnsmasq.d\n  pihole_command: " + d + "/primary/bin/pihole\n  ftl_command: " + d +
-                         "/primary/bin/pihole-FTL\n  backup_dir: " + d + "/primary/backups\nlocal:\n  pihole_dir: " + d +
-                         "/secondary/etc/pihole\n  dnsmasq_dir: " + d + "/secondary/etc/dnsmasq.d\n  pihole_command: " +
-                         d + "/secondary/bin/pihole\n  ftl_command: " + d + "/secondary/bin/pihole-FTL\nstate_dir: " + d +
+  write_text(config, read_text(config) + "  pihole_dir: " + d + "/primary/etc-pihole\n  dnsmasq_dir: " + d +
+                         "/primary/etc-dnsmasq.d\n  pihole_command: " + d + "/primary/shim/pihole\n  ftl_command: " + d +
+                         "/primary/shim/pihole-FTL\n  backup_dir: " + d + "/primary/backups\nlocal:\n  pihole_dir: " + d +
+                         "/secondary/etc-pihole\n  dnsmasq_dir: " + d + "/secondary/etc-dnsmasq.d\n  pihole_command: " +
+                         d + "/secondary/shim/pihole\n  ftl_command: " + d + "/secondary/shim/pihole-FTL\nstate_dir: " + d +
                          "/secondary/state\nbackup:\n  dir: " + d + "/secondary/backups\n");
 
   // Again: config, key and pinned host key are kept; it ends with a passing check.

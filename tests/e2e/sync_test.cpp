@@ -45,7 +45,10 @@ TEST_F(Sync, IdenticalSidesCompareInSync) {
 }
 
 TEST_F(Sync, ARemoteGravityChangeIsPulledWithOneReloadHereOnly) {
-  sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'pulled.example.com');");
+  // Asked before: FTL keeps its verdict until the lists are reloaded.
+  EXPECT_EQ(lab.dig("secondary", "pulled.example"), "NXDOMAIN");
+  const int pid = lab.ftl_pid("secondary");
+  sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'pulled.example');");
   auto cmp = lab.run({"--json", "compare"});
   EXPECT_EQ(cmp.code, 1);
   EXPECT_EQ(action(cmp, "gravity"), "pull");
@@ -63,16 +66,24 @@ TEST_F(Sync, ARemoteGravityChangeIsPulledWithOneReloadHereOnly) {
   EXPECT_EQ(domains(lab.gravity("secondary")), domains(lab.gravity("primary")));
   EXPECT_EQ(lab.reloads("secondary"), std::vector<std::string>{"pihole restartdns reload-lists"});
   EXPECT_TRUE(lab.reloads("primary").empty());
+  EXPECT_EQ(lab.dig_until("secondary", "pulled.example", "NOERROR 0.0.0.0"), "NOERROR 0.0.0.0");
+  EXPECT_EQ(lab.ftl_pid("secondary"), pid);  // a gravity sync never restarts FTL
+  EXPECT_EQ(read_text(lab.path("secondary", "log/FTL.log")).find("unlinked while open"), std::string::npos);
   EXPECT_EQ(lab.run({"compare"}).code, 0);
 }
 
 TEST_F(Sync, ALocalGravityChangeIsPushedWithOneReloadThereOnly) {
+  // host1.ads.example is on adlist 2: blocked until that list is disabled.
+  EXPECT_EQ(lab.dig("primary", "host1.ads.example"), "NOERROR 0.0.0.0");
+  const int pid = lab.ftl_pid("primary");
   sqlite(lab.gravity("secondary"), "UPDATE adlist SET enabled = 0 WHERE id = 2;");
   EXPECT_EQ(action(lab.run({"--json", "compare"}), "gravity"), "push");
   auto r = lab.run({"--json", "sync"});
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(sqlite(lab.gravity("primary"), "SELECT enabled FROM adlist WHERE id = 2;"), "0\n");
   EXPECT_EQ(lab.reloads("primary"), std::vector<std::string>{"pihole restartdns reload-lists"});
+  EXPECT_EQ(lab.dig_until("primary", "host1.ads.example", "NXDOMAIN"), "NXDOMAIN");
+  EXPECT_EQ(lab.ftl_pid("primary"), pid);
   EXPECT_TRUE(lab.reloads("secondary").empty());
   const Json doc = r.json();
   EXPECT_EQ((*item(doc, "gravity"))["backup"].as_string().rfind("remote:gravity:", 0), 0u);
@@ -80,6 +91,9 @@ TEST_F(Sync, ALocalGravityChangeIsPushedWithOneReloadThereOnly) {
 }
 
 TEST_F(Sync, CustomDnsAndCnameTravelBothWaysWithTheRightReload) {
+  const int primary_pid = lab.ftl_pid("primary");
+  const int secondary_pid = lab.ftl_pid("secondary");
+  EXPECT_EQ(lab.dig("secondary", "new.lan"), "NXDOMAIN");
   write_text(lab.custom_list("primary"), "192.168.1.10 nas.lan\n10.1.1.1 new.lan\n");
   write_text(lab.cname("secondary"), "cname=files.lan,nas.lan\ncname=www.lan,nas.lan\n");
   auto r = lab.run({"--json", "sync"});
@@ -90,6 +104,12 @@ TEST_F(Sync, CustomDnsAndCnameTravelBothWaysWithTheRightReload) {
   EXPECT_EQ(read_text(lab.cname("primary")), "cname=files.lan,nas.lan\ncname=www.lan,nas.lan\n");
   EXPECT_EQ(lab.reloads("secondary"), std::vector<std::string>{"pihole restartdns reload"});
   EXPECT_EQ(lab.reloads("primary"), std::vector<std::string>{"pihole restartdns"});
+  // What users see: the new record here, the new CNAME there (after a full restart, so a
+  // new PID there and the same one here).
+  EXPECT_EQ(lab.dig_until("secondary", "new.lan", "NOERROR 10.1.1.1"), "NOERROR 10.1.1.1");
+  EXPECT_EQ(lab.dig_until("primary", "www.lan", "NOERROR nas.lan. 192.168.1.10"), "NOERROR nas.lan. 192.168.1.10");
+  EXPECT_NE(lab.ftl_pid("primary"), primary_pid);
+  EXPECT_EQ(lab.ftl_pid("secondary"), secondary_pid);
   EXPECT_EQ(lab.run({"compare"}).code, 0);
 }
 
@@ -336,14 +356,23 @@ TEST_F(Sync, ARemoteBackupCanBeRestoredThere) {
   EXPECT_EQ(read_text(lab.custom_list("primary")), "192.168.1.10 nas.lan\n192.168.1.11 printer.lan printer\n");
 }
 
-TEST_F(Sync, AFailedReloadAfterASwapExits8AndKeepsTheNewFile) {
-  write_text(lab.path("secondary", "pihole.fail"), "");
+TEST_F(Sync, AReloadThatFindsFtlNotRunningIsExit8AndKeepsTheNewFile) {
+  // `pihole restartdns reload` itself exits 0 when FTL does not run, doing nothing.
+  lab.node_command("stop", "secondary");
   write_text(lab.custom_list("primary"), "10.0.0.1 remote.lan\n");
   auto r = lab.run({"--json", "sync"});
   EXPECT_EQ(r.code, 8) << r.out << r.err;
   EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.0.0.1 remote.lan\n");
   EXPECT_NE(r.err.find("reload FAILED"), std::string::npos) << r.err;
-  EXPECT_EQ(r.json()["error"]["code"].as_int(), 8);
+  EXPECT_NE(r.err.find("pihole-FTL on the local node is not running"), std::string::npos) << r.err;
+  const Json doc = r.json();
+  EXPECT_EQ(doc["error"]["code"].as_int(), 8);
+  EXPECT_EQ((*item(doc, "custom-dns"))["result"].as_string(), "failure");
+  // The reload was never sent: no signal for an FTL that is not there.
+  EXPECT_TRUE(lab.reloads("secondary").empty());
+  // Once FTL runs again it serves the new file.
+  lab.node_command("start", "secondary");
+  EXPECT_EQ(lab.dig("secondary", "remote.lan"), "NOERROR 10.0.0.1");
 }
 
 }  // namespace

@@ -108,7 +108,7 @@ TEST(Transport, AFullDiskIsRefusedBeforeAnythingIsWritten) {
   Lab lab;
   ASSERT_EQ(lab.run({"sync"}).code, 0);
   // The secondary's Pi-hole directory on a 2 MiB filesystem; the primary's database grows past it.
-  const std::string dir = lab.path("secondary", "etc/pihole");
+  const std::string dir = lab.pihole_dir("secondary");
   const std::string saved = lab.dir() + "/saved";
   ASSERT_EQ(::rename(dir.c_str(), saved.c_str()), 0);
   ASSERT_TRUE(make_dirs(dir).ok());

@@ -1,10 +1,12 @@
 #include "test_support.hpp"
 
+#include <sys/stat.h>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
-#include <sys/stat.h>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -56,7 +58,8 @@ void make_gravity_db(const std::string& path, const std::string& schema, int row
 void grow_gravity(const std::string& path, int rows, const std::string& marker) {
   sqlite(path, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " + std::to_string(rows) +
                    ") INSERT INTO gravity (domain, adlist_id) SELECT 'big' || x || '.tracker.example.net', 2 FROM c;"
-                   "INSERT INTO domainlist (type, domain) VALUES (1, '" + marker + "');");
+                   "INSERT INTO domainlist (type, domain) VALUES (1, '" +
+                   marker + "');");
 }
 
 std::string domains(const std::string& path) {
@@ -148,9 +151,14 @@ std::vector<std::string> Lab::calls(const std::string& node) const {
   return out;
 }
 
+std::string pihole_kit() {
+  const char* env = std::getenv("GS_PIHOLE_REAL");
+  return env && *env ? env : GS_PIHOLE_REAL_DIR;
+}
+
 std::string Lab::ftl_get(const std::string& node, const std::string& key) const {
   auto r = run_process({path(node, "bin/pihole-FTL"), "--config", key}, "", Millis(30'000));
-  if (!r || r->exit_code != 0) throw std::runtime_error("pihole-FTL --config " + key + " failed");
+  if (!r || r->exit_code != 0) throw std::runtime_error("pihole-FTL --config " + key + " failed: " + (r ? r->out : ""));
   std::string out = r->out;
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
@@ -158,7 +166,95 @@ std::string Lab::ftl_get(const std::string& node, const std::string& key) const 
 
 void Lab::ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const {
   auto r = run_process({path(node, "bin/pihole-FTL"), "--config", key, json_array}, "", Millis(30'000));
-  if (!r || r->exit_code != 0) throw std::runtime_error("pihole-FTL --config " + key + " VALUE failed");
+  if (!r || r->exit_code != 0) {
+    throw std::runtime_error("pihole-FTL --config " + key + " " + json_array + " failed: " + (r ? r->out : ""));
+  }
+}
+
+Result<std::vector<std::string>> Lab::ftl_values(const std::string& node, const std::string& key) const {
+  // DIR/node.env: WEB_PORT=N   # comment
+  std::istringstream env(read_text(path(node, "node.env")));
+  std::string line, port;
+  while (std::getline(env, line)) {
+    if (line.rfind("WEB_PORT=", 0) == 0) port = line.substr(9, line.find_first_of(" #", 9) - 9);
+  }
+  std::string url_path = key;
+  for (char& c : url_path) {
+    if (c == '.') c = '/';
+  }
+  auto r = run_process({"curl", "-s", "--max-time", "5", "http://127.0.0.1:" + port + "/api/config/" + url_path}, "",
+                       Millis(30'000));
+  if (!r || r->exit_code != 0) return make_error(ExitCode::failure, "FTL's API does not answer");
+  auto doc = Json::parse(r->out);
+  if (!doc) return make_error(ExitCode::failure, "FTL's API answered no JSON: " + r->out);
+  const Json* at = &(*doc)["config"];
+  size_t start = 0;
+  while (start <= key.size()) {
+    const size_t dot = key.find('.', start);
+    at = &(*at)[key.substr(start, dot == std::string::npos ? std::string::npos : dot - start)];
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (!at->is_array()) return make_error(ExitCode::failure, "FTL's API has no array " + key + ": " + r->out);
+  std::vector<std::string> out;
+  for (const auto& e : at->items()) out.push_back(e.as_string());
+  return out;
+}
+
+std::vector<std::string> Lab::ftl_values_until(const std::string& node, const std::string& key,
+                                               const std::vector<std::string>& want, Millis limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    auto got = ftl_values(node, key);
+    if ((got && *got == want) || std::chrono::steady_clock::now() >= deadline) {
+      return got ? *got : std::vector<std::string>{"(" + got.error().message + ")"};
+    }
+    std::this_thread::sleep_for(Millis(100));
+  }
+}
+
+std::string Lab::dig(const std::string& node, const std::string& name, const std::string& type) const {
+  auto r = run_process({pihole_kit() + "/node", "dig", path(node, ""), name, type}, "", Millis(30'000));
+  if (!r) return "ERROR " + r.error().message;
+  std::string out = r->out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+std::string Lab::dig_until(const std::string& node, const std::string& name, const std::string& want,
+                           Millis limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    std::string got = dig(node, name);
+    if (got == want || std::chrono::steady_clock::now() >= deadline) return got;
+    std::this_thread::sleep_for(Millis(100));
+  }
+}
+
+int Lab::ftl_pid(const std::string& node) const {
+  auto r = run_process({pihole_kit() + "/node", "pid", path(node, "")}, "", Millis(30'000));
+  return r && r->exit_code == 0 ? std::atoi(r->out.c_str()) : 0;
+}
+
+int Lab::ftl_self_restarts(const std::string& node) const {
+  std::istringstream in(read_text(path(node, "log/FTL.log")));
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) n += line.find("(internal restart)") != std::string::npos;
+  return n;
+}
+
+void Lab::node_command(const std::string& command, const std::string& node) const {
+  auto r = run_process({pihole_kit() + "/node", command, path(node, "")}, "", Millis(60'000));
+  if (!r || r->exit_code != 0) throw std::runtime_error("node " + command + " failed: " + (r ? r->err : ""));
+}
+
+std::string Lab::node_exec(const std::string& node, const std::vector<std::string>& cmd) const {
+  std::vector<std::string> argv{pihole_kit() + "/node", "exec", path(node, "")};
+  argv.insert(argv.end(), cmd.begin(), cmd.end());
+  auto r = run_process(argv, "", Millis(120'000));
+  if (!r || r->exit_code != 0) throw std::runtime_error("node exec failed: " + (r ? r->out + r->err : ""));
+  return r->out;
 }
 
 std::map<std::string, std::string> Lab::container_env() const {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gravity_sync/util/error.hpp"
 #include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/process.hpp"
 
@@ -57,11 +58,16 @@ struct Run {
   Json json() const;
 };
 
+// The real Pi-hole kit (../shared/pihole-real).
+std::string pihole_kit();
+
 // Run the gravity-sync binary with exactly `args`.
 Run run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
 
-// A lab from tests/lab/lab: two Pi-hole trees and a real sshd on 127.0.0.1, stopped
-// and removed when the object goes (also when the test failed).
+// A lab from tests/lab/lab: two real Pi-hole nodes (pihole-FTL and Pi-hole's scripts, from
+// ../shared/pihole-real) and a real sshd on 127.0.0.1, stopped and removed when the object
+// goes (also when the test failed). Each node's `pihole` and `pihole-FTL` are reached
+// through a recording shim that logs the call and runs the real program.
 class Lab {
  public:
   explicit Lab(int rows = 1000);
@@ -76,23 +82,54 @@ class Lab {
   // Run the lab script with `args` ("sshd-stop", ...).
   void script(const std::vector<std::string>& args) const;
 
-  // Paths inside the trees: node is "primary" (remote) or "secondary" (local).
-  std::string path(const std::string& node, const std::string& rel) const { return dir_.path() + "/lab/" + node + "/" + rel; }
-  std::string gravity(const std::string& node) const { return path(node, "etc/pihole/gravity.db"); }
-  std::string custom_list(const std::string& node) const { return path(node, "etc/pihole/custom.list"); }
-  std::string cname(const std::string& node) const { return path(node, "etc/dnsmasq.d/05-pihole-custom-cname.conf"); }
-  std::string dhcp(const std::string& node) const { return path(node, "etc/dnsmasq.d/04-pihole-static-dhcp.conf"); }
-  std::string toml(const std::string& node) const { return path(node, "etc/pihole/pihole.toml"); }
-  // A v6 node's value of `key` as its pihole-FTL stand-in prints it, and setting one there.
+  // Paths of a node: node is "primary" (remote) or "secondary" (local). The node's
+  // /etc/pihole and /etc/dnsmasq.d are its etc-pihole and etc-dnsmasq.d.
+  std::string path(const std::string& node, const std::string& rel) const {
+    return dir_.path() + "/lab/" + node + "/" + rel;
+  }
+  std::string pihole_dir(const std::string& node) const { return path(node, "etc-pihole"); }
+  std::string dnsmasq_dir(const std::string& node) const { return path(node, "etc-dnsmasq.d"); }
+  std::string gravity(const std::string& node) const { return path(node, "etc-pihole/gravity.db"); }
+  std::string custom_list(const std::string& node) const { return path(node, "etc-pihole/custom.list"); }
+  std::string cname(const std::string& node) const { return path(node, "etc-dnsmasq.d/05-pihole-custom-cname.conf"); }
+  std::string dhcp(const std::string& node) const { return path(node, "etc-dnsmasq.d/04-pihole-static-dhcp.conf"); }
+  std::string toml(const std::string& node) const { return path(node, "etc-pihole/pihole.toml"); }
+  // A v6 node's value of `key` as the real `pihole-FTL --config KEY` prints it, and setting
+  // one there (exit 0 required).
   std::string ftl_get(const std::string& node, const std::string& key) const;
   void ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const;
-  // Every call the node's stand-ins recorded (pihole, pihole-FTL, docker).
+  // Every call the node's shims recorded (pihole, pihole-FTL, docker).
   std::vector<std::string> calls(const std::string& node) const;
   // The environment that puts the lab's container runtime stand-in first on PATH.
   std::map<std::string, std::string> container_env() const;
-  // The calls the node's pihole stand-in recorded (not pihole-FTL sqlite3), and clear them.
+  // The calls of `pihole` the node's shim recorded (reloads, `pihole -g`), and clear them.
   std::vector<std::string> reloads(const std::string& node) const;
   void clear_calls() const;
+
+  // The string array `key` ("dns.hosts") as the node's running FTL holds it, from FTL's own
+  // API (GET /api/config/dns/hosts: JSON, so every entry is exact; the lab's nodes have no
+  // web password). An error when FTL does not answer.
+  Result<std::vector<std::string>> ftl_values(const std::string& node, const std::string& key) const;
+  // Wait up to `limit` until ftl_values(node, key) is `want` (FTL applies a change to
+  // pihole.toml within about a second, or restarts itself for CNAMEs); the last value seen.
+  std::vector<std::string> ftl_values_until(const std::string& node, const std::string& key,
+                                            const std::vector<std::string>& want, Millis limit = Millis(10'000)) const;
+
+  // What the node's FTL answers for `name` (`node dig`): "NOERROR 0.0.0.0",
+  // "NOERROR nas.lan. 192.168.1.10" (CNAME, then A), "NXDOMAIN", "TIMEOUT".
+  std::string dig(const std::string& node, const std::string& name, const std::string& type = "A") const;
+  // Wait up to `limit` until dig(node, name) is `want`; the last answer either way.
+  std::string dig_until(const std::string& node, const std::string& name, const std::string& want,
+                        Millis limit = Millis(10'000)) const;
+  // The node's running FTL's PID, 0 when it does not run.
+  int ftl_pid(const std::string& node) const;
+  // How often the node's FTL restarted itself so far (v6: "FTL terminated ... (internal restart)"
+  // in FTL.log, once per restart; its PID stays the same).
+  int ftl_self_restarts(const std::string& node) const;
+  // `node start|stop|restart` of the kit for the node.
+  void node_command(const std::string& command, const std::string& node) const;
+  // Run CMD inside the node's namespace (as Pi-hole sees its files); its stdout.
+  std::string node_exec(const std::string& node, const std::vector<std::string>& cmd) const;
 
   std::string dir() const { return dir_.path() + "/lab"; }
   const std::string& config() const { return config_; }

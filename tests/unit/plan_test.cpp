@@ -9,7 +9,7 @@ ItemState have(const std::string& sha, int64_t mtime = 100, int schema = 15, boo
   ItemState s;
   s.exists = true;
   s.sha256 = sha;
-  s.mtime = mtime;
+  s.mtime = s.changed_at = mtime;
   s.size = 10;
   s.schema_version = schema;
   s.fresh = fresh;
@@ -62,11 +62,37 @@ TEST(Plan, NoHistoryAndDifferentGoesToThePolicy) {
   EXPECT_TRUE(p.conflict);
 }
 
-TEST(Plan, NewerPolicyComparesModificationTimes) {
-  auto newer_local = plan_item(input(have("a", 200), have("b", 100), std::nullopt, SyncMode::sync, ConflictPolicy::newer));
+TEST(Plan, NewerPolicyComparesTheTimesOfTheLastChange) {
+  auto newer_local =
+      plan_item(input(have("a", 200), have("b", 100), std::nullopt, SyncMode::sync, ConflictPolicy::newer));
   EXPECT_EQ(newer_local.action, Action::push);
-  auto newer_remote = plan_item(input(have("a", 100), have("b", 200), std::nullopt, SyncMode::sync, ConflictPolicy::newer));
+  EXPECT_NE(newer_local.reason.find("the local copy is newer"), std::string::npos);
+  auto newer_remote =
+      plan_item(input(have("a", 100), have("b", 200), std::nullopt, SyncMode::sync, ConflictPolicy::newer));
   EXPECT_EQ(newer_remote.action, Action::pull);
+}
+
+TEST(Plan, NewerPolicyWithoutATimeOrWithTheSameSecondLeavesTheConflictOpen) {
+  // A v6 value has no file of its own: without pihole.toml's time there is no newer side.
+  ItemState unknown = have("a"), unknown_b = have("b");
+  unknown.changed_at.reset();
+  unknown_b.changed_at.reset();
+  struct Case {
+    ItemState local, remote;
+    const char* why;
+  };
+  const Case cases[] = {
+      {unknown, have("b", 200), "not known on the local node"},
+      {have("a", 200), unknown_b, "not known on the remote node"},
+      {unknown, unknown_b, "not known on either node"},
+      {have("a", 150), have("b", 150), "same second"},
+  };
+  for (const auto& c : cases) {
+    auto p = plan_item(input(c.local, c.remote, History{"x", "y"}, SyncMode::sync, ConflictPolicy::newer));
+    EXPECT_EQ(p.action, Action::conflict) << c.why;
+    EXPECT_EQ(p.refusal, ExitCode::conflict) << c.why;
+    EXPECT_NE(p.reason.find(c.why), std::string::npos) << p.reason;
+  }
 }
 
 TEST(Plan, MissingItemsAreCreatedNeverDeleted) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "gravity_sync/pihole/pihole_toml.hpp"
 #include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/util/sha256.hpp"
@@ -7,9 +8,10 @@
 namespace gs {
 namespace {
 
-TEST(Records, V5FilesBecomeRecordsWithoutCommentsOrExtraSpace) {
-  EXPECT_EQ(records_from_file(Item::custom_dns, "# local hosts\n192.168.1.10   nas.lan\n\n10.0.0.1\tpc.lan  pc # office\r\n"),
-            (Records{"192.168.1.10 nas.lan", "10.0.0.1 pc.lan pc"}));
+TEST(Records, V5FilesBecomeNormalizedRecords) {
+  EXPECT_EQ(
+      records_from_file(Item::custom_dns, "# local hosts\n192.168.1.10   nas.lan\n\n10.0.0.1\tpc.lan  pc # office\r\n"),
+      (Records{"192.168.1.10 nas.lan", "10.0.0.1 pc.lan pc # office"}));
   EXPECT_EQ(records_from_file(Item::cname, "cname=files.lan,nas.lan\n  # x\ncname=a.lan,b.lan,300\n"),
             (Records{"files.lan,nas.lan", "a.lan,b.lan,300"}));
   EXPECT_EQ(records_from_file(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\n"),
@@ -17,14 +19,47 @@ TEST(Records, V5FilesBecomeRecordsWithoutCommentsOrExtraSpace) {
   EXPECT_TRUE(records_from_file(Item::cname, "").empty());
 }
 
+// Each line as dnsmasq reads it (option.c read_file + split_chr, cache.c read_hostsfile):
+// the record it holds, normalized.
+struct LineCase {
+  Item item;
+  const char* line;
+  const char* record;
+};
+
+TEST(Records, LinesAreReadAsDnsmasqReadsThem) {
+  const LineCase cases[] = {
+      {Item::cname, "cname=tv.lan,nas.lan # the NAS", "tv.lan,nas.lan # the NAS"},
+      {Item::cname, "   cname=tv.lan,nas.lan", "tv.lan,nas.lan"},
+      {Item::cname, "cname = tv.lan,nas.lan", "tv.lan,nas.lan"},
+      {Item::cname, "cname=tv.lan, nas.lan ,300", "tv.lan,nas.lan,300"},
+      {Item::cname, "cname=a.lan,b.lan#not-a-comment", "a.lan,b.lan#not-a-comment"},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff, 192.168.1.50,laptop  # desk",
+       "aa:bb:cc:dd:ee:ff,192.168.1.50,laptop # desk"},
+      {Item::custom_dns, "  192.168.1.2\tnas.lan   # the NAS  ", "192.168.1.2 nas.lan # the NAS"},
+      {Item::custom_dns, "192.168.1.2 nas.lan #  two  spaces kept", "192.168.1.2 nas.lan #  two  spaces kept"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(records_from_file(c.item, std::string(c.line) + "\n"), Records{c.record}) << c.line;
+  }
+}
+
 TEST(Records, RenderedFilesRoundTripAndPassValidation) {
-  const Records cname{"files.lan,nas.lan", "brücke.com,äste.com,2"};
+  const Records cname{"files.lan,nas.lan", "brücke.com,äste.com,2", "tv.lan,nas.lan # c, d"};
   const std::string file = file_from_records(Item::cname, cname);
-  EXPECT_EQ(file, "cname=files.lan,nas.lan\ncname=brücke.com,äste.com,2\n");
-  EXPECT_TRUE(validate_text_item(Item::cname, file).ok());
+  EXPECT_EQ(file, "cname=files.lan,nas.lan\ncname=brücke.com,äste.com,2\ncname=tv.lan,nas.lan # c, d\n");
+  // FTL v6 reads international names; v5's dnsmasq would not start with one.
+  EXPECT_TRUE(validate_text_item(Item::cname, file, TextReader::ftl_v6).ok());
+  auto v5 = validate_text_item(Item::cname, file, TextReader::dnsmasq_v5);
+  ASSERT_FALSE(v5.ok());
+  EXPECT_NE(v5.error().message.find("cname line 2 holds a name outside ASCII"), std::string::npos)
+      << v5.error().message;
   EXPECT_EQ(records_from_file(Item::cname, file), cname);
-  const Records hosts{"1.1.1.1 abc-custom.com def-custom.de", "2.2.2.2 äste.com steä.com"};
-  EXPECT_TRUE(validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, hosts)).ok());
+  const Records hosts{"1.1.1.1 abc-custom.com def-custom.de", "2.2.2.2 äste.com steä.com",
+                      "10.0.0.8 odd.lan #  Zürich ✓ 😀 \"q\" \\\\ , x"};
+  EXPECT_TRUE(
+      validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, hosts), TextReader::dnsmasq_v5).ok());
+  EXPECT_EQ(records_from_file(Item::custom_dns, file_from_records(Item::custom_dns, hosts)), hosts);
   EXPECT_EQ(file_from_records(Item::static_dhcp, {"aa:bb:cc:dd:ee:ff,192.168.1.50,laptop"}),
             "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\n");
 }
@@ -32,35 +67,117 @@ TEST(Records, RenderedFilesRoundTripAndPassValidation) {
 TEST(Records, AForeignLineStaysInvalidAfterConversion) {
   // A directive in a v5 file must not become a valid record on the way to v6.
   auto records = records_from_file(Item::cname, "cname=a.lan,b.lan\ndhcp-script=/tmp/evil.sh\n");
-  EXPECT_FALSE(validate_text_item(Item::cname, file_from_records(Item::cname, records)).ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, file_from_records(Item::cname, records), TextReader::dnsmasq_v5).ok());
   records = records_from_file(Item::custom_dns, "address=/x/1.2.3.4\n");
-  EXPECT_FALSE(validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, records)).ok());
+  EXPECT_FALSE(
+      validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, records), TextReader::dnsmasq_v5).ok());
 }
 
-TEST(Records, CanonicalDigestIgnoresCommentsAndSpacing) {
-  const auto a = records_from_file(Item::custom_dns, "# mine\n192.168.1.10 nas.lan\n");
-  const auto b = records_from_file(Item::custom_dns, "192.168.1.10\t nas.lan   \n\n");
-  EXPECT_EQ(records_digest(a), records_digest(b));
-  EXPECT_EQ(canonical_text(a), "192.168.1.10 nas.lan\n");
-  EXPECT_EQ(records_digest(a), sha256_hex("192.168.1.10 nas.lan\n"));
-  EXPECT_EQ(records_digest({}), sha256_hex(""));
-  // Order is part of the value.
-  EXPECT_NE(records_digest({"1.1.1.1 a.lan", "2.2.2.2 b.lan"}), records_digest({"2.2.2.2 b.lan", "1.1.1.1 a.lan"}));
-}
+// Records that read the same to DNS compare equal, on v5 and v6 alike.
+struct SameCase {
+  Item item;
+  const char* a;
+  const char* b;
+};
 
-TEST(Records, ParsesWhatFtlPrints) {
-  EXPECT_EQ(*parse_ftl_array("[ \"1.1.1.1 abc-custom.com def-custom.de\", \"2.2.2.2 äste.com steä.com\" ]\n"),
-            (Records{"1.1.1.1 abc-custom.com def-custom.de", "2.2.2.2 äste.com steä.com"}));
-  EXPECT_TRUE(parse_ftl_array("[]\n")->empty());
-  EXPECT_EQ(*parse_ftl_array("[ \"1.1.1.1   spaced.lan \" ]"), (Records{"1.1.1.1 spaced.lan"}));
-}
-
-TEST(Records, RefusesWhatIsNotAStringArray) {
-  for (const char* bad : {"", "dns.hosts = []", "[ 1, 2 ]", "{\"a\": 1}", "[ \"a\\nb\" ]", "[ \"a\\u0000b\" ]"}) {
-    auto r = parse_ftl_array(bad);
-    ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.error().code, ExitCode::refused) << bad;
+TEST(Records, TheCanonicalFormIgnoresCommentsSpacingAndCase) {
+  const SameCase same[] = {
+      {Item::custom_dns, "192.168.1.2 nas.lan # the NAS", "192.168.1.2 nas.lan"},
+      {Item::custom_dns, "192.168.1.2\t NAS.Lan", "192.168.1.2 nas.lan"},
+      {Item::custom_dns, "FD00::1 v6.lan", "fd00::1 v6.lan"},
+      {Item::cname, "TV.lan, nas.lan # x", "tv.lan,nas.lan"},
+      {Item::static_dhcp, "AA:BB:CC:DD:EE:FF,192.168.1.50,laptop", "aa:bb:cc:dd:ee:ff,192.168.1.50,laptop # y"},
+  };
+  for (const auto& c : same) {
+    EXPECT_EQ(canonical_record(c.item, normalize_record(c.item, c.a)),
+              canonical_record(c.item, normalize_record(c.item, c.b)))
+        << c.a << " vs " << c.b;
   }
+  // Tags, keywords and names stay as they are in a dhcp-host: dnsmasq reads them with case.
+  EXPECT_NE(canonical_record(Item::static_dhcp, "aa:bb:cc:dd:ee:ff,set:Kids,Laptop"),
+            canonical_record(Item::static_dhcp, "aa:bb:cc:dd:ee:ff,set:kids,laptop"));
+  const auto a = records_from_file(Item::custom_dns, "# mine\n192.168.1.10 nas.lan # the NAS\n");
+  EXPECT_EQ(canonical_text(Item::custom_dns, a), "192.168.1.10 nas.lan\n");
+  EXPECT_EQ(records_digest(Item::custom_dns, a), sha256_hex("192.168.1.10 nas.lan\n"));
+  EXPECT_EQ(records_digest(Item::cname, {}), sha256_hex(""));
+  // Order is part of the value.
+  EXPECT_NE(records_digest(Item::custom_dns, {"1.1.1.1 a.lan", "2.2.2.2 b.lan"}),
+            records_digest(Item::custom_dns, {"2.2.2.2 b.lan", "1.1.1.1 a.lan"}));
+}
+
+TEST(Records, ValuesAreRecordsExceptForControlCharacters) {
+  EXPECT_EQ(*records_from_values(Item::custom_dns, {"10.0.0.1 a.lan\tb.lan", "", "   "}),
+            (Records{"10.0.0.1 a.lan b.lan"}));
+  for (const std::string& bad : {std::string("10.0.0.1 a.lan\nb"), std::string("a.lan,b.lan\rx"),
+                                 std::string("a.lan,b\0.lan", 12), std::string("x\x1b[31m")}) {
+    auto r = records_from_values(Item::cname, {bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ExitCode::refused);
+    EXPECT_NE(r.error().message.find("dns.cnameRecords"), std::string::npos);
+  }
+}
+
+// pihole.toml as FTL v6.4.1 writes it (toml_helper.c: each entry JSON-escaped).
+constexpr const char* kToml = R"TOML(# Pi-hole configuration file (v6.4.1)
+[dns]
+  upstreams = [
+    "127.0.0.1#5399"
+  ] ### CHANGED, default = []
+  hosts = [
+    "10.0.0.1 a.lan #  Zürich ✓ 😀  \"q\" \\ , x",
+    "10.0.0.2 b.lan, c.lan"
+  ] ### CHANGED, default = []
+  cnameRecords = [] # none
+  [dns.rateLimit]
+    count = 0
+[dhcp]
+  hosts = [
+    "aa:bb:cc:dd:ee:ff,192.168.1.50,laptop # x"
+  ]
+[files]
+  pid = "/run/pihole/pihole-FTL.pid"
+)TOML";
+
+TEST(PiholeToml, ReadsEachEntryExactlyAsFtlHoldsIt) {
+  auto toml = PiholeToml::parse(kToml);
+  ASSERT_TRUE(toml.ok()) << toml.error().message;
+  EXPECT_EQ(*toml->string_array("dns.hosts"),
+            (std::vector<std::string>{"10.0.0.1 a.lan #  Zürich ✓ 😀  \"q\" \\ , x", "10.0.0.2 b.lan, c.lan"}));
+  EXPECT_TRUE(toml->string_array("dns.cnameRecords")->empty());
+  EXPECT_EQ(*toml->string_array("dhcp.hosts"), (std::vector<std::string>{"aa:bb:cc:dd:ee:ff,192.168.1.50,laptop # x"}));
+  // Absent: FTL's default, the empty array.
+  EXPECT_TRUE(toml->string_array("misc.dnsmasq_lines")->empty());
+  EXPECT_EQ(toml->string_or("files.pid", "/run/pihole-FTL.pid"), "/run/pihole/pihole-FTL.pid");
+  EXPECT_EQ(toml->string_or("files.nothing", "fallback"), "fallback");
+  EXPECT_EQ(*records_from_toml(*toml, Item::static_dhcp), (Records{"aa:bb:cc:dd:ee:ff,192.168.1.50,laptop # x"}));
+}
+
+TEST(PiholeToml, RefusesWhatFtlCouldNotHold) {
+  struct Bad {
+    const char* text;
+    const char* message;
+  };
+  const Bad cases[] = {
+      {"[dns\nhosts = []", "not valid TOML (line 1)"},
+      {"[dns]\nhosts = \"10.0.0.1 a.lan\"\n", "dns.hosts is not an array"},
+      {"[dns]\nhosts = [ 1, 2 ]\n", "dns.hosts[0] is not a string"},
+      {"[dns]\nhosts = []\nhosts = []\n", "not valid TOML"},
+      {"[dns]\nhosts = [\"a\\u0000b\"]\n", ""},
+  };
+  for (const auto& c : cases) {
+    auto toml = PiholeToml::parse(c.text);
+    Result<std::vector<std::string>> entries =
+        toml ? toml->string_array("dns.hosts") : Result<std::vector<std::string>>(toml.error());
+    Result<Records> records =
+        entries ? records_from_values(Item::custom_dns, *entries) : Result<Records>(entries.error());
+    ASSERT_FALSE(records.ok()) << c.text;
+    EXPECT_EQ(records.error().code, ExitCode::refused) << c.text;
+    EXPECT_NE(records.error().message.find(c.message), std::string::npos) << records.error().message;
+  }
+  // Deep nesting is a parse error, not a crash.
+  std::string deep = "a = " + std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_FALSE(PiholeToml::parse(deep).ok());
+  EXPECT_FALSE(PiholeToml::parse(std::string(kMaxPiholeToml + 1, '#')).ok());
 }
 
 TEST(Records, FtlJsonAndKeys) {
@@ -78,6 +195,7 @@ TEST(Records, FtlExitCodesBecomeClearRefusals) {
   EXPECT_NE(e.message.find("FTLCONF_dns_hosts"), std::string::npos);
   EXPECT_EQ(ftl_set_error(Item::cname, 2, "x").code, ExitCode::refused);
   EXPECT_EQ(ftl_set_error(Item::cname, 3, "x").code, ExitCode::refused);
+  EXPECT_NE(ftl_set_error(Item::cname, 3, "x").message.find("invalid entry"), std::string::npos);
   EXPECT_EQ(ftl_set_error(Item::cname, 4, "x").code, ExitCode::refused);
   EXPECT_EQ(ftl_set_error(Item::cname, 1, "x").code, ExitCode::failure);
 }

@@ -8,37 +8,107 @@ namespace gs {
 namespace {
 
 TEST(TextItems, CustomListAcceptsAddressesNamesAndComments) {
-  EXPECT_TRUE(validate_text_item(Item::custom_dns, "192.168.1.10 nas.lan\n# comment\n\n"
-                                                   "fd00::1 v6.lan alias.lan\n10.0.0.1\tpc.lan # trailing\n").ok());
-  EXPECT_TRUE(validate_text_item(Item::custom_dns, "").ok());
+  EXPECT_TRUE(validate_text_item(Item::custom_dns,
+                                 "192.168.1.10 nas.lan\n# comment\n\n"
+                                 "fd00::1 v6.lan alias.lan\n10.0.0.1\tpc.lan # trailing\n",
+                                 TextReader::dnsmasq_v5)
+                  .ok());
+  EXPECT_TRUE(validate_text_item(Item::custom_dns, "", TextReader::dnsmasq_v5).ok());
 }
 
 TEST(TextItems, CustomListRefusesAnythingElse) {
-  auto st = validate_text_item(Item::custom_dns, "192.168.1.10 nas.lan\naddress=/x/1.2.3.4\n");
+  auto st = validate_text_item(Item::custom_dns, "192.168.1.10 nas.lan\naddress=/x/1.2.3.4\n", TextReader::dnsmasq_v5);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ExitCode::refused);
   EXPECT_EQ(st.error().message,
             "custom-dns line 2 is not an `IP HOSTNAME...` line or a comment: \"address=/x/1.2.3.4\"");
-  EXPECT_FALSE(validate_text_item(Item::custom_dns, "300.1.1.1 a.lan\n").ok());
-  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1\n").ok());
-  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1 a;b\n").ok());
+  EXPECT_FALSE(validate_text_item(Item::custom_dns, "300.1.1.1 a.lan\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1 a;b\n", TextReader::dnsmasq_v5).ok());
 }
 
 TEST(TextItems, CnameFileHoldsOnlyCnameLines) {
-  EXPECT_TRUE(validate_text_item(Item::cname, "cname=files.lan,nas.lan\ncname=a.lan,b.lan,c.lan,300\n# x\n").ok());
-  auto st = validate_text_item(Item::cname, "cname=files.lan,nas.lan\ndhcp-script=/tmp/evil.sh\n");
+  EXPECT_TRUE(validate_text_item(Item::cname, "cname=files.lan,nas.lan\ncname=a.lan,b.lan,c.lan,300\n# x\n",
+                                 TextReader::dnsmasq_v5)
+                  .ok());
+  auto st =
+      validate_text_item(Item::cname, "cname=files.lan,nas.lan\ndhcp-script=/tmp/evil.sh\n", TextReader::dnsmasq_v5);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().message, "cname line 2 is not a `cname=ALIAS,TARGET` line or a comment: \"dhcp-script=/tmp/evil.sh\"");
-  EXPECT_FALSE(validate_text_item(Item::cname, "cname=only.lan\n").ok());
-  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan\nconf-dir=/tmp\n").ok());
-  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan/../x\n").ok());
+  EXPECT_EQ(st.error().message,
+            "cname line 2 is not a `cname=ALIAS,TARGET` line or a comment: \"dhcp-script=/tmp/evil.sh\"");
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=only.lan\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan\nconf-dir=/tmp\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan/../x\n", TextReader::dnsmasq_v5).ok());
+}
+
+TEST(TextItems, ACnameFileDnsmasqWouldNotStartWithIsRefused) {
+  struct Case {
+    const char* file;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"cname=a.lan,x.lan\ncname=A.lan,y.lan\n", "names the alias \"a.lan\" a second time"},
+      {"cname=a.lan,b.lan\ncname=b.lan,a.lan\n", "make a loop"},
+      {"cname=a.lan,a.lan\n", "make a loop"},
+      {"cname=a.lan,b.lan,c.lan\ncname=c.lan,d.lan\ncname=d.lan,b.lan\n", "make a loop"},
+  };
+  for (const auto& c : cases) {
+    for (TextReader reader : {TextReader::dnsmasq_v5, TextReader::ftl_v6}) {
+      auto st = validate_text_item(Item::cname, c.file, reader);
+      ASSERT_FALSE(st.ok()) << c.file;
+      EXPECT_NE(st.error().message.find(c.why), std::string::npos) << st.error().message;
+    }
+  }
+  EXPECT_TRUE(validate_text_item(Item::cname, "cname=a.lan,b.lan\ncname=c.lan,a.lan\n", TextReader::dnsmasq_v5).ok());
+  const std::string long_label = "cname=" + std::string(64, 'a') + ".lan,b.lan\n";
+  EXPECT_FALSE(validate_text_item(Item::cname, long_label, TextReader::ftl_v6).ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a..lan,b.lan\n", TextReader::ftl_v6).ok());
+  EXPECT_FALSE(
+      validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptöp\n", TextReader::ftl_v6)
+          .ok());
 }
 
 TEST(TextItems, StaticDhcpHoldsOnlyDhcpHostLines) {
-  EXPECT_TRUE(validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\n").ok());
-  EXPECT_TRUE(validate_text_item(Item::static_dhcp, "dhcp-host=[fd00::5],host6,infinite\n").ok());
-  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-script=/bin/sh\n").ok());
-  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb,1.2.3.4,x y\n").ok());
+  EXPECT_TRUE(
+      validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\n", TextReader::dnsmasq_v5)
+          .ok());
+  EXPECT_TRUE(
+      validate_text_item(Item::static_dhcp, "dhcp-host=[fd00::5],host6,infinite\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-script=/bin/sh\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb,1.2.3.4,x y\n", TextReader::dnsmasq_v5).ok());
+}
+
+// Lines dnsmasq reads as one record of the item (option.c read_file): accepted; anything
+// that would be another directive, or that dnsmasq would split or refuse: refused.
+struct LineVerdict {
+  Item item;
+  const char* line;
+  bool ok;
+};
+
+TEST(TextItems, LinesAsDnsmasqReadsThem) {
+  const LineVerdict cases[] = {
+      {Item::cname, "cname=tv.lan,nas.lan # the NAS", true},
+      {Item::cname, "   cname=tv.lan,nas.lan", true},
+      {Item::cname, "cname = tv.lan,nas.lan", true},
+      {Item::cname, "cname=tv.lan, nas.lan", true},
+      {Item::cname, "cname=tv.lan,nas.lan,300 # ttl", true},
+      {Item::cname, "cname=tv.lan,nas.lan#x", false},
+      {Item::cname, "cname=\"tv.lan\",nas.lan", false},
+      {Item::cname, "cname=tv.lan,nas.lan\x1b[2J", false},
+      {Item::cname, "cnamex=tv.lan,nas.lan", false},
+      {Item::cname, "cname= # nothing", false},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop # desk", true},
+      {Item::static_dhcp, "dhcp-host = aa:bb:cc:dd:ee:ff, 192.168.1.50", true},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,,laptop", false},
+      {Item::custom_dns, "192.168.1.2 nas.lan # it's \"mine\" \\ ✓", true},
+      {Item::custom_dns, "  192.168.1.2   nas.lan", true},
+      {Item::custom_dns, "192.168.1.2 nas.lan\x7f", false},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(validate_text_item(c.item, std::string(c.line) + "\n", TextReader::dnsmasq_v5).ok(), c.ok)
+        << item_name(c.item) << ": " << c.line;
+  }
 }
 
 TEST(Shell, QuotingSurvivesEverything) {
@@ -66,6 +136,27 @@ TEST(Json, RoundTrip) {
   EXPECT_EQ(back->dump(), text);
   EXPECT_EQ((*back)["s"].as_string(), "a\"b\\c\n");
   EXPECT_FALSE(Json::parse("{\"a\": }"));
+}
+
+TEST(Json, UnicodeEscapesDecodeToUtf8SurrogatePairsIncluded) {
+  struct Case {
+    const char* json;
+    const char* text;
+  };
+  const Case ok[] = {
+      {R"("\u0041")", "A"},       {R"("\u00e4ste")", "äste"},       {R"("\u2713")", "✓"},
+      {R"("\ud83d\ude00")", "😀"}, {R"("\uD83D\uDE00 ok")", "😀 ok"}, {R"("a\/b")", "a/b"},
+  };
+  for (const auto& c : ok) {
+    auto v = Json::parse(c.json);
+    ASSERT_TRUE(v) << c.json;
+    EXPECT_EQ(v->as_string(), c.text) << c.json;
+    // And back: what we write parses to the same text.
+    EXPECT_EQ(Json::parse(Json(v->as_string()).dump())->as_string(), c.text);
+  }
+  for (const char* bad : {R"("\ud83d")", R"("\ud83d\u0041")", R"("\ude00")", R"("\uzzzz")", R"("\u12")", R"("\q")"}) {
+    EXPECT_FALSE(Json::parse(bad)) << bad;
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include "gravity_sync/node/node.hpp"
 #include "gravity_sync/pihole/layout.hpp"
+#include "gravity_sync/pihole/pihole_toml.hpp"
+#include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/util/process.hpp"
 
 namespace gs {
@@ -28,7 +30,7 @@ class LocalNode : public Node {
   void set_waits(SwapWaits waits) { waits_ = waits; }
 
   const char* name() const override { return "local"; }
-  Result<NodeProbe> probe() override;
+  Result<NodeProbe> probe(const std::vector<Item>& items) override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
@@ -37,6 +39,8 @@ class LocalNode : public Node {
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Status reload(Reload level) override;
+  Result<FtlStatus> ftl_status() override;
+  void release_replaced(Millis wait) override;
   Status rebuild_gravity() override;
   int major_version() override;
   Result<std::unique_ptr<NodeLock>> lock(Millis wait) override;
@@ -53,7 +57,9 @@ class LocalNode : public Node {
   Result<KeptBackup> keep_backup(Item item, const std::string& live);
   // `pihole-FTL --config ARGS...` on this node (through its container, if any).
   Result<ProcessResult> ftl_config(std::vector<std::string> args);
-  // The records of a text item: from its v5 file, or from FTL on v6.
+  // pihole.toml of this v6 node, parsed.
+  Result<PiholeToml> read_toml();
+  // The records of a text item: from its v5 file, or from pihole.toml on v6.
   Result<Records> read_records(Item item);
   // v6: back up the current value, then set `records` through FTL.
   Result<Installed> install_records(Item item, const Records& records);
@@ -68,6 +74,9 @@ class LocalNode : public Node {
   BackupPolicy backups_;
   std::string state_dir_;
   SwapWaits waits_;
+  std::optional<std::string> pid_file_;  // FTL's PID file as FTL sees it, once known
+  int sigrtmin_ = 34;
+  std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
 };
 
 }  // namespace gs

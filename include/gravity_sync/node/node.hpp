@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "gravity_sync/pihole/ftl_status.hpp"
 #include "gravity_sync/pihole/item.hpp"
 #include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/reload.hpp"
+#include "gravity_sync/pihole/text_items.hpp"
 #include "gravity_sync/util/duration.hpp"
 #include "gravity_sync/util/error.hpp"
 #include "gravity_sync/util/files.hpp"
@@ -19,15 +21,18 @@ namespace gs {
 // What one node has of one item.
 struct ItemState {
   bool exists = false;
-  std::string sha256;                // the digest that decides "in sync" (of the bytes for v5 text files)
-  std::string canonical;             // text items: the digest of the canonical form (the same as
-                                     // sha256 on v6); used whenever either node runs v6
-  std::optional<uint64_t> size;      // of the file; nullopt for v6 values
-  std::optional<int64_t> mtime;
+  std::string sha256;                 // the digest that decides "in sync" (of the bytes for v5 text files)
+  std::string canonical;              // text items: the digest of the canonical form (the same as
+                                      // sha256 on v6); used whenever either node runs v6
+  std::optional<uint64_t> size;       // of the file; nullopt for v6 values
+  std::optional<int64_t> mtime;       // of the file; nullopt for v6 values
+  std::optional<int64_t> changed_at;  // when it last changed, as far as the node can tell
+                                      // (policy `newer`): the file's mtime, or for a v6
+                                      // value pihole.toml's mtime; nullopt when unknown
   uint64_t inode = 0;
-  int schema_version = 0;            // gravity only
-  bool fresh = false;                // gravity only: nothing beyond a fresh install
-  std::string error;                 // why it could not be read (then ExitCode in `error_code`)
+  int schema_version = 0;  // gravity only
+  bool fresh = false;      // gravity only: nothing beyond a fresh install
+  std::string error;       // why it could not be read (then ExitCode in `error_code`)
   ExitCode error_code = ExitCode::ok;
 };
 
@@ -36,13 +41,13 @@ using NodeState = std::map<Item, ItemState>;
 // A local copy of an item ready to be installed on the other node.
 struct Staged {
   Item item = Item::gravity;
-  std::string path;     // a local temp file, removed when Staged goes
-  std::string sha256;   // of the file's bytes as sent, computed while it was written; empty
-                        // for a copy made on the node that installs it (nothing travelled)
+  std::string path;    // a local temp file, removed when Staged goes
+  std::string sha256;  // of the file's bytes as sent, computed while it was written; empty
+                       // for a copy made on the node that installs it (nothing travelled)
   uint64_t size = 0;
-  std::string digest;   // the sender's digest of the item (what the receiver will have)
+  std::string digest;               // the sender's digest of the item (what the receiver will have)
   TextForm form = TextForm::bytes;  // text items: the file as it is, or rendered from its records
-  bool tables = false;  // gravity: only the configuration tables (sync.gravity_mode: tables)
+  bool tables = false;              // gravity: only the configuration tables (sync.gravity_mode: tables)
   std::unique_ptr<RemoveOnExit> cleanup;
 };
 
@@ -66,7 +71,7 @@ struct StageOptions {
 // What installing an item did.
 struct Installed {
   std::optional<std::string> backup_id;  // the backup of the replaced version
-  bool rebuild = false;  // tables mode: the adlists changed, so gravity must be rebuilt there
+  bool rebuild = false;                  // tables mode: the adlists changed, so gravity must be rebuilt there
 };
 
 // One entry of `backups`.
@@ -81,9 +86,9 @@ struct BackupEntry {
 
 // What `check` learns of a node.
 struct NodeProbe {
-  int major = 0;              // Pi-hole major version, 0 when unknown
-  std::string ftl_version;    // pihole-FTL -v
-  int schema_version = 0;     // gravity.db info.version
+  int major = 0;                      // Pi-hole major version, 0 when unknown
+  std::string ftl_version;            // pihole-FTL -v
+  int schema_version = 0;             // gravity.db info.version
   std::vector<std::string> problems;  // each a reason Pi-hole is not usable there
 };
 
@@ -102,8 +107,9 @@ class Node {
   // "local" or "remote".
   virtual const char* name() const = 0;
 
-  // Find Pi-hole there: directories, commands, versions.
-  virtual Result<NodeProbe> probe() = 0;
+  // Find Pi-hole there: directories, commands, versions; on v6, read the value of each
+  // of `items` the way sync reads it (a problem naming the key when it cannot be read).
+  virtual Result<NodeProbe> probe(const std::vector<Item>& items) = 0;
 
   // The state of each of `items`. One round trip for the remote node.
   virtual Result<NodeState> inspect(const std::vector<Item>& items) = 0;
@@ -134,14 +140,29 @@ class Node {
   // text item is set through `pihole-FTL --config KEY VALUE` from the staged records.
   virtual Result<Installed> install(const Staged& staged, const ItemState& current) = 0;
 
-  // Reload Pi-hole there with `level` (none does nothing).
+  // Run the `pihole` reload for `level` there (none does nothing). Use reload_when_ready(),
+  // which never signals an FTL that cannot take it.
   virtual Status reload(Reload level) = 0;
+
+  // Whether that node's pihole-FTL runs and catches the reload signals (see ftl_status.hpp).
+  virtual Result<FtlStatus> ftl_status() = 0;
+
+  // Unlink the gravity.db files this node's installs replaced in this run. An install keeps
+  // the replaced file linked beside the live one (as `.gravity-sync.old.*`) until FTL has
+  // reopened the database, so FTL v6 sees a renamed file (which it ignores) rather than an
+  // unlinked one ("file unlinked while open" in FTL.log). Call after the reload; waits up to
+  // `wait` for every process to close the old file, and leaves it to the next run's
+  // clean_stale() otherwise.
+  virtual void release_replaced(Millis wait) = 0;
 
   // Rebuild gravity there (`pihole -g`), after its adlists changed in tables mode.
   virtual Status rebuild_gravity() = 0;
 
   // Pi-hole's major version there (5 or 6).
   virtual int major_version() = 0;
+
+  // Who reads a text item installed there: v5's dnsmasq, or v6's FTL.
+  TextReader text_reader() { return major_version() >= 6 ? TextReader::ftl_v6 : TextReader::dnsmasq_v5; }
 
   // Take this node's gravity-sync lock, waiting up to `wait` (ExitCode::locked after).
   virtual Result<std::unique_ptr<NodeLock>> lock(Millis wait) = 0;
@@ -155,6 +176,20 @@ class Node {
   // Put the backup `entry` back in place (checked, atomic, backed up first).
   virtual Result<Installed> restore(const BackupEntry& entry, const ItemState& current) = 0;
 };
+
+// Reload `node` with `level` the safe way: wait up to `wait` until its FTL catches the
+// reload signals (never signal a starting FTL: it would die), run the reload, and check
+// FTL still runs afterwards (for a full restart: that it came back). ExitCode::failure
+// naming the node when FTL is not running — the new configuration is in place and loads
+// when FTL starts, but it is not served now.
+Status reload_when_ready(Node& node, Reload level, Millis wait);
+
+// How long reload_when_ready() waits for FTL to become ready (FTL v6 restarts itself in
+// about 1-2 s, longer with a large query history to import).
+inline constexpr Millis kFtlReadyWait{20'000};
+
+// How long an install may wait, after the reload, for FTL to close the replaced gravity.db.
+inline constexpr Millis kReleaseWait{3'000};
 
 // How long `pihole -g` may take (it downloads every blocklist).
 inline constexpr Millis kRebuildTimeout{3'600'000};

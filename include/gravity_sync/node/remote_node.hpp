@@ -5,6 +5,8 @@
 #include "gravity_sync/node/local_node.hpp"
 #include "gravity_sync/node/node.hpp"
 #include "gravity_sync/pihole/layout.hpp"
+#include "gravity_sync/pihole/pihole_toml.hpp"
+#include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/ssh/session.hpp"
 
 namespace gs {
@@ -28,7 +30,7 @@ class RemoteNode : public Node {
              RemoteAccess access = {});
 
   const char* name() const override { return "remote"; }
-  Result<NodeProbe> probe() override;
+  Result<NodeProbe> probe(const std::vector<Item>& items) override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
@@ -37,6 +39,8 @@ class RemoteNode : public Node {
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Status reload(Reload level) override;
+  Result<FtlStatus> ftl_status() override;
+  void release_replaced(Millis wait) override;
   Status rebuild_gravity() override;
   int major_version() override;
   Result<std::unique_ptr<NodeLock>> lock(Millis wait) override;
@@ -65,8 +69,18 @@ class RemoteNode : public Node {
   // Run `script` there, after ready().
   Result<ExecResult> exec_sh(const std::string& script, const std::string& input = "",
                              Millis timeout = Millis(600'000));
-  // The records of a text item there: its v5 file, or FTL's value on v6.
+  // pihole.toml there, as the line `tomlout` prints ("TOML MTIME HEX"), parsed.
+  struct TomlAnswer {
+    PiholeToml toml;
+    std::string text;
+    std::optional<int64_t> mtime;
+  };
+  Result<TomlAnswer> parse_toml_line(const std::string& line);
+  Result<TomlAnswer> read_toml();
+  // The records of a text item there: its v5 file, or its value in pihole.toml on v6.
   Result<Records> read_records(Item item);
+  // A v5 text file there, as it is (at most kMaxTextItem bytes).
+  Result<std::string> read_text_file(Item item);
   // v6: back up the current value there, then set `records` through FTL.
   Result<Installed> install_records(Item item, const Records& records);
   // Stream the local file of `staged` into a new private temp file beside the live item
@@ -89,6 +103,9 @@ class RemoteNode : public Node {
   int64_t last_time_ = 0;
   int64_t clock_offset_ = 0;
   uint64_t bytes_ = 0;
+  std::optional<std::string> pid_file_;  // FTL's PID file as FTL sees it, once known
+  int sigrtmin_ = 34;
+  std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
 };
 
 }  // namespace gs

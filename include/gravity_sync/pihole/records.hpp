@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,19 +16,56 @@ namespace gs {
 //
 // One record is what one v6 array entry holds: "IP HOSTNAME [HOSTNAME...]" for custom-dns,
 // "CNAME,TARGET[,TTL]" for cname, the dhcp-host value for static-dhcp. A v5 file line is
-// the same record with its `cname=` / `dhcp-host=` prefix.
+// the same record with its `cname=` / `dhcp-host=` prefix. Records are kept *normalized*:
+// fields as dnsmasq and FTL read them (custom-dns: separated by single spaces; cname and
+// static-dhcp: by commas, the whitespace around each comma dropped), and a trailing
+// comment, if any, as " # text" (dnsmasq: a '#' at the start of a line or after
+// whitespace; hosts files and FTL's dns.hosts: a word starting with '#').
 using Records = std::vector<std::string>;
 
 // How text items are compared and carried between two nodes. `bytes` when both run
 // Pi-hole v5 (the files travel as they are); `records` when either runs v6 (the
-// canonical form travels; comments are not carried).
+// normalized records travel; whole-line comments and blank lines do not).
 enum class TextForm { bytes, records };
 
-// The records of a v5 file, in file order: comments and blank lines dropped, fields
-// separated by single spaces, a trailing `# comment` on a custom.list line dropped.
-// A line that is not a record of `item` is kept as it is, so that validation of the
-// rendered file (validate_text_item) refuses it.
+// A record taken apart: its fields (custom-dns: the address, then the names; cname and
+// static-dhcp: the comma-separated values, trimmed) and its trailing comment, from the
+// '#' on (empty when there is none). Views into `entry`.
+struct RecordParts {
+  std::vector<std::string_view> fields;
+  std::string_view comment;
+};
+RecordParts record_parts(Item item, std::string_view entry);
+
+// The value of one v5 file line of `item` without its `cname=` / `dhcp-host=` prefix
+// (dnsmasq allows whitespace around the '='), or nullopt when the line is another
+// directive. custom-dns lines have no prefix: the line itself.
+std::optional<std::string_view> line_value(Item item, std::string_view line);
+
+// True when a v5 line of `item` holds no record: blank, or only a comment.
+bool is_comment_or_blank(Item item, std::string_view line);
+
+// The normalized record of one v5 line value (without its prefix) or one v6 entry.
+std::string normalize_record(Item item, std::string_view entry);
+
+// The compare key of a record (CONTRACT.md "canonical form"): normalized, the comment
+// dropped, and what DNS and dnsmasq read without regard to case folded to lower case
+// (custom-dns and cname: the whole record; static-dhcp: its hardware addresses only, as
+// tags, keywords and host names there are case-sensitive to dnsmasq).
+std::string canonical_record(Item item, std::string_view record);
+
+// The records of a v5 file, in file order: comment lines and blank lines dropped. A line
+// that is not a record of `item` (a foreign directive) is kept as it is, so that validation
+// of the rendered file (validate_text_item) refuses it.
 Records records_from_file(Item item, std::string_view content);
+
+// The records of a v6 array as FTL holds it (empty entries skipped, as FTL skips them).
+// ExitCode::refused when an entry holds a control character other than a tab.
+Result<Records> records_from_values(Item item, const std::vector<std::string>& entries);
+
+// The records of `item`'s value in pihole.toml (records_from_values of its string array).
+class PiholeToml;
+Result<Records> records_from_toml(const PiholeToml& toml, Item item);
 
 // The v5 file that holds `records` (one line each, with its prefix, ending in '\n').
 std::string file_from_records(Item item, const Records& records);
@@ -35,11 +73,11 @@ std::string file_from_records(Item item, const Records& records);
 // The whitespace-separated fields of one line (spaces, tabs, a trailing '\r').
 std::vector<std::string_view> record_fields(std::string_view line);
 
-// The canonical form (CONTRACT.md): one record per line, each ending in '\n'.
-std::string canonical_text(const Records& records);
+// The canonical form (CONTRACT.md): each record's canonical_record() on a line of its own.
+std::string canonical_text(Item item, const Records& records);
 
 // The SHA-256 of the canonical form.
-std::string records_digest(const Records& records);
+std::string records_digest(Item item, const Records& records);
 
 // The pihole.toml key of `item` on Pi-hole v6 ("dns.hosts").
 const char* ftl_key(Item item);
@@ -47,15 +85,14 @@ const char* ftl_key(Item item);
 // The environment variable that sets `item`'s key and makes it read-only ("FTLCONF_dns_hosts").
 std::string ftl_env_var(Item item);
 
-// Parse what `pihole-FTL --config KEY` prints for a string array (`[ "a", "b" ]`, `[]`).
-// ExitCode::refused when it is not one, or an entry holds a control character.
-Result<Records> parse_ftl_array(std::string_view printed);
-
 // The JSON string array `pihole-FTL --config KEY VALUE` takes.
 std::string ftl_array_json(const Records& records);
 
 // What an exit code of `pihole-FTL --config KEY VALUE` means, as an error for `item`;
-// `detail` is what FTL printed.
+// `detail` is what FTL printed. Exit codes as measured on FTL v6.4.1
+// (../shared/pihole-real/README.md): 2 not valid JSON or not a string array, 3 an entry
+// FTL refuses or a failed dnsmasq test of the new configuration, 4 unknown key, 5 set by
+// an FTLCONF_ variable (read-only).
 Error ftl_set_error(Item item, int exit_code, const std::string& detail);
 
 }  // namespace gs

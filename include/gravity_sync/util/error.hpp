@@ -39,7 +39,7 @@ Error with_context(Error error, const std::string& context);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : data_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -68,6 +68,13 @@ class [[nodiscard]] Status {
  private:
   std::optional<Error> error_;
 };
+
+// `result` as it is, or its error with `context` prefixed.
+template <typename T>
+Result<T> with_context(Result<T> result, const std::string& context) {
+  if (result.ok()) return result;
+  return with_context(result.error(), context);
+}
 
 // Shorthand for building an Error.
 inline Error make_error(ExitCode code, std::string message) { return Error{code, std::move(message)}; }

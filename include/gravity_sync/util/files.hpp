@@ -1,11 +1,12 @@
 #pragma once
 
-#include <cstdint>
 #include <dirent.h>
+#include <sys/types.h>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 #include "gravity_sync/util/error.hpp"
 #include "gravity_sync/util/fd.hpp"
@@ -32,8 +33,13 @@ using DirHandle = std::unique_ptr<DIR, DirCloser>;
 // stat(2) of `path`; exists=false when it is missing, an Error for other failures.
 Result<FileInfo> stat_file(const std::string& path);
 
-// The whole content of the file at `path`.
-Result<std::string> read_file(const std::string& path);
+// The whole content of the file at `path`; ExitCode::refused when it holds more than
+// `max` bytes (nothing beyond that is read).
+Result<std::string> read_file(const std::string& path, size_t max = SIZE_MAX);
+
+// A second hard link to the file at `path`, in its directory, named `prefix` + random
+// (created with link(2), which never replaces a file); its path.
+Result<std::string> link_beside(const std::string& path, const std::string& prefix);
 
 // Write `data` to `fd` completely.
 Status write_all(int fd, const void* data, size_t size);
@@ -58,8 +64,7 @@ struct TempFile {
   std::string path;
   Fd fd;
 };
-Result<TempFile> create_temp_file(const std::string& dir, const std::string& prefix,
-                                  const std::string& suffix);
+Result<TempFile> create_temp_file(const std::string& dir, const std::string& prefix, const std::string& suffix);
 
 // Removes a path when it goes out of scope, unless `release`d. For temp files.
 class RemoveOnExit {
@@ -78,6 +83,10 @@ class RemoveOnExit {
 // Write `data` to `path` atomically: temp file in the same dir, fsync, rename, fsync dir.
 // The new file gets `mode`. `durable` false skips both fsyncs (for throw-away status).
 Status write_file_atomic(const std::string& path, const std::string& data, mode_t mode, bool durable = true);
+
+// True when some process this user may inspect has the file at `path` open (a scan of
+// /proc/*/fd for its device and inode).
+bool open_by_any_process(const std::string& path);
 
 // Remove files in `dir` whose names start with `prefix` and that are older than
 // `min_age_seconds` (stale temp files of a killed run). Returns how many went.
