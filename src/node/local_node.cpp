@@ -58,13 +58,13 @@ bool command_found(const std::string& command) {
   return false;
 }
 
-// Wait while `busy()` holds, up to `limit`; true when it cleared.
+// Wait while `busy()` holds, up to `limit`, looking every `step`; true when it cleared.
 template <typename Pred>
-bool wait_while(Pred busy, Millis limit) {
+bool wait_while(Pred busy, Millis limit, Millis step = Millis(250)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (busy()) {
     if (std::chrono::steady_clock::now() >= deadline || cancel_requested()) return false;
-    std::this_thread::sleep_for(std::min(limit, Millis(250)));
+    std::this_thread::sleep_for(std::min(limit, step));
   }
   return true;
 }
@@ -583,7 +583,7 @@ Result<FtlStatus> LocalNode::ftl_status() {
 void LocalNode::release_replaced(Millis wait) {
   for (const auto& path : replaced_) {
     auto info = stat_file(path);
-    if (info.ok() && info->exists && !wait_while([&] { return open_by_any_process(path); }, wait)) {
+    if (info.ok() && info->exists && !wait_while([&] { return open_by_any_process(path); }, wait, Millis(20))) {
       spdlog::debug("local: {} is still open; the next run removes it", path);
       continue;
     }

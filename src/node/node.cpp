@@ -111,7 +111,7 @@ Status reload_when_ready(Node& node, Reload level, Millis wait) {
   if (auto st = node.reload(level); !st) return st;
   // A full restart must bring FTL back; a signal must not have stopped it (a process a
   // signal kills is gone, or a zombie, within milliseconds).
-  if (level != Reload::restart) std::this_thread::sleep_for(Millis(200));
+  if (level != Reload::restart) std::this_thread::sleep_for(Millis(50));
   Result<FtlStatus> after = level == Reload::restart ? wait_until_ready(node, wait) : node.ftl_status();
   if (!after) return after.error();
   if (after->state == FtlState::not_running) {

@@ -935,7 +935,7 @@ fi
 
 void RemoteNode::release_replaced(Millis wait) {
   if (replaced_.empty()) return;
-  std::string body = "n=" + std::to_string(std::max<long>(1, static_cast<long>(wait.count() / 100))) + "\n" + R"SH(
+  std::string body = "n=" + std::to_string(std::max<long>(1, static_cast<long>(wait.count() / 50))) + "\n" + R"SH(
 held() {  # is "$1" open in any process?
   for f in /proc/[0-9]*/fd/*; do [ "$f" -ef "$1" ] && return 0; done
   return 1
@@ -944,7 +944,7 @@ release() {
   i=0
   while held "$1"; do
     i=$((i + 1)); [ $i -le "$n" ] || { echo "KEPT $1"; return; }
-    sleep 0.1
+    sleep 0.05
   done
   rm -f "$1"
 }

@@ -249,11 +249,15 @@ TEST_F(Sync, MissingFilesAreCreatedNeverDeleted) {
   EXPECT_EQ(stat_file(lab.custom_list("primary"))->mode, 0644u);
 }
 
-TEST_F(Sync, AnEmptyFileIsARealChange) {
+TEST_F(Sync, AnEmptyFileIsARealChangeAndRemovedRecordsStopResolving) {
+  EXPECT_EQ(lab.dig("secondary", "files.lan"), "NOERROR nas.lan. 192.168.1.10");
   write_text(lab.custom_list("primary"), "");
+  write_text(lab.cname("primary"), "# no CNAMEs any more\n");
   ASSERT_EQ(lab.run({"sync"}).code, 0);
   EXPECT_EQ(read_text(lab.custom_list("secondary")), "");
   EXPECT_TRUE(stat_file(lab.custom_list("secondary"))->exists);
+  EXPECT_EQ(lab.dig_until("secondary", "nas.lan", "NXDOMAIN"), "NXDOMAIN");
+  EXPECT_EQ(lab.dig_until("secondary", "files.lan", "NXDOMAIN"), "NXDOMAIN");
 }
 
 TEST_F(Sync, OwnerAndModeOfAReplacedFileAreKept) {
