@@ -55,7 +55,7 @@ int run_check(const Globals& globals) {
       if (code != ExitCode::ok) {
         Json e = Json::object();
         e.set("code", static_cast<int>(code));
-        e.set("message", "Pi-hole is missing or incomplete: " + problems);
+        e.set("message", "Pi-hole there is missing, incomplete or cannot be read: " + problems);
         doc.set("error", e);
       }
       print_json(doc);
@@ -64,7 +64,7 @@ int run_check(const Globals& globals) {
       print_probe("remote", *remote);
       std::cout << (code == ExitCode::ok ? "check: OK\n" : "check: FAILED\n");
     }
-    if (code != ExitCode::ok) spdlog::error("Pi-hole is missing or incomplete: {}", problems);
+    if (code != ExitCode::ok) spdlog::error("Pi-hole there is missing, incomplete or cannot be read: {}", problems);
     return static_cast<int>(code);
   }
 }

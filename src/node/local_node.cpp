@@ -277,8 +277,7 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const S
       // refused naming its line (rendering could otherwise lose it).
       auto content = read_file(live, kMaxTextItem);
       if (!content) return content.error();
-      if (auto st = validate_text_item(item, *content, TextReader::ftl_v6); !st)
-        return with_context(st.error(), "local");
+      if (auto st = validate_text_item(item, *content); !st) return st.error();
     }
     auto records = read_records(item);
     if (!records) return records.error();
@@ -363,7 +362,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   if (item != Item::gravity) {
     auto content = read_file(staged.path);
     if (!content) return content.error();
-    if (auto st = validate_text_item(item, *content, text_reader()); !st) return st.error();
+    if (auto st = validate_text_item(item, *content); !st) return st.error();
     if (major_version() >= 6) return install_records(item, records_from_file(item, *content));
   }
 
@@ -473,6 +472,8 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
 }
 
 Result<Installed> LocalNode::install_records(Item item, const Records& records) {
+  const std::string json = ftl_array_json(records);
+  if (auto st = check_ftl_value_size(item, json); !st) return st.error();
   // Keep what we replace, as the v5 file that holds it (readable, and restorable anywhere).
   auto old = read_records(item);
   if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
@@ -492,7 +493,7 @@ Result<Installed> LocalNode::install_records(Item item, const Records& records) 
   }
   // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
   // for CNAMEs and DHCP hosts); we never edit pihole.toml.
-  auto r = ftl_config({ftl_key(item), ftl_array_json(records)});
+  auto r = ftl_config({ftl_key(item), json});
   if (!r) return r.error();
   if (r->exit_code != 0) {
     ::unlink(kept_path.c_str());  // nothing was replaced
@@ -500,7 +501,11 @@ Result<Installed> LocalNode::install_records(Item item, const Records& records) 
   }
   // What FTL now holds, read back the way sync reads it: the value must be the one sent.
   auto now = read_records(item);
-  if (!now) return with_context(now.error(), "after setting " + std::string(ftl_key(item)));
+  if (!now) {
+    return make_error(ExitCode::failure, std::string("pihole-FTL set the new ") + ftl_key(item) +
+                                             ", but reading it back failed (the value is in place): " +
+                                             now.error().message);
+  }
   if (records_digest(item, *now) != records_digest(item, records)) {
     return make_error(ExitCode::failure, std::string("pihole-FTL accepted the new ") + ftl_key(item) +
                                              " but pihole.toml holds a different value; it is left as FTL wrote it");

@@ -65,13 +65,24 @@ Result<Staged> staged_records(NewStaged fresh, const Records& records) {
 
 namespace {
 
-// Poll `node`'s FTL until it is ready or `wait` is over; the last status seen.
+// How long FTL may be seen not running (no PID file, or not its process) before it counts
+// as stopped: FTL v6 removes its PID file for about a second while it restarts itself.
+constexpr Millis kNotRunningGrace{5'000};
+
+// Poll `node`'s FTL until it is ready, or `wait` is over, or it has not been running for
+// kNotRunningGrace; the last status seen.
 Result<FtlStatus> wait_until_ready(Node& node, Millis wait) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
+  const auto start = std::chrono::steady_clock::now();
+  auto running_since = start;  // when FTL was last seen running (or the wait began)
   for (;;) {
     auto st = node.ftl_status();
     if (!st) return st.error();
-    if (st->state == FtlState::ready || std::chrono::steady_clock::now() >= deadline || cancel_requested()) return st;
+    const auto now = std::chrono::steady_clock::now();
+    if (st->state != FtlState::not_running) running_since = now;
+    if (st->state == FtlState::ready || now - start >= wait || now - running_since >= kNotRunningGrace ||
+        cancel_requested()) {
+      return st;
+    }
     std::this_thread::sleep_for(Millis(150));
   }
 }
@@ -110,9 +121,14 @@ Status reload_when_ready(Node& node, Reload level, Millis wait) {
   }
   if (auto st = node.reload(level); !st) return st;
   // A full restart must bring FTL back; a signal must not have stopped it (a process a
-  // signal kills is gone, or a zombie, within milliseconds).
+  // signal kills is gone, or a zombie, within milliseconds). FTL may also have begun a
+  // restart of its own just then (a CNAME changed there): then it must come back.
   if (level != Reload::restart) std::this_thread::sleep_for(Millis(50));
   Result<FtlStatus> after = level == Reload::restart ? wait_until_ready(node, wait) : node.ftl_status();
+  if (after && after->state == FtlState::not_running && level != Reload::restart) {
+    spdlog::debug("{}: pihole-FTL not seen after the {}; waiting for it to come back", node.name(), level_name(level));
+    after = wait_until_ready(node, wait);
+  }
   if (!after) return after.error();
   if (after->state == FtlState::not_running) {
     return make_error(ExitCode::failure, "pihole-FTL on " + where + " is not running after the " + level_name(level) +

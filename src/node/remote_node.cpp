@@ -562,7 +562,7 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const 
       // refused naming its line (rendering could otherwise lose it).
       auto text = read_text_file(item);
       if (!text) return text.error();
-      if (auto st = validate_text_item(item, *text, TextReader::ftl_v6); !st) return with_context(st.error(), "remote");
+      if (auto st = validate_text_item(item, *text); !st) return st.error();
       records = records_from_file(item, *text);
     } else {
       records = read_records(item);
@@ -652,7 +652,7 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
     // What we send must pass the same check a received text item passes here.
     auto content = read_file(staged.path);
     if (!content) return content.error();
-    if (auto st = validate_text_item(staged.item, *content, text_reader()); !st) return st.error();
+    if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
     if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
   }
   auto uploaded = upload(staged);
@@ -848,48 +848,61 @@ echo DONE
 }
 
 Result<Installed> RemoteNode::install_records(Item item, const Records& records) {
+  const std::string json = ftl_array_json(records);
+  if (auto st = check_ftl_value_size(item, json); !st) return with_context(st.error(), "remote");
   // Keep what we replace, as the v5 file that holds it; then let FTL set the new value.
+  // Each travels on stdin (not in the command line, which has a size limit of its own).
   auto old = read_records(item);
   if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
   const std::string stamp = backup_stamp();
-  auto r = run({{"bdir", backups_.dir + "/" + item_name(item)},
-                {"bname", stamp + backup_suffix(item)},
-                {"keep", std::to_string(backups_.keep)},
-                {"key", ftl_key(item)},
-                {"value", ftl_array_json(records)}},
-               R"SH(
+  const std::string bdir = backups_.dir + "/" + item_name(item);
+  const std::string bname = stamp + backup_suffix(item);
+  auto kept = run({{"bdir", bdir}, {"bname", bname}}, R"SH(
 mkdir -p "$bdir" || fail 66 "cannot create $bdir"
 bt="$bdir/.gravity-sync.$$"
 cat > "$bt" || { rm -f "$bt"; fail 66 "cannot write a backup in $bdir"; }
 mv -f "$bt" "$bdir/$bname" || { rm -f "$bt"; fail 66 "cannot store backup"; }
+echo "BACKUP $bname"
+)SH",
+                  file_from_records(item, *old));
+  if (!kept) return kept.error();
+  if (kept->exit_code != 0 || last_line_starting(kept->out, "BACKUP ").empty()) {
+    return make_error(ExitCode::failure, "remote " + std::string(item_name(item)) + ": " + last_line(kept->err));
+  }
+  auto r = run({{"bdir", bdir}, {"bname", bname}, {"keep", std::to_string(backups_.keep)}, {"key", ftl_key(item)}},
+               R"SH(
+value=$(cat)
 out=$(ftl --config "$key" "$value" 2>&1); rc=$?
-if [ "$rc" = 0 ]; then echo "BACKUP $bname"; prune "$bdir" "$keep"; else rm -f "$bdir/$bname"; fi
+if [ "$rc" = 0 ]; then prune "$bdir" "$keep"; else rm -f "$bdir/$bname"; fi
 echo "FTL $rc $(printf '%s' "$out" | head -c 600 | hex)"
 [ "$rc" != 0 ] || tomlout
 )SH",
-               file_from_records(item, *old));
+               json);
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
                       "remote " + std::string(item_name(item)) + ": " + last_line(r->err));
   }
   Installed result;
-  if (!last_line_starting(r->out, "BACKUP ").empty())
-    result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
   // "FTL RC HEX": pihole-FTL's exit code and what it printed.
   const auto w = split_words(last_line_starting(r->out, "FTL "));
   const auto ftl_rc = w.size() >= 2 ? to_number<int>(w[1]) : std::nullopt;
-  if (!ftl_rc)
+  if (!ftl_rc) {
     return make_error(ExitCode::failure, "remote " + std::string(item_name(item)) + ": pihole-FTL did not answer");
+  }
   if (*ftl_rc != 0) {
     auto detail = from_hex(w.size() >= 3 ? w[2] : "");
     return with_context(ftl_set_error(item, *ftl_rc, detail ? *detail : ""), "remote");
   }
+  result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
   // What FTL now holds, read back the way sync reads it: the value must be the one sent.
   auto toml = parse_toml_line(last_line_starting(r->out, "TOML "));
-  if (!toml) return with_context(toml.error(), "after setting " + std::string(ftl_key(item)));
-  auto now = with_context(records_from_toml(toml->toml, item), "remote");
-  if (!now) return now.error();
+  auto now = toml ? with_context(records_from_toml(toml->toml, item), "remote") : Result<Records>(toml.error());
+  if (!now) {
+    return make_error(ExitCode::failure, std::string("remote pihole-FTL set the new ") + ftl_key(item) +
+                                             ", but reading it back failed (the value is in place): " +
+                                             now.error().message);
+  }
   if (records_digest(item, *now) != records_digest(item, records)) {
     return make_error(ExitCode::failure, std::string("remote pihole-FTL accepted the new ") + ftl_key(item) +
                                              " but pihole.toml holds a different value; it is left as FTL wrote it");
@@ -1046,7 +1059,7 @@ Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState&
     auto content = exec_sh("cat " + shell_quote(entry.path));
     if (!content) return content.error();
     if (content->exit_code != 0) return make_error(ExitCode::failure, "cannot read remote " + entry.path);
-    if (auto st = validate_text_item(entry.item, content->out, text_reader()); !st) return st.error();
+    if (auto st = validate_text_item(entry.item, content->out); !st) return st.error();
     return install_records(entry.item, records_from_file(entry.item, content->out));
   }
   const std::string dir = dir_name(layout_.item_path(entry.item));
@@ -1064,7 +1077,7 @@ echo "$t $(sha256sum < "$t" | cut -c1-64)"
     // Text backups are checked like any received text before they go back in place.
     auto content = exec_sh("cat " + shell_quote(w[0]));
     if (!content) return content.error();
-    if (auto st = validate_text_item(entry.item, content->out, text_reader()); !st) {
+    if (auto st = validate_text_item(entry.item, content->out); !st) {
       (void)exec_sh("rm -f " + shell_quote(w[0]));  // best effort; clean_stale catches the rest
       return st.error();
     }

@@ -245,6 +245,13 @@ std::string ftl_array_json(const Records& records) {
   return a.dump();
 }
 
+Status check_ftl_value_size(Item item, const std::string& json) {
+  if (json.size() <= kMaxFtlValue) return {};
+  return make_error(ExitCode::refused, std::string(ftl_key(item)) + " would be " + std::to_string(json.size() / 1024) +
+                                           " KiB as JSON, and pihole-FTL --config takes at most 128 KiB in one value "
+                                           "(a limit of Linux's command lines); it is left as it is");
+}
+
 Error ftl_set_error(Item item, int exit_code, const std::string& detail) {
   const std::string key = ftl_key(item);
   const std::string shown = printable(detail.substr(0, detail.find('\n')), 300);

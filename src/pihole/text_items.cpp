@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cctype>
+#include <cstdint>
 #include <map>
 #include <vector>
 
@@ -117,6 +118,42 @@ bool valid_dhcp_host(const std::vector<std::string_view>& fields) {
   return true;
 }
 
+// True when `text` is valid UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF): pihole.toml must be, or FTL writes a file nobody can read back.
+bool valid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t n = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= text.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 // A control character other than a tab: nothing a record may hold (a line end, above all).
 bool has_control_byte(std::string_view line) {
   for (char c : line) {
@@ -126,7 +163,9 @@ bool has_control_byte(std::string_view line) {
   return false;
 }
 
-bool valid_record(Item item, std::string_view value, TextReader reader) {
+// `utf8_names`: accept names with UTF-8 bytes in a CNAME too (only to tell, in a message,
+// a line that is refused for that alone).
+bool valid_record(Item item, std::string_view value, bool utf8_names) {
   const RecordParts p = record_parts(item, value);
   switch (item) {
     case Item::custom_dns: {
@@ -137,7 +176,7 @@ bool valid_record(Item item, std::string_view value, TextReader reader) {
       return true;
     }
     case Item::cname:
-      return valid_cname(p.fields, reader == TextReader::ftl_v6);
+      return valid_cname(p.fields, utf8_names);
     case Item::static_dhcp:
       return valid_dhcp_host(p.fields);
     case Item::gravity:
@@ -166,26 +205,28 @@ bool is_dns_name(std::string_view name, bool utf8) {
   return name.front() != '-';
 }
 
-Status validate_text_item(Item item, std::string_view content, TextReader reader) {
+Status validate_text_item(Item item, std::string_view content) {
   if (item == Item::gravity) return make_error(ExitCode::failure, "gravity is not a text item");
   int number = 0;
   for (std::string_view line : split(content, '\n')) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!valid_utf8(line)) {
+      return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
+                                               " is not valid UTF-8 (Pi-hole v6 keeps records in pihole.toml, which "
+                                               "must be): \"" + printable(line, 120) + "\"");
+    }
     bool ok = !has_control_byte(line);
     if (ok && is_comment_or_blank(item, line)) continue;
     if (ok) {
       const auto value = line_value(item, line);
-      ok = value && valid_record(item, *value, reader);
-    }
-    if (!ok && reader == TextReader::dnsmasq_v5 && !has_control_byte(line)) {
-      const auto value = line_value(item, line);
-      if (value && valid_record(item, *value, TextReader::ftl_v6)) {
+      ok = value && valid_record(item, *value, false);
+      if (!ok && value && valid_record(item, *value, true)) {
         return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
-                                                 " holds a name outside ASCII, which Pi-hole v5's dnsmasq cannot read "
-                                                 "(FTL would not start): \"" +
-                                                 printable(line, 120) +
-                                                 "\"; write the name in its ASCII (punycode, xn--) form");
+                                                 " holds a name outside ASCII: \"" + printable(line, 120) +
+                                                 "\"; dnsmasq reads such a name only through IDN in a UTF-8 locale, and "
+                                                 "FTL does not start (v5) or stops answering (v6) where it cannot: write "
+                                                 "the name in its ASCII (punycode, xn--) form");
       }
     }
     if (!ok) {

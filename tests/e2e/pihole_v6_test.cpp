@@ -256,7 +256,8 @@ TEST_F(BothV6, OddEntriesTravelExactly) {
                       "10.0.0.23 hash.lan # #hash ##",
                       "10.0.0.24 uni.lan # Zürich ✓ 😀",
                       "fd00::25 v6.lan"};
-  const Strings cnames{"c1.lan,comma.lan", "c2.lan, quote.lan # x, y", "brücke.lan,uni.lan", "c3.lan,back.lan,300"};
+  const Strings cnames{"c1.lan,comma.lan", "c2.lan, quote.lan # x, y # ünï ✓", "xn--brcke-lva.lan,uni.lan",
+                       "c3.lan,back.lan,300"};
   const Strings dhcp{"aa:bb:cc:dd:ee:01,192.168.1.51,one # a, b", "AA:BB:CC:DD:EE:02,set:Kids,192.168.1.52,two,infinite"};
   auto json = [](const Strings& values) {
     Json a = Json::array();
@@ -273,7 +274,8 @@ TEST_F(BothV6, OddEntriesTravelExactly) {
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(lab.ftl_values_until("secondary", "dns.hosts", hosts), hosts);
   // The same records, the whitespace around a comma dropped as dnsmasq drops it.
-  const Strings cnames_here{"c1.lan,comma.lan", "c2.lan,quote.lan # x, y", "brücke.lan,uni.lan", "c3.lan,back.lan,300"};
+  const Strings cnames_here{"c1.lan,comma.lan", "c2.lan,quote.lan # x, y # ünï ✓", "xn--brcke-lva.lan,uni.lan",
+                            "c3.lan,back.lan,300"};
   EXPECT_EQ(lab.ftl_values_until("secondary", "dns.cnameRecords", cnames_here, Millis(15'000)), cnames_here);
   EXPECT_EQ(lab.ftl_values_until("secondary", "dhcp.hosts", dhcp, Millis(15'000)), dhcp);
   EXPECT_EQ(lab.dig_until("secondary", "comma.lan", "NOERROR 10.0.0.20"), "NOERROR 10.0.0.20");
@@ -287,6 +289,45 @@ TEST_F(BothV6, OddEntriesTravelExactly) {
   ASSERT_EQ(lab.run(with({"sync"}, kAllItems)).code, 0);
   EXPECT_FALSE(has_call(lab.calls("secondary"), "pihole-FTL --config dns."));
   EXPECT_FALSE(has_call(lab.calls("primary"), "pihole-FTL --config dns."));
+}
+
+TEST_F(BothV6, ANonAsciiCnameIsRefusedForV6Too) {
+  // FTL converts such a name with libidn2 in its own locale: where that is not UTF-8 it
+  // stops answering after its restart ("CRIT: Error in dnsmasq configuration: bad CNAME").
+  lab.node_command("stop", "primary");
+  edit(lab.toml("primary"), "\"files.lan,nas.lan\"", "\"files.lan,nas.lan\", \"brücke.lan,nas.lan\"");
+  const int pid = lab.ftl_pid("secondary");
+  auto r = lab.run(with({"sync"}, kTextItems));
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("outside ASCII"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("punycode"), std::string::npos) << r.out;
+  EXPECT_EQ(*lab.ftl_values("secondary", "dns.cnameRecords"), Strings{"files.lan,nas.lan"});
+  EXPECT_EQ(lab.ftl_pid("secondary"), pid);
+  EXPECT_EQ(lab.dig("secondary", "files.lan"), "NOERROR nas.lan. 192.168.1.10");
+}
+
+TEST_F(BothV6, AValueTooLongForFtlsCommandLineIsRefusedAndTheRestGoesAhead) {
+  // 6,000 records, as a big v5 custom.list migrated to v6 holds: more than 128 KiB of JSON,
+  // which pihole-FTL --config cannot be given. Written as the pihole user could (FTL stopped).
+  lab.node_command("stop", "primary");
+  std::string entries;
+  for (int i = 0; i < 6000; ++i) {
+    entries += "\"10.9." + std::to_string(i / 250) + "." + std::to_string(i % 250) + " host" + std::to_string(i) + ".lan\", ";
+  }
+  edit(lab.toml("primary"), "\"192.168.1.10 nas.lan\",", entries + "\"192.168.1.10 nas.lan\",");
+  edit(lab.toml("primary"), "\"files.lan,nas.lan\"", "\"files.lan,nas.lan\", \"big.lan,nas.lan\"");
+  const Strings before = *lab.ftl_values("secondary", "dns.hosts");
+  auto r = lab.run(with({"--json", "sync"}, kTextItems));
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  const Json doc = r.json();
+  const std::string message = (*item(doc, "custom-dns"))["message"].as_string();
+  EXPECT_NE(message.find("at most 128 KiB"), std::string::npos) << message;
+  EXPECT_EQ(*lab.ftl_values("secondary", "dns.hosts"), before);
+  EXPECT_EQ((*item(doc, "cname"))["result"].as_string(), "ok");
+  EXPECT_EQ(lab.dig_until("secondary", "big.lan", "NOERROR nas.lan. 192.168.1.10", Millis(15'000)),
+            "NOERROR nas.lan. 192.168.1.10");
+  // No backup is left of a change that was never made.
+  EXPECT_TRUE(backup_files(lab.path("secondary", "backups"), "custom-dns").empty());
 }
 
 TEST_F(BothV6, ASingleEntryAndAnEmptyArrayTravelAndARemovedRecordStopsResolving) {
@@ -423,6 +464,43 @@ TEST(MixedPair, ACommentOrCaseOnOneSideIsNoPhantomChange) {
   write_text(lab.custom_list("secondary"),
              "# mine\n192.168.1.10   NAS.lan\n192.168.1.11 printer.lan printer # desk\n192.168.1.2 nas2.lan\n");
   EXPECT_EQ(lab.run(with({"compare"}, kTextItems)).code, 0);
+}
+
+TEST(MixedPair, ALatin1CustomListNeverReachesPiholeToml) {
+  Lab lab({"--v6", "primary"});
+  ASSERT_EQ(lab.run(with({"sync"}, kTextItems)).code, 0);
+  const Strings before = *lab.ftl_values("primary", "dns.hosts");
+  // Written by an old editor in Latin-1: FTL would put it into pihole.toml as it is, and
+  // no TOML reader (FTL's, ours) could read that file again.
+  write_text(lab.custom_list("secondary"), "192.168.1.10 nas.lan # caf\xe9\n10.0.0.77 pend.lan\n");
+  write_text(lab.cname("secondary"), "cname=files.lan,nas.lan\ncname=more.lan,nas.lan\n");
+  auto r = lab.run(with({"--json", "push"}, kTextItems));
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  const Json doc = r.json();
+  EXPECT_NE((*item(doc, "custom-dns"))["message"].as_string().find("not valid UTF-8"), std::string::npos) << r.out;
+  EXPECT_EQ(*lab.ftl_values("primary", "dns.hosts"), before);
+  EXPECT_EQ((*item(doc, "cname"))["result"].as_string(), "ok");
+  EXPECT_EQ(lab.run({"check"}).code, 0);
+}
+
+TEST(MixedPair, AV5FileTooLongForFtlsCommandLineIsRefusedOverSshAndTheRestGoesAhead) {
+  Lab lab({"--v6", "primary"});
+  ASSERT_EQ(lab.run(with({"sync"}, kTextItems)).code, 0);
+  std::string big = "192.168.1.10 nas.lan\n";
+  for (int i = 0; i < 6000; ++i) {
+    big += "10.9." + std::to_string(i / 250) + "." + std::to_string(i % 250) + " host" + std::to_string(i) + ".lan\n";
+  }
+  write_text(lab.custom_list("secondary"), big);
+  write_text(lab.cname("secondary"), "cname=files.lan,nas.lan\ncname=after-big.lan,nas.lan\n");
+  const Strings before = *lab.ftl_values("primary", "dns.hosts");
+  auto r = lab.run(with({"--json", "push"}, kTextItems));
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  const Json doc = r.json();
+  EXPECT_NE((*item(doc, "custom-dns"))["message"].as_string().find("at most 128 KiB"), std::string::npos) << r.out;
+  EXPECT_EQ(*lab.ftl_values("primary", "dns.hosts"), before);
+  EXPECT_EQ((*item(doc, "cname"))["result"].as_string(), "ok");
+  EXPECT_EQ(lab.dig_until("primary", "after-big.lan", "NOERROR nas.lan. 192.168.1.10", Millis(15'000)),
+            "NOERROR nas.lan. 192.168.1.10");
 }
 
 TEST(MixedPair, AHostileV6ValueNeverReachesAV5File) {

@@ -48,17 +48,17 @@ TEST(Records, RenderedFilesRoundTripAndPassValidation) {
   const Records cname{"files.lan,nas.lan", "brücke.com,äste.com,2", "tv.lan,nas.lan # c, d"};
   const std::string file = file_from_records(Item::cname, cname);
   EXPECT_EQ(file, "cname=files.lan,nas.lan\ncname=brücke.com,äste.com,2\ncname=tv.lan,nas.lan # c, d\n");
-  // FTL v6 reads international names; v5's dnsmasq would not start with one.
-  EXPECT_TRUE(validate_text_item(Item::cname, file, TextReader::ftl_v6).ok());
-  auto v5 = validate_text_item(Item::cname, file, TextReader::dnsmasq_v5);
-  ASSERT_FALSE(v5.ok());
-  EXPECT_NE(v5.error().message.find("cname line 2 holds a name outside ASCII"), std::string::npos)
-      << v5.error().message;
+  // dnsmasq reads international names only through IDN in a UTF-8 locale.
+  auto refused = validate_text_item(Item::cname, file);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("cname line 2 holds a name outside ASCII"), std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE(validate_text_item(Item::cname, "cname=xn--brcke-lva.com,xn--ste-qla.com,2\n").ok());
   EXPECT_EQ(records_from_file(Item::cname, file), cname);
   const Records hosts{"1.1.1.1 abc-custom.com def-custom.de", "2.2.2.2 äste.com steä.com",
                       "10.0.0.8 odd.lan #  Zürich ✓ 😀 \"q\" \\\\ , x"};
   EXPECT_TRUE(
-      validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, hosts), TextReader::dnsmasq_v5).ok());
+      validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, hosts)).ok());
   EXPECT_EQ(records_from_file(Item::custom_dns, file_from_records(Item::custom_dns, hosts)), hosts);
   EXPECT_EQ(file_from_records(Item::static_dhcp, {"aa:bb:cc:dd:ee:ff,192.168.1.50,laptop"}),
             "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\n");
@@ -67,10 +67,10 @@ TEST(Records, RenderedFilesRoundTripAndPassValidation) {
 TEST(Records, AForeignLineStaysInvalidAfterConversion) {
   // A directive in a v5 file must not become a valid record on the way to v6.
   auto records = records_from_file(Item::cname, "cname=a.lan,b.lan\ndhcp-script=/tmp/evil.sh\n");
-  EXPECT_FALSE(validate_text_item(Item::cname, file_from_records(Item::cname, records), TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, file_from_records(Item::cname, records)).ok());
   records = records_from_file(Item::custom_dns, "address=/x/1.2.3.4\n");
   EXPECT_FALSE(
-      validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, records), TextReader::dnsmasq_v5).ok());
+      validate_text_item(Item::custom_dns, file_from_records(Item::custom_dns, records)).ok());
 }
 
 // Records that read the same to DNS compare equal, on v5 and v6 alike.

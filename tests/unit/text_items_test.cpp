@@ -10,35 +10,33 @@ namespace {
 TEST(TextItems, CustomListAcceptsAddressesNamesAndComments) {
   EXPECT_TRUE(validate_text_item(Item::custom_dns,
                                  "192.168.1.10 nas.lan\n# comment\n\n"
-                                 "fd00::1 v6.lan alias.lan\n10.0.0.1\tpc.lan # trailing\n",
-                                 TextReader::dnsmasq_v5)
+                                 "fd00::1 v6.lan alias.lan\n10.0.0.1\tpc.lan # trailing\n")
                   .ok());
-  EXPECT_TRUE(validate_text_item(Item::custom_dns, "", TextReader::dnsmasq_v5).ok());
+  EXPECT_TRUE(validate_text_item(Item::custom_dns, "").ok());
 }
 
 TEST(TextItems, CustomListRefusesAnythingElse) {
-  auto st = validate_text_item(Item::custom_dns, "192.168.1.10 nas.lan\naddress=/x/1.2.3.4\n", TextReader::dnsmasq_v5);
+  auto st = validate_text_item(Item::custom_dns, "192.168.1.10 nas.lan\naddress=/x/1.2.3.4\n");
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ExitCode::refused);
   EXPECT_EQ(st.error().message,
             "custom-dns line 2 is not an `IP HOSTNAME...` line or a comment: \"address=/x/1.2.3.4\"");
-  EXPECT_FALSE(validate_text_item(Item::custom_dns, "300.1.1.1 a.lan\n", TextReader::dnsmasq_v5).ok());
-  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1\n", TextReader::dnsmasq_v5).ok());
-  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1 a;b\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::custom_dns, "300.1.1.1 a.lan\n").ok());
+  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1\n").ok());
+  EXPECT_FALSE(validate_text_item(Item::custom_dns, "10.0.0.1 a;b\n").ok());
 }
 
 TEST(TextItems, CnameFileHoldsOnlyCnameLines) {
-  EXPECT_TRUE(validate_text_item(Item::cname, "cname=files.lan,nas.lan\ncname=a.lan,b.lan,c.lan,300\n# x\n",
-                                 TextReader::dnsmasq_v5)
+  EXPECT_TRUE(validate_text_item(Item::cname, "cname=files.lan,nas.lan\ncname=a.lan,b.lan,c.lan,300\n# x\n")
                   .ok());
   auto st =
-      validate_text_item(Item::cname, "cname=files.lan,nas.lan\ndhcp-script=/tmp/evil.sh\n", TextReader::dnsmasq_v5);
+      validate_text_item(Item::cname, "cname=files.lan,nas.lan\ndhcp-script=/tmp/evil.sh\n");
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().message,
             "cname line 2 is not a `cname=ALIAS,TARGET` line or a comment: \"dhcp-script=/tmp/evil.sh\"");
-  EXPECT_FALSE(validate_text_item(Item::cname, "cname=only.lan\n", TextReader::dnsmasq_v5).ok());
-  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan\nconf-dir=/tmp\n", TextReader::dnsmasq_v5).ok());
-  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan/../x\n", TextReader::dnsmasq_v5).ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=only.lan\n").ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan\nconf-dir=/tmp\n").ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a.lan,b.lan/../x\n").ok());
 }
 
 TEST(TextItems, ACnameFileDnsmasqWouldNotStartWithIsRefused) {
@@ -53,29 +51,50 @@ TEST(TextItems, ACnameFileDnsmasqWouldNotStartWithIsRefused) {
       {"cname=a.lan,b.lan,c.lan\ncname=c.lan,d.lan\ncname=d.lan,b.lan\n", "make a loop"},
   };
   for (const auto& c : cases) {
-    for (TextReader reader : {TextReader::dnsmasq_v5, TextReader::ftl_v6}) {
-      auto st = validate_text_item(Item::cname, c.file, reader);
-      ASSERT_FALSE(st.ok()) << c.file;
-      EXPECT_NE(st.error().message.find(c.why), std::string::npos) << st.error().message;
+    auto st = validate_text_item(Item::cname, c.file);
+    ASSERT_FALSE(st.ok()) << c.file;
+    EXPECT_NE(st.error().message.find(c.why), std::string::npos) << st.error().message;
+  }
+  EXPECT_TRUE(validate_text_item(Item::cname, "cname=a.lan,b.lan\ncname=c.lan,a.lan\n").ok());
+  const std::string long_label = "cname=" + std::string(64, 'a') + ".lan,b.lan\n";
+  EXPECT_FALSE(validate_text_item(Item::cname, long_label).ok());
+  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a..lan,b.lan\n").ok());
+  EXPECT_FALSE(
+      validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptöp\n")
+          .ok());
+}
+
+TEST(TextItems, EveryLineIsValidUtf8) {
+  // A Latin-1 custom.list would make FTL v6 write a pihole.toml that is not UTF-8.
+  struct Case {
+    std::string line;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"192.168.1.10 nas.lan # caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", true},
+      {"192.168.1.10 nas.lan # caf\xe9", false},          // Latin-1
+      {"192.168.1.10 nas.lan # \xc0\xae", false},         // overlong
+      {"192.168.1.10 nas.lan # \xed\xa0\x80", false},     // a surrogate
+      {"192.168.1.10 nas.lan # \xf4\x90\x80\x80", false},  // past U+10FFFF
+      {"192.168.1.10 nas.lan # \xe2\x9c", false},         // cut short
+  };
+  for (const auto& c : cases) {
+    auto st = validate_text_item(Item::custom_dns, c.line + "\n");
+    EXPECT_EQ(st.ok(), c.ok) << c.line;
+    if (!c.ok) {
+      EXPECT_NE(st.error().message.find("not valid UTF-8"), std::string::npos) << st.error().message;
     }
   }
-  EXPECT_TRUE(validate_text_item(Item::cname, "cname=a.lan,b.lan\ncname=c.lan,a.lan\n", TextReader::dnsmasq_v5).ok());
-  const std::string long_label = "cname=" + std::string(64, 'a') + ".lan,b.lan\n";
-  EXPECT_FALSE(validate_text_item(Item::cname, long_label, TextReader::ftl_v6).ok());
-  EXPECT_FALSE(validate_text_item(Item::cname, "cname=a..lan,b.lan\n", TextReader::ftl_v6).ok());
-  EXPECT_FALSE(
-      validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptöp\n", TextReader::ftl_v6)
-          .ok());
 }
 
 TEST(TextItems, StaticDhcpHoldsOnlyDhcpHostLines) {
   EXPECT_TRUE(
-      validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\n", TextReader::dnsmasq_v5)
+      validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,192.168.1.50,laptop\n")
           .ok());
   EXPECT_TRUE(
-      validate_text_item(Item::static_dhcp, "dhcp-host=[fd00::5],host6,infinite\n", TextReader::dnsmasq_v5).ok());
-  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-script=/bin/sh\n", TextReader::dnsmasq_v5).ok());
-  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb,1.2.3.4,x y\n", TextReader::dnsmasq_v5).ok());
+      validate_text_item(Item::static_dhcp, "dhcp-host=[fd00::5],host6,infinite\n").ok());
+  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-script=/bin/sh\n").ok());
+  EXPECT_FALSE(validate_text_item(Item::static_dhcp, "dhcp-host=aa:bb,1.2.3.4,x y\n").ok());
 }
 
 // Lines dnsmasq reads as one record of the item (option.c read_file): accepted; anything
@@ -106,7 +125,7 @@ TEST(TextItems, LinesAsDnsmasqReadsThem) {
       {Item::custom_dns, "192.168.1.2 nas.lan\x7f", false},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(validate_text_item(c.item, std::string(c.line) + "\n", TextReader::dnsmasq_v5).ok(), c.ok)
+    EXPECT_EQ(validate_text_item(c.item, std::string(c.line) + "\n").ok(), c.ok)
         << item_name(c.item) << ": " << c.line;
   }
 }

@@ -161,9 +161,6 @@ class Node {
   // Pi-hole's major version there (5 or 6).
   virtual int major_version() = 0;
 
-  // Who reads a text item installed there: v5's dnsmasq, or v6's FTL.
-  TextReader text_reader() { return major_version() >= 6 ? TextReader::ftl_v6 : TextReader::dnsmasq_v5; }
-
   // Take this node's gravity-sync lock, waiting up to `wait` (ExitCode::locked after).
   virtual Result<std::unique_ptr<NodeLock>> lock(Millis wait) = 0;
 

@@ -88,6 +88,14 @@ std::string ftl_env_var(Item item);
 // The JSON string array `pihole-FTL --config KEY VALUE` takes.
 std::string ftl_array_json(const Records& records);
 
+// The longest VALUE `pihole-FTL --config KEY VALUE` can be given: Linux passes no single
+// argument longer than 128 KiB with its terminating NUL (MAX_ARG_STRLEN), and FTL reads the
+// value from its arguments only. About 3,000 to 5,000 records.
+inline constexpr size_t kMaxFtlValue = 128 * 1024 - 1;
+
+// ExitCode::refused naming the key and the sizes when `json` is longer than kMaxFtlValue.
+Status check_ftl_value_size(Item item, const std::string& json);
+
 // What an exit code of `pihole-FTL --config KEY VALUE` means, as an error for `item`;
 // `detail` is what FTL printed. Exit codes as measured on FTL v6.4.1
 // (../shared/pihole-real/README.md): 2 not valid JSON or not a string array, 3 an entry
