@@ -268,9 +268,16 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const S
     auto sha = sha256_file(staged.path, -1, &staged.size);
     if (!sha) return sha.error();
     staged.sha256 = *sha;
-    auto digest = gravity_digest(staged.path);
-    if (!digest) return digest.error();
-    staged.digest = digest->sha256;
+    // The digest of exactly what is sent, its schema checked first.
+    if (staged.tables) {
+      auto digest = tables_file_digest(staged.path);
+      if (!digest) return digest.error();
+      staged.digest = digest->sha256;
+    } else {
+      auto digest = gravity_digest(staged.path);
+      if (!digest) return digest.error();
+      staged.digest = digest->sha256;
+    }
   } else if (how.form == TextForm::records || major_version() >= 6) {
     if (major_version() < 6) {
       // A v5 file is checked as it is before its records travel, so a foreign line is

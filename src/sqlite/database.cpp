@@ -13,14 +13,65 @@ std::string sql_quote(std::string_view text) {
   return out + "'";
 }
 
+namespace {
+
+// Functions our own SQL uses; nothing that reads or writes files, loads code or has state.
+constexpr const char* kAllowedFunctions[] = {"hex", "quote", "coalesce", "count", "group_concat", "length", "ifnull",
+                                             "char", "substr", "lower", "upper", "typeof"};
+constexpr const char* kAllowedPragmas[] = {"integrity_check", "quick_check", "table_xinfo", "table_info",
+                                           "foreign_keys", "page_size", "journal_mode", "trusted_schema"};
+
+bool listed(const char* name, const auto& list) {
+  if (!name) return false;
+  for (const char* x : list) {
+    if (sqlite3_stricmp(x, name) == 0) return true;
+  }
+  return false;
+}
+
+int authorize(void* mode_ptr, int action, const char* a, const char* b, const char*, const char*) {
+  const auto mode = *static_cast<const Database::Mode*>(mode_ptr);
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_TRANSACTION:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_FUNCTION:
+      return listed(b, kAllowedFunctions) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_PRAGMA:
+      return listed(a, kAllowedPragmas) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH:
+      return mode == Database::Mode::attach ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_UPDATE:
+      // A table-valued pragma whose argument is a column of sqlite_master is reported as
+      // an "update" of that column; nothing is written (and a read-only connection cannot).
+      if (a && (sqlite3_stricmp(a, "sqlite_master") == 0 || sqlite3_stricmp(a, "sqlite_schema") == 0)) return SQLITE_OK;
+      return mode == Database::Mode::read_only ? SQLITE_DENY : SQLITE_OK;
+    default:
+      // Every write, schema change and anything else.
+      return mode == Database::Mode::read_only ? SQLITE_DENY : SQLITE_OK;
+  }
+}
+
+}  // namespace
+
 Result<Database> Database::open(const std::string& path, Mode mode, int busy_ms) {
   sqlite3* raw = nullptr;
-  const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+  const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX |
+                    SQLITE_OPEN_NOFOLLOW;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) return db.error("cannot open");
   sqlite3_busy_timeout(raw, busy_ms);
   sqlite3_extended_result_codes(raw, 1);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  // The mode outlives the call: a static per mode.
+  static const Mode modes[] = {Mode::read_only, Mode::read_write, Mode::attach};
+  sqlite3_set_authorizer(raw, authorize, const_cast<Mode*>(&modes[static_cast<int>(mode)]));
   return db;
 }
 
@@ -29,38 +80,43 @@ Error Database::error(const std::string& what) const {
   return make_error(ExitCode::failure, what + " " + path_ + ": " + msg);
 }
 
-Status Database::exec(const std::string& sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string text = msg ? msg : sqlite3_errmsg(db_.get());
-    sqlite3_free(msg);
-    return make_error(ExitCode::failure, path_ + ": " + text);
+Result<std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)>> Database::prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, &tail) != SQLITE_OK) {
+    return error("query failed on");
   }
-  return {};
-}
-
-Status Database::each_row(const std::string& sql, const std::function<void(std::string_view)>& on_row) {
-  const char* tail = sql.c_str();
-  while (tail && *tail) {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db_.get(), tail, -1, &raw, &tail) != SQLITE_OK) return error("query failed on");
-    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
-    if (!raw) continue;  // whitespace or a comment
-    for (;;) {
-      int rc = sqlite3_step(raw);
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) return error("query failed on");
-      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
-      const int len = sqlite3_column_bytes(raw, 0);
-      on_row(text ? std::string_view(text, static_cast<size_t>(len)) : std::string_view());
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
+  if (!raw) return make_error(ExitCode::failure, path_ + ": no SQL statement");
+  for (const char* p = tail; p && p < sql.data() + sql.size(); ++p) {
+    if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r') {
+      return make_error(ExitCode::failure, path_ + ": more than one SQL statement given");
     }
   }
+  return stmt;
+}
+
+Status Database::exec(std::string_view statement) {
+  return each_row(statement, [](std::string_view) {});
+}
+
+Status Database::each_row(std::string_view statement, const std::function<void(std::string_view)>& on_row) {
+  auto stmt = prepare(statement);
+  if (!stmt) return stmt.error();
+  for (;;) {
+    const int rc = sqlite3_step(stmt->get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return error("query failed on");
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt->get(), 0));
+    const int len = sqlite3_column_bytes(stmt->get(), 0);
+    on_row(text ? std::string_view(text, static_cast<size_t>(len)) : std::string_view());
+  }
   return {};
 }
 
-Result<std::vector<std::string>> Database::column(const std::string& sql) {
+Result<std::vector<std::string>> Database::column(std::string_view statement) {
   std::vector<std::string> rows;
-  auto st = each_row(sql, [&](std::string_view v) { rows.emplace_back(v); });
+  auto st = each_row(statement, [&](std::string_view v) { rows.emplace_back(v); });
   if (!st) return st.error();
   return rows;
 }

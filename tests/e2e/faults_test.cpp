@@ -151,7 +151,7 @@ TEST_F(Faults, ADatabaseWithoutPiholeTablesIsRefused) {
   Snapshot before(lab);
   auto r = lab.run({"sync"});
   EXPECT_EQ(r.code, 5) << r.out << r.err;
-  EXPECT_NE((r.out + r.err).find("not a Pi-hole gravity database"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("is not Pi-hole's gravity database of schema 15"), std::string::npos) << r.out << r.err;
   before.expect_unchanged("secondary");
 }
 

@@ -119,7 +119,10 @@ Run Lab::run(const std::vector<std::string>& args, const std::map<std::string, s
 }
 
 Run run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  std::vector<std::string> argv{GS_BINARY};
+  // GS_TEST_BINARY runs the tests against another build (an older one, to show a test
+  // fails there).
+  const char* other = std::getenv("GS_TEST_BINARY");
+  std::vector<std::string> argv{other && *other ? other : GS_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = run_process(argv, "", Millis(240'000), env);
   Run out;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "gravity_sync/sqlite/gravity.hpp"
+#include "gravity_sync/sqlite/schema.hpp"
 #include "gravity_sync/sqlite/tables.hpp"
 #include "gravity_sync/util/files.hpp"
 #include "test_support.hpp"
@@ -20,7 +21,12 @@ class Tables : public ::testing::TestWithParam<const char*> {
     make_gravity_db(sender, GetParam(), 2000);
     make_gravity_db(receiver, GetParam(), 500);
   }
-  std::string digest(const std::string& db) { return gravity_digest(db)->sha256; }
+  std::string digest(const std::string& db) {
+    auto d = gravity_digest(db);
+    if (d) return d->sha256;
+    auto t = tables_file_digest(db);
+    return t ? t->sha256 : "(" + t.error().message + ")";
+  }
   int version() { return gravity_digest(receiver)->schema_version; }
   TempDir dir;
   std::string sender = dir.path() + "/sender.db";
@@ -75,6 +81,48 @@ TEST_P(Tables, AForeignOrTamperedFileIsRefused) {
   EXPECT_NE(wrong_version.error().message.find("update Pi-hole on both nodes"), std::string::npos);
   sqlite(tables, "DROP TABLE adlist;");
   EXPECT_FALSE(verify_tables(tables, version(), digest(sender)).ok());
+}
+
+TEST_P(Tables, ADumpOfAnotherNodeBecomesTheSameTablesFile) {
+  // What a remote node prints with the fixed dump SQL (its sqlite3 shell, safe mode,
+  // read-only), made into a tables file here: the same configuration digest as an export.
+  sqlite(sender, "INSERT INTO domainlist (type, domain, comment) VALUES (1, 'x.example', 'new\nline ''q'' é'), "
+                 "(0, 'y.example', NULL);");
+  const PiholeSchema* schema = pihole_schema(version());
+  ASSERT_NE(schema, nullptr);
+  auto dump = run_process({"sqlite3", "-batch", "-bail", "-init", "/dev/null", "-list", "-noheader", "-safe", "-readonly",
+                           sender, "BEGIN;", table_dump_sql(*schema), "COMMIT;"});
+  ASSERT_TRUE(dump.ok());
+  ASSERT_EQ(dump->exit_code, 0) << dump->err;
+  auto made = tables_from_dump(*schema, dump->out, tables);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  EXPECT_EQ(digest(tables), digest(sender));
+  ASSERT_TRUE(verify_tables(tables, version(), digest(sender)).ok());
+}
+
+TEST_P(Tables, ADumpWithForeignLinesIsRefused) {
+  const PiholeSchema* schema = pihole_schema(version());
+  for (const char* bad : {"sqlite_master t:41", "gravity t:61 i:31", "adlist i:31", "group i:3x t:41 t:41 i:31 i:31 t:",
+                          "group i: t:41 i:31 t:41 i:31 i:31 t:", "group q:31 i:31 t:41 i:31 i:31 t:"}) {
+    TempDir d;
+    auto made = tables_from_dump(*schema, bad, d.path() + "/t.db");
+    ASSERT_FALSE(made.ok()) << bad;
+    EXPECT_EQ(made.error().code, ExitCode::refused) << bad;
+  }
+}
+
+TEST_P(Tables, ATablesFileWithMoreThanTablesIsRefused) {
+  for (const char* extra : {"CREATE TABLE evil (x);", "CREATE VIEW v AS SELECT 1;",
+                            "CREATE TRIGGER t AFTER INSERT ON adlist BEGIN SELECT 1; END;",
+                            "CREATE INDEX i ON domainlist (comment);"}) {
+    TempDir d;
+    const std::string path = d.path() + "/t.db";
+    ASSERT_TRUE(export_tables(sender, path).ok());
+    sqlite(path, extra);
+    auto st = verify_tables(path, version(), digest(sender));
+    ASSERT_FALSE(st.ok()) << extra;
+    EXPECT_NE(st.error().message.find("is not a tables file"), std::string::npos) << st.error().message;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Schemas, Tables, ::testing::Values("gravity-v15.sql", "gravity-v20.sql"));

@@ -83,6 +83,9 @@ class RemoteNode : public Node {
   Result<std::string> read_text_file(Item item);
   // v6: back up the current value there, then set `records` through FTL.
   Result<Installed> install_records(Item item, const Records& records);
+  // Tables mode, pulling: the remote's configuration rows as data, made into a tables
+  // file in `fresh` here.
+  Result<Staged> stage_tables(NewStaged fresh);
   // Stream the local file of `staged` into a new private temp file beside the live item
   // there; its remote path.
   Result<std::string> upload(const Staged& staged);
@@ -100,6 +103,7 @@ class RemoteNode : public Node {
   bool sudo_checked_ = false;
   int major_ = 0;
   std::map<Item, uint64_t> sizes_;  // of each item's file, as of the last inspect
+  int schema_version_ = 0;          // of its gravity.db, as of the last inspect
   int64_t last_time_ = 0;
   int64_t clock_offset_ = 0;
   uint64_t bytes_ = 0;

@@ -24,21 +24,33 @@ std::string sql_list(const char* const (&names)[N]) {
 }
 
 // An open SQLite connection. Move-only; closed on destruction.
+//
+// Every connection is opened without following a symbolic link (SQLITE_OPEN_NOFOLLOW),
+// with SQLite's defensive setting on and `trusted_schema` off (a view, trigger or index of
+// the file cannot call a function that is not marked innocuous), and an authorizer that
+// denies ATTACH, DETACH and every function but a short list of pure ones. A read-only
+// connection's authorizer also denies every write. Each call runs exactly one statement:
+// SQL with a second statement after the first (a non-empty tail) is an error, so text from
+// a file can never smuggle a statement in.
 class Database {
  public:
-  enum class Mode { read_only, read_write };
+  enum class Mode {
+    read_only,   // reads only
+    read_write,  // our own writes (snapshots we made, the swap lock)
+    attach,      // read_write, and ATTACH/DETACH allowed (tables mode, on our own files)
+  };
 
   // Open the existing database file at `path`. A busy timeout of `busy_ms` applies.
   static Result<Database> open(const std::string& path, Mode mode, int busy_ms = 5000);
 
-  // Run `sql` (one or more statements) that return no rows.
-  Status exec(const std::string& sql);
+  // Run one statement that returns no rows.
+  Status exec(std::string_view statement);
 
-  // Run `sql` and return the first column of every row as text (NULL as "").
-  Result<std::vector<std::string>> column(const std::string& sql);
+  // Run one statement and return the first column of every row as text (NULL as "").
+  Result<std::vector<std::string>> column(std::string_view statement);
 
-  // Run each statement in `sql` in turn, calling `on_row` with the first column of each row.
-  Status each_row(const std::string& sql, const std::function<void(std::string_view)>& on_row);
+  // Run one statement, calling `on_row` with the first column of each row.
+  Status each_row(std::string_view statement, const std::function<void(std::string_view)>& on_row);
 
   sqlite3* get() const { return db_.get(); }
   const std::string& path() const { return path_; }
@@ -49,6 +61,8 @@ class Database {
   };
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Error error(const std::string& what) const;
+  // Prepare exactly one statement; an error when `sql` holds more.
+  Result<std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)>> prepare(std::string_view sql);
 
   std::unique_ptr<sqlite3, Deleter> db_;
   std::string path_;

@@ -2,30 +2,30 @@
 
 #include <string>
 
+#include "gravity_sync/sqlite/database.hpp"
+#include "gravity_sync/sqlite/schema.hpp"
 #include "gravity_sync/util/error.hpp"
 
 namespace gs {
 
-// The configuration tables of CONTRACT.md, those Pi-hole's gravity_copy.sql carries.
-inline constexpr const char* kConfigTables[] = {"group",  "adlist",          "domainlist",          "client",
-                                                "adlist_by_group", "domainlist_by_group", "client_by_group", "domain_audit"};
+// SQL that prints one line "FRESH": 1 when the database holds nothing beyond a fresh
+// Pi-hole install (see docs/SYNC.md), else 0. Fixed text, the same for every schema.
+const std::string& gravity_fresh_sql();
 
-// Tables every Pi-hole gravity.db has, checked before a received copy is installed.
-inline constexpr const char* kRequiredTables[] = {"info",   "group",           "adlist",
-                                                  "domainlist", "client", "adlist_by_group",
-                                                  "domainlist_by_group", "client_by_group", "gravity"};
+// gravity_fresh_sql() tagged for a listing: prints "~F 0" or "~F 1".
+const std::string& gravity_fresh_tagged_sql();
 
-// The generator query. Run against a gravity.db it prints, one per row, the statements
-// whose output (one text row per configuration row) is hashed for the configuration
-// digest. Both nodes run exactly this text; see docs/SYNC.md for the definition.
-const std::string& digest_generator_sql();
+// What a listing of another node's gravity.db says, once checked.
+struct ListedGravity {
+  int version = 0;
+  bool fresh = false;
+};
 
-// SQL that prints one line "VERSION FRESH": info.version and 1 when the database holds
-// nothing beyond a fresh Pi-hole install (see docs/SYNC.md), else 0.
-const std::string& gravity_meta_sql();
-
-// SQL that prints the names of the required tables that are present, one per row.
-std::string required_tables_sql();
+// Check the listing another node printed for its gravity.db (`what` names it): the lines
+// "~V HEX" (info.version, hex), "~O ..." and "~C ..." (kSchemaObjectsSql,
+// kSchemaColumnsSql) and "~F 0|1" (gravity_fresh_tagged_sql). ExitCode::refused when the
+// schema is not Pi-hole's for that version, or a line is missing or malformed.
+Result<ListedGravity> check_gravity_listing(const std::string& what, std::string_view listing);
 
 // What the digest step learns of a gravity database.
 struct GravityDigest {
@@ -34,11 +34,28 @@ struct GravityDigest {
   bool fresh = false;
 };
 
-// info.version of the database at `path` (0 when there is none).
+// The schema of the open database `db` (`what` names it in messages), checked against
+// Pi-hole's own for its info.version (schema.hpp) before anything else is read from it.
+Result<const PiholeSchema*> checked_schema(Database& db, const std::string& what,
+                                           SchemaKind kind = SchemaKind::gravity_db);
+
+// info.version as printed (kSchemaVersionSql), or 0 when it is not a positive number.
+int parse_schema_version(std::string_view text);
+
+// The configuration digest of `db`, whose schema is `schema` (digest_statements()).
+Result<std::string> configuration_digest(Database& db, const PiholeSchema& schema);
+
+// info.version of the database at `path` (0 when there is none), after checking it is
+// Pi-hole's gravity database of that version.
 Result<int> gravity_schema_version(const std::string& path);
 
-// Compute the configuration digest of the database at `path` through the C API,
-// producing exactly the bytes the sqlite3 shell prints for the same SQL.
+// Roll back a hot journal (or take in a WAL) a crashed writer left beside the live database
+// at `path` (SQLite does it when a connection takes the write lock; no statement of the
+// file runs). Nothing happens when there is none.
+Status recover_hot_journal(const std::string& path);
+
+// Compute the configuration digest of the database at `path` through the C API, read-only,
+// producing exactly the bytes the sqlite3 shell prints for the same SQL (digest_sql()).
 Result<GravityDigest> gravity_digest(const std::string& path);
 
 // Take a consistent copy of the live database `source` into the new file `dest`
@@ -46,8 +63,8 @@ Result<GravityDigest> gravity_digest(const std::string& path);
 Status snapshot_database(const std::string& source, const std::string& dest);
 
 // Check a received copy at `path` before it may replace a live database: PRAGMA
-// integrity_check, Pi-hole's tables, and, when `expected_version` > 0, the same
-// info.version. ExitCode::refused with what failed.
+// integrity_check, Pi-hole's schema for its version, and, when `expected_version` > 0,
+// that version. ExitCode::refused with what failed.
 Status verify_gravity(const std::string& path, int expected_version);
 
 }  // namespace gs
