@@ -339,10 +339,9 @@ void LocalNode::prune_backups(Item item) {
   for (auto& b : *all) {
     if (b.item == item) mine.push_back(b);
   }
-  while (mine.size() > static_cast<size_t>(backups_.keep)) {
-    ::unlink(mine.front().path.c_str());
-    spdlog::debug("removed old backup {}", mine.front().path);
-    mine.erase(mine.begin());
+  for (const auto& old : backups_to_prune(mine, backups_.keep)) {
+    ::unlink(old.path.c_str());
+    spdlog::debug("removed old backup {}", old.path);
   }
 }
 
@@ -500,7 +499,9 @@ Result<Installed> LocalNode::install_records(Item item, const Records& records) 
   }
   // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
   // for CNAMEs and DHCP hosts); we never edit pihole.toml.
+  ftl_pacer().before_change(*this);
   auto r = ftl_config({ftl_key(item), json});
+  ftl_pacer().after_change(ftl_set_restarts(item));
   if (!r) return r.error();
   if (r->exit_code != 0) {
     ::unlink(kept_path.c_str());  // nothing was replaced

@@ -103,8 +103,37 @@ std::string level_name(Reload level) {
 
 }  // namespace
 
+bool ftl_set_restarts(Item item) { return item == Item::cname || item == Item::static_dhcp; }
+
+void FtlPacer::before_change(Node& node) {
+  if (!last_) return;
+  const auto settle = restarts_ ? kFtlRestartSettle : kFtlSettle;
+  const auto until = *last_ + settle;
+  while (std::chrono::steady_clock::now() < until && !cancel_requested()) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        until - std::chrono::steady_clock::now(), Millis(100)));
+  }
+  if (restarts_) {
+    spdlog::debug("{}: waiting for pihole-FTL to finish restarting before the next change", node.name());
+    (void)wait_until_ready(node, kFtlReadyWait);  // what follows reports an FTL that did not come back
+  }
+  last_.reset();
+  restarts_ = false;
+}
+
+void FtlPacer::after_change(bool restarts) {
+  last_ = std::chrono::steady_clock::now();
+  restarts_ = restarts;
+}
+
 Status reload_when_ready(Node& node, Reload level, Millis wait) {
   if (level == Reload::none) return {};
+  node.ftl_pacer().before_change(node);
+  // Whatever the outcome, a signal may have been sent (a full restart is waited for below).
+  struct NoteChange {
+    Node& node;
+    ~NoteChange() { node.ftl_pacer().after_change(false); }
+  } note{node};
   const std::string where = std::string("the ") + node.name() + " node";
   if (level != Reload::restart) {
     auto before = wait_until_ready(node, wait);
@@ -137,6 +166,19 @@ Status reload_when_ready(Node& node, Reload level, Millis wait) {
   spdlog::debug("{}: pihole-FTL {} after the {}", node.name(),
                 after->state == FtlState::ready ? "ready" : "still starting", level_name(level));
   return {};
+}
+
+std::vector<BackupEntry> backups_to_prune(const std::vector<BackupEntry>& backups, int keep) {
+  std::vector<BackupEntry> out;
+  const size_t kept = static_cast<size_t>(std::max(keep, 1));
+  if (backups.size() <= kept) return out;
+  // The current run of changes: back from the newest while the gaps stay short.
+  size_t run_start = backups.size() - 1;
+  while (run_start > 0 && backups[run_start].time - backups[run_start - 1].time < kChangeRunGapSeconds) --run_start;
+  for (size_t i = 0; i + kept < backups.size(); ++i) {
+    if (i != run_start) out.push_back(backups[i]);
+  }
+  return out;
 }
 
 const char* backup_suffix(Item item) {

@@ -69,9 +69,6 @@ tomlout() {  # one line: TOML MTIME HEX of pihole.toml (at most MAXTOML + 1 byte
     echo "TOML -"
   fi
 }
-prune() {  # DIR KEEP: remove all but the newest KEEP backups in DIR
-  ls -1 "$1" | grep -E '^[0-9]{8}T[0-9]{9}Z[.]' | sort -r | tail -n +$(($2 + 1)) | while read -r old; do rm -f "$1/$old"; done
-}
 gstate() {
   recover "$2"
   v=$(sqr "$2" "$VERSION_SQL" 2>&1) || { echo "E $1 not a readable gravity database: $(printf '%s' "$v" | oneline)"; return; }
@@ -634,7 +631,7 @@ printf 'SHA %s
 ' "$(cut -c1-64 "$t.sha")" >&2
 )SH";
   } else {
-    script += "cat \"$live\"\n";
+    script += "head -c " + std::to_string(kMaxTextItem + 1) + " \"$live\"\n";
   }
 
   Sha256 sha;
@@ -642,7 +639,18 @@ printf 'SHA %s
   Progress progress(std::string("pull ") + item_name(item), item == Item::gravity ? sizes_[item] : 0);
   const int fd = fresh->fd.get();
   if (auto st = ready(); !st) return st.error();
+  // What a peer sends is cut at what it announced (with room for the database to have
+  // grown since), and a text item at its cap: memory and disk never grow with a peer's say.
+  const uint64_t announced = sizes_[item];
+  const uint64_t limit = item == Item::gravity ? announced + std::max<uint64_t>(announced, 64ULL << 20) : kMaxTextItem;
   auto r = session_.exec_stream(shell(script), nullptr, [&](const char* data, size_t size) -> Status {
+    if (received + size > limit) {
+      return make_error(ExitCode::refused, "remote " + live + " sent more than " + std::to_string(limit) +
+                                               " bytes (" +
+                                               (item == Item::gravity ? "it announced " + std::to_string(announced)
+                                                                      : std::string("the cap of a text item")) +
+                                               "); not accepted");
+    }
     sha.update(data, size);
     received += size;
     progress.update(received);
@@ -868,7 +876,6 @@ if [ -e "$live" ]; then
   fi
   mv -f "$bt" "$bdir/$bname" || fail 66 "cannot store backup"
   echo "BACKUP $bname"
-  prune "$bdir" "$keep"
   owner=$(stat -c '%u:%g' "$live"); perm=$(stat -c '%a' "$live")
 else
   owner=$(stat -c '%u:%g' "$dir"); perm=$mode
@@ -940,15 +947,17 @@ echo "BACKUP $bname"
   if (kept->exit_code != 0 || last_line_starting(kept->out, "BACKUP ").empty()) {
     return make_error(ExitCode::failure, "remote " + std::string(item_name(item)) + ": " + last_line(kept->err));
   }
-  auto r = run({{"bdir", bdir}, {"bname", bname}, {"keep", std::to_string(backups_.keep)}, {"key", ftl_key(item)}},
+  ftl_pacer().before_change(*this);
+  auto r = run({{"bdir", bdir}, {"bname", bname}, {"key", ftl_key(item)}},
                R"SH(
 value=$(cat)
 out=$(ftl --config "$key" "$value" 2>&1); rc=$?
-if [ "$rc" = 0 ]; then prune "$bdir" "$keep"; else rm -f "$bdir/$bname"; fi
+[ "$rc" = 0 ] || rm -f "$bdir/$bname"
 echo "FTL $rc $(printf '%s' "$out" | head -c 600 | hex)"
 [ "$rc" != 0 ] || tomlout
 )SH",
                json);
+  ftl_pacer().after_change(ftl_set_restarts(item));  // whatever came back, FTL may have taken it
   if (!r) return r.error();
   if (r->exit_code != 0) {
     return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
@@ -979,6 +988,7 @@ echo "FTL $rc $(printf '%s' "$out" | head -c 600 | hex)"
                                              " but pihole.toml holds a different value; it is left as FTL wrote it");
   }
   spdlog::info("remote {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
+  prune_backups(item);
   return result;
 }
 
@@ -1089,6 +1099,24 @@ echo "$n"
   if (r.ok() && std::atoi(r->out.c_str()) > 0) {
     spdlog::info("remote: removed {} temp file(s) left by an interrupted run", std::atoi(r->out.c_str()));
   }
+}
+
+void RemoteNode::prune_backups(Item item) {
+  auto all = backups();
+  if (!all) return;
+  std::vector<BackupEntry> mine;
+  for (auto& b : *all) {
+    if (b.item == item) mine.push_back(b);
+  }
+  std::string body;
+  for (const auto& old : backups_to_prune(mine, backups_.keep)) {
+    // The name is ours (stamp and suffix), never the path the remote listed.
+    const std::string stamp = old.id.substr(old.id.rfind(':') + 1);
+    body += "rm -f -- " + shell_quote(backups_.dir + "/" + item_name(item) + "/" + stamp + backup_suffix(item)) + "\n";
+  }
+  if (body.empty()) return;
+  auto r = run({}, body);
+  if (!r || r->exit_code != 0) spdlog::debug("remote: pruning old backups of {} failed", item_name(item));
 }
 
 Result<std::vector<BackupEntry>> RemoteNode::backups() {

@@ -211,6 +211,13 @@ Status validate_text_item(Item item, std::string_view content) {
   for (std::string_view line : split(content, '\n')) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > kMaxLineBytes) {
+      return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) + " is " +
+                                               std::to_string(line.size()) + " bytes long; dnsmasq reads at most " +
+                                               std::to_string(kMaxLineBytes) +
+                                               " bytes of a line and would read the rest as a line of its own: \"" +
+                                               printable(line, 80) + "...\"");
+    }
     if (!valid_utf8(line)) {
       return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
                                                " is not valid UTF-8 (Pi-hole v6 keeps records in pihole.toml, which "

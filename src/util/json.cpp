@@ -1,5 +1,7 @@
 #include "gravity_sync/util/json.hpp"
 
+#include <charconv>
+
 #include <cctype>
 #include <cstdio>
 
@@ -152,7 +154,17 @@ class Parser {
       out += static_cast<char>(0x80 | (code & 0x3F));
     }
   }
+  // Nesting deeper than this is refused: a parser must not recurse on a peer's say-so.
+  static constexpr int kMaxDepth = 64;
+
   std::optional<Json> value() {
+    if (++depth_ > kMaxDepth) return std::nullopt;
+    auto v = value_at_depth();
+    --depth_;
+    return v;
+  }
+
+  std::optional<Json> value_at_depth() {
     ws();
     if (i_ >= s_.size()) return std::nullopt;
     char c = s_[i_];
@@ -212,11 +224,21 @@ class Parser {
       ++i_;
     }
     if (start == i_) return std::nullopt;
-    return Json(static_cast<int64_t>(std::stoll(s_.substr(start, i_ - start))));
+    const char* first = s_.data() + start;
+    const char* last = s_.data() + i_;
+    int64_t n = 0;
+    if (auto [p, ec] = std::from_chars(first, last, n); ec == std::errc() && p == last) return Json(n);
+    // Not an integer: kept as its integral part (gravity-sync reads only integers).
+    double d = 0;
+    if (auto [p, ec] = std::from_chars(first, last, d); ec == std::errc() && p == last && d > -9.2e18 && d < 9.2e18) {
+      return Json(static_cast<int64_t>(d));
+    }
+    return std::nullopt;
   }
 
   const std::string& s_;
   size_t i_ = 0;
+  int depth_ = 0;
 };
 
 const Json& null_json() {

@@ -5,6 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "gravity_sync/util/files.hpp"
@@ -98,6 +101,48 @@ TEST(HostileSchema, TablesModeRefusesAForeignSchemaOnEitherSide) {
   EXPECT_EQ(pull.code, 5) << pull.out << pull.err;
   EXPECT_FALSE(exists(marker));
   EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT count(*) FROM domainlist WHERE domain = 'bait.example';"), "0\n");
+}
+
+// --- text items held to what dnsmasq reads ------------------------------------------
+
+// dnsmasq reads a line in pieces of 1,024 bytes: what follows is read as a line of its own.
+TEST(HostileText, ADirectiveBeyondDnsmasqsLineLengthNeverReachesThisNode) {
+  Lab lab;
+  const std::string before = read_text(lab.cname("secondary"));
+  const std::string head = "cname=tv.lan,nas.lan # ";
+  write_text(lab.cname("primary"), "cname=files.lan,nas.lan\n" + head + std::string(1023 - head.size(), 'x') +
+                                       "address=/bank.example/10.6.6.6\n");
+  auto r = lab.run({"--json", "sync", "--only", "cname"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  const std::string message = (*item(r.json(), "cname"))["message"].as_string();
+  EXPECT_NE(message.find("dnsmasq reads at most 1023 bytes of a line"), std::string::npos) << message;
+  EXPECT_EQ(read_text(lab.cname("secondary")), before);
+  EXPECT_EQ(lab.dig("secondary", "bank.example"), "NXDOMAIN");
+}
+
+// --- the last known-good version survives ----------------------------------------------
+
+TEST(HostileChanges, ManyQuickChangesFromAPeerNeverFlushTheLastGoodBackup) {
+  Lab lab;
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("backup:\n"), 8, "backup:\n  keep: 2\n");
+  lab.set_config(yaml);
+  const std::string good = read_text(lab.custom_list("secondary"));
+  for (int i = 0; i < 6; ++i) {
+    write_text(lab.custom_list("primary"), "10.6.6." + std::to_string(i) + " nas.lan\n");
+    ASSERT_EQ(lab.run({"sync", "--only", "custom-dns"}).code, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct backup names
+  }
+  // Two newest backups, and the version from before the peer's changes.
+  const Json list = lab.run({"--json", "backups"}).json();
+  std::vector<std::string> contents;
+  for (const auto& b : list.items()) {
+    if (b["node"].as_string() != "local" || b["item"].as_string() != "custom-dns") continue;
+    const std::string id = b["id"].as_string();
+    contents.push_back(read_text(lab.path("secondary", "backups/custom-dns/" + id.substr(id.rfind(':') + 1) + ".list")));
+  }
+  ASSERT_EQ(contents.size(), 3u);
+  EXPECT_EQ(contents.front(), good);
 }
 
 }  // namespace

@@ -64,6 +64,19 @@ TEST(TextItems, ACnameFileDnsmasqWouldNotStartWithIsRefused) {
           .ok());
 }
 
+TEST(TextItems, NoLineIsLongerThanDnsmasqReads) {
+  // dnsmasq reads 1,023 bytes of a line; what follows would be a line of its own.
+  const std::string pad(1023 - std::string("cname=a.lan,b.lan # ").size(), 'x');
+  EXPECT_TRUE(validate_text_item(Item::cname, "cname=a.lan,b.lan # " + pad + "\n").ok());
+  const std::string smuggled = "cname=a.lan,b.lan # " + pad + "dhcp-script=/tmp/evil.sh\n";
+  auto st = validate_text_item(Item::cname, smuggled);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("dnsmasq reads at most 1023 bytes of a line"), std::string::npos) << st.error().message;
+  for (Item item : {Item::custom_dns, Item::static_dhcp}) {
+    EXPECT_FALSE(validate_text_item(item, "# " + std::string(1100, 'c') + "\n").ok()) << item_name(item);
+  }
+}
+
 TEST(TextItems, EveryLineIsValidUtf8) {
   // A Latin-1 custom.list would make FTL v6 write a pihole.toml that is not UTF-8.
   struct Case {
@@ -155,6 +168,20 @@ TEST(Json, RoundTrip) {
   EXPECT_EQ(back->dump(), text);
   EXPECT_EQ((*back)["s"].as_string(), "a\"b\\c\n");
   EXPECT_FALSE(Json::parse("{\"a\": }"));
+}
+
+TEST(Json, ParsingIsTotal) {
+  // Nesting past 64 levels, numbers that do not fit, broken input: no crash, no exception.
+  EXPECT_FALSE(Json::parse(std::string(100000, '[') + std::string(100000, ']')));
+  EXPECT_TRUE(Json::parse(std::string(60, '[') + std::string(60, ']')));
+  EXPECT_FALSE(Json::parse("99999999999999999999999"));
+  EXPECT_FALSE(Json::parse("-"));
+  EXPECT_FALSE(Json::parse("1e999999"));
+  EXPECT_EQ(Json::parse("{\"took\": 8.5e-05, \"n\": -42}")->operator[]("n").as_int(), -42);
+  EXPECT_EQ(Json::parse("{\"took\": 8.5e-05}")->operator[]("took").as_int(), 0);
+  for (const char* bad : {"{", "[1,", "\"abc", "{\"a\" 1}", "[1 2]", "nul", "\"\\u12\"", ""}) {
+    EXPECT_FALSE(Json::parse(bad)) << bad;
+  }
 }
 
 TEST(Json, UnicodeEscapesDecodeToUtf8SurrogatePairsIncluded) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -98,11 +99,43 @@ class NodeLock {
   virtual ~NodeLock() = default;
 };
 
+class Node;
+
+// Spaces out what makes one node's pihole-FTL v6 apply a change: a `--config` set (FTL
+// notices pihole.toml changed within 1 s; dns.cnameRecords and dhcp.hosts make it restart
+// itself, DNS unanswered for ~1.1 s, the new value served ~2.3 s after the write) and a
+// reload signal. Two such changes ~170 ms apart (dns.hosts, then dns.cnameRecords) were
+// seen to leave real FTL v6.4.1 hung for good — PID alive, neither DNS nor API answering —
+// and a reload signal sent while FTL restarts itself kills it (pihole-real/README.md).
+// One per node and run; every change to FTL there goes through it.
+class FtlPacer {
+ public:
+  // Wait until a new change is safe: at least kFtlSettle after the previous one, and
+  // after a restart it caused, kFtlRestartSettle and then until FTL is ready again (up to
+  // kFtlReadyWait; what happens next reports an FTL that did not come back).
+  void before_change(Node& node);
+
+  // Note a change just made; `restarts` when FTL restarts itself to apply it.
+  void after_change(bool restarts);
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point> last_;
+  bool restarts_ = false;
+};
+
+// Whether setting `item`'s key makes pihole-FTL v6 restart itself (dns.cnameRecords,
+// dhcp.hosts; dns.hosts is applied in place). Source: pihole-real/README.md, seen in
+// FTL.log as "Restarting FTL due to change of dns.cnameRecords".
+bool ftl_set_restarts(Item item);
+
 // One Pi-hole node, this machine or the remote one. The sync engine is written against
 // this interface only, so each direction uses the same code.
 class Node {
  public:
   virtual ~Node() = default;
+
+  // Every change to this node's FTL waits its turn here.
+  FtlPacer& ftl_pacer() { return ftl_pacer_; }
 
   // "local" or "remote".
   virtual const char* name() const = 0;
@@ -172,6 +205,9 @@ class Node {
 
   // Put the backup `entry` back in place (checked, atomic, backed up first).
   virtual Result<Installed> restore(const BackupEntry& entry, const ItemState& current) = 0;
+
+ private:
+  FtlPacer ftl_pacer_;
 };
 
 // Reload `node` with `level` the safe way: wait up to `wait` until its FTL catches the
@@ -185,6 +221,12 @@ Status reload_when_ready(Node& node, Reload level, Millis wait);
 // about 1-2 s, longer with a large query history to import).
 inline constexpr Millis kFtlReadyWait{20'000};
 
+// The least time between two changes to one node's FTL, and after one that makes FTL
+// restart itself (FtlPacer). FTL reads pihole.toml once a second and takes ~1 s to shut
+// down for its restart.
+inline constexpr Millis kFtlSettle{1'500};
+inline constexpr Millis kFtlRestartSettle{3'000};
+
 // How long an install may wait, after the reload, for FTL to close the replaced gravity.db.
 inline constexpr Millis kReleaseWait{3'000};
 
@@ -193,6 +235,16 @@ inline constexpr Millis kRebuildTimeout{3'600'000};
 
 // The prefix of the names of every temp file gravity-sync creates beside live files.
 inline constexpr const char* kTempPrefix = ".gravity-sync.";
+
+// Backups closer together than this belong to one run of changes (backups_to_prune).
+inline constexpr int64_t kChangeRunGapSeconds = 3600;
+
+// Which of `backups` (one item on one node, oldest first) to remove so that the newest
+// `keep` remain — but never the last known-good version: the oldest backup of the current
+// run of changes (backups each less than kChangeRunGapSeconds after the one before, up to
+// the newest), which holds what the node had before that run began. However many changes a
+// peer makes in a row, the version from before them survives. Oldest first.
+std::vector<BackupEntry> backups_to_prune(const std::vector<BackupEntry>& backups, int keep);
 
 // The time stamp used in backup names: 20261123T042700123Z (UTC, milliseconds).
 std::string backup_stamp();

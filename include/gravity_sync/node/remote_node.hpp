@@ -92,6 +92,8 @@ class RemoteNode : public Node {
   // Tables mode: check the uploaded tables file `uploaded`, apply it to a snapshot of the
   // live gravity.db there, then install that snapshot like any received copy.
   Result<Installed> install_tables(const Staged& staged, const std::string& uploaded, const ItemState& current);
+  // Remove backups of `item` there beyond backup.keep (backups_to_prune).
+  void prune_backups(Item item);
   // Run `pihole ARGS...` there.
   Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what);
 

@@ -12,6 +12,12 @@ namespace gs {
 // value): 4 MiB, some 100,000 records. Anything larger is refused (exit 5).
 inline constexpr size_t kMaxTextItem = 4 << 20;
 
+// The longest line of a text item: dnsmasq reads its files in pieces of 1,024 bytes with
+// the line end (option.c read_file: fgets(buff, MAXDNAME)), so a longer line would go on
+// as a line of its own — a way to slip in a directive. FTL v6 writes each v6 entry as such
+// a line too.
+inline constexpr size_t kMaxLineBytes = 1023;
+
 // Check the content of a text item (a v5 file, or the v5 file rendered from v6 records)
 // before it is installed: a CNAME file holds only `cname=` lines, a static DHCP file only
 // `dhcp-host=` lines, custom.list only `IP HOSTNAME...` lines; comments and blank lines are
