@@ -82,7 +82,7 @@ Result<ProcessResult> LocalNode::ftl_config(std::vector<std::string> args) {
 }
 
 Result<PiholeToml> LocalNode::read_toml() {
-  auto text = read_file(layout_.toml_path(), kMaxPiholeToml);
+  auto text = read_file(layout_.toml_path(), kMaxPiholeToml, Follow::no);
   if (!text) return with_context(text.error(), "local pihole.toml");
   auto toml = PiholeToml::parse(*text);
   if (!toml) return with_context(toml.error(), "local " + layout_.toml_path());
@@ -91,7 +91,7 @@ Result<PiholeToml> LocalNode::read_toml() {
 
 Result<Records> LocalNode::read_records(Item item) {
   if (major_version() < 6) {
-    auto content = read_file(layout_.item_path(item), kMaxTextItem);
+    auto content = read_file(layout_.item_path(item), kMaxTextItem, Follow::no);
     if (!content) return content.error();
     return records_from_file(item, *content);
   }
@@ -172,8 +172,14 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
       continue;
     }
     const std::string path = layout_.item_path(item);
-    auto info = stat_file(path);
+    auto info = stat_file(path, Follow::no);
     if (!info) return info.error();
+    if (auto st = require_regular(path, *info); !st) {
+      s.error = "local " + st.error().message;
+      s.error_code = st.error().code;
+      state[item] = s;
+      continue;
+    }
     if (!info->exists && !exists(dir_name(path))) {
       // A missing file in Pi-hole's directory is a new node; a missing directory is no Pi-hole.
       s.error = "Pi-hole is missing here: directory " + dir_name(path) + " does not exist";
@@ -195,7 +201,7 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
           s.error_code = ExitCode::refused;
         }
       } else {
-        auto content = read_file(path, kMaxTextItem);
+        auto content = read_file(path, kMaxTextItem, Follow::no);
         if (!content) {
           s.error = "local " + content.error().message;
           s.error_code = content.error().code;
@@ -227,7 +233,7 @@ Status LocalNode::check_space(Item item, uint64_t bytes, bool receiving) {
   // sending a database needs its snapshot in the staging area. 1 MiB to spare.
   std::vector<std::string> dirs;
   if (receiving) {
-    dirs = {dir_name(layout_.item_path(item)), backups_.dir};
+    dirs = {state_dir_ + "/tmp", dir_name(layout_.item_path(item)), backups_.dir};
   } else if (item == Item::gravity) {
     dirs = {state_dir_};
   }
@@ -246,10 +252,11 @@ Status LocalNode::check_space(Item item, uint64_t bytes, bool receiving) {
   return {};
 }
 
-std::string LocalNode::staging_dir(Item item) const {
-  // v6 sets text items through pihole-FTL: their copy need not sit beside a file.
-  if (item != Item::gravity && exists(layout_.toml_path())) return state_dir_ + "/tmp";
-  return dir_name(layout_.item_path(item));
+std::string LocalNode::staging_dir(Item) const {
+  // Private (ensure_private_dir): no other user can replace a copy while it is checked.
+  // install() renames it into place, or copies it through place_file() when Pi-hole's
+  // directory lies on another filesystem.
+  return state_dir_ + "/tmp";
 }
 
 Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const StageOptions& how) {
@@ -282,7 +289,7 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const S
     if (major_version() < 6) {
       // A v5 file is checked as it is before its records travel, so a foreign line is
       // refused naming its line (rendering could otherwise lose it).
-      auto content = read_file(live, kMaxTextItem);
+      auto content = read_file(live, kMaxTextItem, Follow::no);
       if (!content) return content.error();
       if (auto st = validate_text_item(item, *content); !st) return st.error();
     }
@@ -300,7 +307,8 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const S
 
 Result<LocalNode::KeptBackup> LocalNode::keep_backup(Item item, const std::string& live) {
   const std::string dir = backups_.dir + "/" + item_name(item);
-  if (auto st = make_dirs(dir, 0750); !st) return st.error();
+  if (auto st = ensure_private_dir(backups_.dir); !st) return st.error();
+  if (auto st = ensure_private_dir(dir); !st) return st.error();
   auto live_info = stat_file(live);
   auto space = free_space(dir);
   if (space.ok() && live_info.ok() && *space < live_info->size + (1 << 20)) {
@@ -380,8 +388,9 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
 
   // 3. Keep the version we replace.
   Installed result;
-  auto live_info = stat_file(live);
+  auto live_info = stat_file(live, Follow::no);
   if (!live_info) return live_info.error();
+  if (auto st = require_regular(live, *live_info); !st) return st.error();
   std::optional<KeptBackup> kept;
   if (live_info->exists) {
     auto backup = keep_backup(item, live);
@@ -395,7 +404,8 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   };
 
   // 4. Owner and mode: those of the file replaced, or of the directory for a new file.
-  Fd fd(::open(staged.path.c_str(), O_RDWR | O_CLOEXEC));
+  // The copy lies in our private directory (staging_dir): no one else can have replaced it.
+  Fd fd(::open(staged.path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
   if (!fd.valid()) return make_error(ExitCode::failure, "cannot reopen " + staged.path);
   uid_t uid;
   gid_t gid;
@@ -419,7 +429,6 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
     drop_backup();
     return make_error(ExitCode::failure, "cannot prepare " + staged.path + ": " + std::strerror(errno));
   }
-  fd.close();
   if (verified.valid()) {
     if (auto st = verified.get(); !st) {
       drop_backup();
@@ -458,11 +467,10 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
     else
       spdlog::debug("local gravity: {}", link.error().message);
   }
-  if (::rename(staged.path.c_str(), live.c_str()) != 0) {
-    const int err = errno;
+  if (auto st = place_file(fd.get(), staged.path, live); !st) {
     drop_backup();
     if (old_link) ::unlink(old_link->c_str());
-    return make_error(ExitCode::failure, "cannot rename " + staged.path + " over " + live + ": " + std::strerror(err));
+    return st.error();
   }
   staged.cleanup->release();
   if (old_link) replaced_.push_back(*old_link);
@@ -487,6 +495,7 @@ Result<Installed> LocalNode::install_records(Item item, const Records& records) 
   std::string kept_path;
   {
     const std::string old_file = file_from_records(item, *old);
+    if (auto st = ensure_private_dir(state_dir_ + "/tmp"); !st) return st.error();
     auto tmp = create_temp_file(state_dir_ + "/tmp", kTempPrefix, ".old");
     if (!tmp) return tmp.error();
     RemoveOnExit cleanup(tmp->path);

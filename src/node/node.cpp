@@ -40,7 +40,7 @@ int64_t parse_backup_stamp(const std::string& stamp) {
 }
 
 Result<NewStaged> new_staged(Item item, const std::string& dir) {
-  if (auto st = make_dirs(dir, 0700); !st) return st.error();
+  if (auto st = ensure_private_dir(dir); !st) return st.error();
   auto tmp = create_temp_file(dir, kTempPrefix, backup_suffix(item));
   if (!tmp) return tmp.error();
   NewStaged out;

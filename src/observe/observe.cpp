@@ -67,7 +67,7 @@ void update_metrics(const Config& config, const RunReport& report, std::chrono::
   doc.set("last_run", now);
   doc.set("last_duration_ms", static_cast<int64_t>(duration.count()));
   doc.set("last_exit_code", static_cast<int>(report.code));
-  if (make_dirs(config.state_dir, 0755)) (void)write_file_atomic(store, doc.dump() + "\n", 0644);
+  if (make_dirs(config.state_dir, 0755)) (void)write_file_atomic(store, doc.dump() + "\n", 0600);
 
   std::string out;
   auto family = [&](const char* name, const char* type, const char* help) {

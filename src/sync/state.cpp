@@ -47,12 +47,12 @@ void StateStore::set_history(Item item, const History& history) {
 
 Status StateStore::save() {
   if (auto st = make_dirs(dir_, 0755); !st) return st;
-  return write_file_atomic(dir_ + "/sync-state.json", doc_.dump() + "\n", 0644);
+  return write_file_atomic(dir_ + "/sync-state.json", doc_.dump() + "\n", 0600);
 }
 
 Status StateStore::save_last_run(const Json& run) {
   if (auto st = make_dirs(dir_, 0755); !st) return st;
-  return write_file_atomic(dir_ + "/last-run.json", run.dump() + "\n", 0644);
+  return write_file_atomic(dir_ + "/last-run.json", run.dump() + "\n", 0600);
 }
 
 std::optional<Json> StateStore::last_run() const {
@@ -62,7 +62,7 @@ std::optional<Json> StateStore::last_run() const {
 }
 
 void StateStore::save_daemon_status(const Json& status) {
-  if (make_dirs(dir_, 0755)) (void)write_file_atomic(dir_ + "/daemon.json", status.dump() + "\n", 0644, false);
+  if (make_dirs(dir_, 0755)) (void)write_file_atomic(dir_ + "/daemon.json", status.dump() + "\n", 0600, false);
 }
 
 std::optional<Json> StateStore::daemon_status() const {

@@ -3,12 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <random>
 
 namespace gs {
 
@@ -17,23 +17,37 @@ Error errno_error(const std::string& what, const std::string& path) {
   return make_error(ExitCode::failure, what + " " + path + ": " + std::strerror(errno));
 }
 
+// 12 characters from the kernel's random source: a name no other user can guess.
 std::string random_suffix() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* chars = "abcdefghijklmnopqrstuvwxyz0123456789";
+  unsigned char bytes[12];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
   std::string s;
-  for (int i = 0; i < 10; ++i) s.push_back(chars[rng() % 36]);
+  for (unsigned char b : bytes) s.push_back(chars[b % 36]);
   return s;
+}
+
+FileType type_of(mode_t mode) {
+  if (S_ISREG(mode)) return FileType::regular;
+  if (S_ISDIR(mode)) return FileType::directory;
+  if (S_ISLNK(mode)) return FileType::symlink;
+  return FileType::other;
 }
 }  // namespace
 
-Result<FileInfo> stat_file(const std::string& path) {
+Result<FileInfo> stat_file(const std::string& path, Follow follow) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
+  if ((follow == Follow::yes ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
     return errno_error("cannot stat", path);
   }
   FileInfo info;
   info.exists = true;
+  info.type = type_of(st.st_mode);
   info.size = static_cast<uint64_t>(st.st_size);
   info.mtime = st.st_mtime;
   info.inode = st.st_ino;
@@ -43,9 +57,38 @@ Result<FileInfo> stat_file(const std::string& path) {
   return info;
 }
 
-Result<std::string> read_file(const std::string& path, size_t max) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return errno_error("cannot open", path);
+Result<Fd> open_regular(const std::string& path, Follow follow) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+  const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow == Follow::no ? O_NOFOLLOW : 0);
+  Fd fd(::open(path.c_str(), flags));
+  if (!fd.valid()) {
+    if (errno == ELOOP && follow == Follow::no) {
+      return make_error(ExitCode::refused, path + " is a symbolic link; gravity-sync reads Pi-hole's files only as "
+                                                  "regular files (put the file itself in its place)");
+    }
+    return errno_error("cannot open", path);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return errno_error("cannot stat", path);
+  if (!S_ISREG(st.st_mode)) return make_error(ExitCode::refused, path + " is not a regular file");
+  const int fl = ::fcntl(fd.get(), F_GETFL);
+  if (fl >= 0) (void)::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
+  return fd;
+}
+
+Status require_regular(const std::string& path, const FileInfo& info) {
+  if (!info.exists || info.type == FileType::regular) return {};
+  if (info.type == FileType::symlink) {
+    return make_error(ExitCode::refused, path + " is a symbolic link; gravity-sync reads and replaces Pi-hole's files "
+                                                "only as regular files (put the file itself in its place)");
+  }
+  return make_error(ExitCode::refused, path + " is not a regular file");
+}
+
+Result<std::string> read_file(const std::string& path, size_t max, Follow follow) {
+  auto opened = open_regular(path, follow);
+  if (!opened) return opened.error();
+  Fd fd = std::move(*opened);
   std::string out;
   char buf[65536];
   for (;;) {
@@ -122,6 +165,100 @@ Status make_dirs(const std::string& dir, mode_t mode) {
   }
   if (auto parent = make_dirs(dir_name(dir), mode); !parent) return parent;
   if (::mkdir(dir.c_str(), mode) != 0 && errno != EEXIST) return errno_error("cannot create directory", dir);
+  return {};
+}
+
+Status ensure_private_dir(const std::string& dir) {
+  if (auto st = make_dirs(dir_name(dir), 0755); !st) return st;
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return errno_error("cannot create directory", dir);
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0) {
+    return make_error(ExitCode::refused, dir + " must be a directory owned by this user and writable by no one else "
+                                               "(not a symbolic link): gravity-sync keeps its private copies there");
+  }
+  // Readable by no one else either: it holds copies of Pi-hole's configuration.
+  if ((st.st_mode & 07777) != 0700 && ::fchmod(fd.get(), 0700) != 0) return errno_error("cannot chmod", dir);
+  return {};
+}
+
+namespace {
+
+// Copy all of `from` (from its start) to `to`.
+Status copy_fd(int from, int to, const std::string& what) {
+  if (::lseek(from, 0, SEEK_SET) != 0) return errno_error("cannot rewind", what);
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    const ssize_t n = ::read(from, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("cannot read", what);
+    }
+    if (n == 0) return {};
+    if (auto st = write_all(to, buf.data(), static_cast<size_t>(n)); !st) return st;
+  }
+}
+
+// A new file in `dir` that no other user can have named yet: an unnamed O_TMPFILE file
+// linked under a random name, or (where the filesystem has no O_TMPFILE) one created
+// O_EXCL. Filled with `fd`'s content, owner and mode, and synced.
+Result<TempFile> copy_beside(int fd, const std::string& path, const std::string& dir) {
+  struct stat src {};
+  if (::fstat(fd, &src) != 0) return errno_error("cannot stat", path);
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) return errno_error("cannot open directory", dir);
+  Fd out(::openat(dir_fd.get(), ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  std::string name;
+  if (!out.valid()) {
+    auto tmp = create_temp_file(dir, ".gravity-sync.", ".tmp");
+    if (!tmp) return tmp.error();
+    name = tmp->path;
+    out = std::move(tmp->fd);
+  }
+  RemoveOnExit cleanup(name);
+  if (auto st = copy_fd(fd, out.get(), path); !st) return st.error();
+  if (::fchown(out.get(), src.st_uid, src.st_gid) != 0 && ::geteuid() == 0) {
+    return errno_error("cannot set the owner of a copy in", dir);
+  }
+  if (::fchmod(out.get(), src.st_mode & 07777) != 0 || ::fsync(out.get()) != 0) {
+    return errno_error("cannot prepare a copy in", dir);
+  }
+  if (name.empty()) {
+    // Give the unnamed file a name no one else can have taken.
+    const std::string proc = "/proc/self/fd/" + std::to_string(out.get());
+    for (int attempt = 0; attempt < 100 && name.empty(); ++attempt) {
+      const std::string candidate = dir + "/.gravity-sync." + random_suffix() + ".tmp";
+      if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, candidate.c_str(), AT_SYMLINK_FOLLOW) == 0) {
+        name = candidate;
+      } else if (errno != EEXIST) {
+        return errno_error("cannot link a copy into", dir);
+      }
+    }
+    if (name.empty()) return make_error(ExitCode::failure, "cannot find a free name in " + dir);
+  }
+  cleanup.release();
+  return TempFile{name, std::move(out)};
+}
+
+}  // namespace
+
+Status place_file(int fd, const std::string& path, const std::string& dest) {
+  if (::rename(path.c_str(), dest.c_str()) == 0) return {};
+  if (errno != EXDEV) return errno_error("cannot rename " + path + " over", dest);
+  // Another filesystem (a container's bind mount, say): a copy beside `dest`, whose name
+  // lies in a directory others may write; it must still be our inode when it is renamed.
+  auto copy = copy_beside(fd, path, dir_name(dest));
+  if (!copy) return copy.error();
+  RemoveOnExit cleanup(copy->path);
+  struct stat ours {};
+  struct stat named {};
+  if (::fstat(copy->fd.get(), &ours) != 0 || ::lstat(copy->path.c_str(), &named) != 0 ||
+      ours.st_dev != named.st_dev || ours.st_ino != named.st_ino) {
+    return make_error(ExitCode::refused, "the copy " + copy->path + " was replaced by someone else; not installing it");
+  }
+  if (::rename(copy->path.c_str(), dest.c_str()) != 0) return errno_error("cannot rename " + copy->path + " over", dest);
+  cleanup.release();
+  ::unlink(path.c_str());
   return {};
 }
 

@@ -12,7 +12,7 @@
 namespace gs {
 
 Result<FileLock> FileLock::acquire(const std::string& path, Millis wait) {
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!fd.valid()) {
     return make_error(ExitCode::failure, "cannot open lock file " + path + ": " + std::strerror(errno));
   }

@@ -38,8 +38,9 @@ std::string sha256_hex(std::string_view data) {
 }
 
 Result<std::string> sha256_file(const std::string& path, int copy_to_fd, uint64_t* size) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return make_error(ExitCode::failure, "cannot open " + path + ": " + std::strerror(errno));
+  auto opened = open_regular(path, Follow::no);
+  if (!opened) return opened.error();
+  Fd fd = std::move(*opened);
   Sha256 sha;
   std::vector<char> buf(1 << 20);
   uint64_t total = 0;

@@ -13,9 +13,16 @@
 
 namespace gs {
 
-// What stat(2) says of a file, for change detection and the JSON report.
+// What kind of file a path names.
+enum class FileType { none, regular, directory, symlink, other };
+
+// Whether a path's last component is followed when it is a symbolic link.
+enum class Follow { yes, no };
+
+// What stat(2) (or lstat(2)) says of a file, for change detection and the JSON report.
 struct FileInfo {
   bool exists = false;
+  FileType type = FileType::none;
   uint64_t size = 0;
   int64_t mtime = 0;
   uint64_t inode = 0;
@@ -30,12 +37,37 @@ struct DirCloser {
 };
 using DirHandle = std::unique_ptr<DIR, DirCloser>;
 
-// stat(2) of `path`; exists=false when it is missing, an Error for other failures.
-Result<FileInfo> stat_file(const std::string& path);
+// stat(2) of `path` (lstat(2) with Follow::no); exists=false when it is missing, an Error
+// for other failures.
+Result<FileInfo> stat_file(const std::string& path, Follow follow = Follow::yes);
 
-// The whole content of the file at `path`; ExitCode::refused when it holds more than
-// `max` bytes (nothing beyond that is read).
-Result<std::string> read_file(const std::string& path, size_t max = SIZE_MAX);
+// `path` opened read-only, for reading a regular file: with Follow::no a symbolic link is
+// refused (O_NOFOLLOW); a FIFO, device or directory is refused without blocking. Both
+// refusals are ExitCode::refused naming the path.
+Result<Fd> open_regular(const std::string& path, Follow follow = Follow::yes);
+
+// The whole content of the regular file at `path` (opened as open_regular does);
+// ExitCode::refused when it holds more than `max` bytes (nothing beyond that is read).
+Result<std::string> read_file(const std::string& path, size_t max = SIZE_MAX, Follow follow = Follow::yes);
+
+// ExitCode::refused naming `path` unless `info` (stat_file(path, Follow::no)) is a
+// regular file or nothing: gravity-sync reads and replaces Pi-hole's files only as
+// regular files, never through a symbolic link.
+Status require_regular(const std::string& path, const FileInfo& info);
+
+// Make `dir` (and its parents, 0755) a private directory: created 0700 when missing,
+// refused (ExitCode::refused) unless it is a directory, not a symbolic link, owned by this
+// user and writable by no one else, and then made 0700. Files made there cannot be
+// replaced or read by another user.
+Status ensure_private_dir(const std::string& dir);
+
+// Put the file open as `fd` — named `path`, in a private directory (ensure_private_dir),
+// its owner and mode set — at `dest`, atomically replacing what is there: rename(2) when
+// both lie on one filesystem; otherwise a copy made through a file created in `dest`'s
+// directory (O_TMPFILE and linkat(2), or O_EXCL), given fd's owner and mode, synced, and
+// renamed over `dest` only after the name is checked to still be that inode. rename(2)
+// replaces a symbolic link at `dest` rather than following it. `path` is gone after.
+Status place_file(int fd, const std::string& path, const std::string& dest);
 
 // A second hard link to the file at `path`, in its directory, named `prefix` + random
 // (created with link(2), which never replaces a file); its path.
@@ -59,7 +91,8 @@ std::string base_name(const std::string& path);
 // Create `dir` and its parents with `mode` if missing.
 Status make_dirs(const std::string& dir, mode_t mode = 0755);
 
-// A new file in `dir` named `prefix` + random + `suffix`, opened O_EXCL with mode 0600.
+// A new file in `dir` named `prefix` + random (getrandom(2)) + `suffix`, opened O_EXCL
+// and O_NOFOLLOW with mode 0600.
 struct TempFile {
   std::string path;
   Fd fd;
