@@ -69,6 +69,7 @@ std::string lower_ascii(std::string_view s) {
 // CNAMEs that comes back to itself ("CNAME loop involving ..."): the file-level rules.
 Status check_cname_graph(std::string_view content) {
   std::map<std::string, std::string> target_of;
+  std::map<std::string, int> line_of;  // where each alias was given first
   int number = 0;
   for (std::string_view line : split(content, '\n')) {
     ++number;
@@ -81,17 +82,20 @@ Status check_cname_graph(std::string_view content) {
     for (size_t i = 0; i + 1 < names.size(); ++i) {
       const std::string alias = lower_ascii(names[i]);
       if (!target_of.emplace(alias, target).second) {
-        return make_error(ExitCode::refused, "cname line " + std::to_string(number) + " names the alias \"" +
-                                                 printable(alias, 120) + "\" a second time (dnsmasq would not start)");
+        return make_error(ExitCode::refused, "cname line " + std::to_string(number) + " gives the alias of line " +
+                                                 std::to_string(line_of[alias]) +
+                                                 " a second time (dnsmasq would not start)");
       }
+      line_of.emplace(alias, number);
     }
   }
   for (const auto& [alias, first] : target_of) {
     std::string at = first;
     for (size_t hops = 0; hops <= target_of.size(); ++hops) {
       if (at == alias) {
-        return make_error(ExitCode::refused, "cname: the CNAMEs of \"" + printable(alias, 120) +
-                                                 "\" make a loop (dnsmasq would not start)");
+        return make_error(ExitCode::refused, "cname line " + std::to_string(line_of[alias]) +
+                                                 " starts a chain of CNAMEs that comes back to its alias (dnsmasq "
+                                                 "would not start)");
       }
       auto next = target_of.find(at);
       if (next == target_of.end()) break;
@@ -215,13 +219,12 @@ Status validate_text_item(Item item, std::string_view content) {
       return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) + " is " +
                                                std::to_string(line.size()) + " bytes long; dnsmasq reads at most " +
                                                std::to_string(kMaxLineBytes) +
-                                               " bytes of a line and would read the rest as a line of its own: \"" +
-                                               printable(line, 80) + "...\"");
+                                               " bytes of a line and would read the rest as a line of its own");
     }
     if (!valid_utf8(line)) {
       return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
                                                " is not valid UTF-8 (Pi-hole v6 keeps records in pihole.toml, which "
-                                               "must be): \"" + printable(line, 120) + "\"");
+                                               "must be)");
     }
     bool ok = !has_control_byte(line);
     if (ok && is_comment_or_blank(item, line)) continue;
@@ -230,19 +233,17 @@ Status validate_text_item(Item item, std::string_view content) {
       ok = value && valid_record(item, *value, false);
       if (!ok && value && valid_record(item, *value, true)) {
         return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
-                                                 " holds a name outside ASCII: \"" + printable(line, 120) +
-                                                 "\"; dnsmasq reads such a name only through IDN in a UTF-8 locale, and "
+                                                 " holds a name outside ASCII; dnsmasq reads such a name only through IDN in a UTF-8 locale, and "
                                                  "FTL does not start (v5) or stops answering (v6) where it cannot: write "
                                                  "the name in its ASCII (punycode, xn--) form");
       }
     }
     if (!ok) {
-      const std::string shown = printable(line, 120);
       const char* expected = item == Item::custom_dns ? "an `IP HOSTNAME...` line"
                              : item == Item::cname    ? "a `cname=ALIAS,TARGET` line"
                                                       : "a `dhcp-host=` line";
       return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
-                                               " is not " + expected + " or a comment: \"" + shown + "\"");
+                                               " is not " + expected + " or a comment");
     }
   }
   if (item == Item::cname) return check_cname_graph(content);

@@ -199,8 +199,7 @@ Status tables_from_dump(const PiholeSchema& schema, std::string_view dump, const
     }
     const TableDef* t = find_table(schema, words.front());
     if (!t || (!t->config && std::string_view(t->name) != "info") || words.size() != t->columns.size() + 1) {
-      return make_error(ExitCode::refused, "the configuration dump holds a line that is not a row of Pi-hole's tables: \"" +
-                                               printable(line, 80) + "\"");
+      return make_error(ExitCode::refused, "the configuration dump holds a line that is not a row of Pi-hole's tables");
     }
     rows.emplace_back(t, std::vector<std::string_view>(words.begin() + 1, words.end()));
   }

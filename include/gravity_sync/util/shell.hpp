@@ -15,8 +15,9 @@ std::string shell_join(const std::vector<std::string>& words);
 // `words` joined with spaces, unquoted: a command as shown in messages.
 std::string join_args(const std::vector<std::string>& words);
 
-// At most `max` bytes of `text` with every control character shown as '?': safe to put
-// a peer's text into a one-line message.
+// At most `max` bytes of `text` with every control character (C0, DEL and C1) and every
+// byte of malformed UTF-8 shown as '?': safe to put a peer's text into a one-line message,
+// a log or a terminal.
 std::string printable(std::string_view text, size_t max);
 
 // True when `text` holds a control character (below 0x20, or 0x7f), including newlines.
