@@ -3,10 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <algorithm>
-#include <charconv>
 #include <ctime>
 #include <optional>
-#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -22,22 +20,89 @@ namespace gs {
 
 namespace {
 
-// Exit codes our remote scripts use to say "refused for safety" and "failed".
+// The exit status our remote scripts use to say "refused for safety" (fail 65).
 constexpr int kRemoteRefused = 65;
 
-// Shell functions shared by every remote script. cpath: where Pi-hole's programs see a
-// host path (inside a container: the bind mounts of /etc/pihole and /etc/dnsmasq.d).
-// sq [-readonly] DB SQL...: the sqlite3 shell of pihole-FTL on DB with no ~/.sqliterc,
-// plain list output, stopping at the first error; only gravity-sync's own SQL and files.
-// sqr DB SQL...: the same, read-only, in the shell's safe mode (no ATTACH, no file or
-// shell functions) and with the schema untrusted (a view, trigger or index of the file
-// cannot call a function that is not innocuous): for reading a database whose content
-// others control. recover DB: roll back a hot journal a crashed writer left (taking the
-// write lock does it; no statement of the file runs). gstate NAME DB: the state of a
-// gravity.db for inspect: its version, schema listing, digest and freshness, all from
-// fixed SQL (the digest's statements chosen by the version, never built from the file).
+// Shell functions shared by every remote script (POSIX sh and coreutils).
+//
+// Framing (remote_answer.hpp): the script prints `=GS $N BEGIN` first; finish, run at
+// exit, prints `=GS $N END status`; fail prints `=GS $N ERR message` and exits; data FILE
+// prints a payload. Everything else a script prints is an answer line.
+//
+// Private directories: private DIR makes the directory DIR (a name of ours, mkdir: never
+// one that exists) mode 0700 and enters it; enter DIR enters one made earlier and refuses
+// it unless it is still ours and 0700. From then on the script uses its files by
+// relative names (through its working directory, which keeps the directory's inode
+// whatever another user renames), and hands Pi-hole's sqlite3 the path $H: the directory
+// as /proc/$$/cwd (the shell's own working directory), or inside a container the path the
+// container sees. finish removes the directory unless KEEP=1.
+//
+// Pi-hole's files: regular PATH fails unless PATH is a regular file or nothing (never a
+// symbolic link); readhex PATH MAX sets HEX to its first MAX bytes as hex, or RERR and
+// fails when it is not a regular file or was replaced while read. place FILE DEST renames
+// FILE over DEST, never into a directory DEST names (mv -T).
+//
+// cpath: where Pi-hole's programs see a host path (inside a container: the bind mounts of
+// /etc/pihole and /etc/dnsmasq.d). sq [-readonly] DB SQL...: the sqlite3 shell of
+// pihole-FTL on DB with no ~/.sqliterc, plain list output, stopping at the first error;
+// only gravity-sync's own SQL and files. sqr DB SQL...: the same, read-only, in the
+// shell's safe mode (no ATTACH, no file or shell functions) and with the schema untrusted:
+// for reading a database whose content others control. recover DB: roll back a hot
+// journal a crashed writer left (taking the write lock does it; no statement of the file
+// runs). gstate NAME DB: the state of a gravity.db for inspect: its version, schema
+// listing, digest and freshness, all from fixed SQL (the digest's statements chosen by
+// the version, never built from the file).
 constexpr const char* kFunctions = R"SH(
-fail() { printf '%s\n' "$2" >&2; exit "$1"; }
+oneline() { tr -c '[:print:]' ' ' | head -c 300 | sed 's/ *$//'; }
+fail() { printf '=GS %s ERR %s\n' "$N" "$(printf '%s' "$2" | oneline)"; exit "$1"; }
+W=""; KEEP=0; H=""
+leave() { cd / && rm -rf -- "$W" 2>/dev/null; W=""; }
+finish() {
+  rc=$?
+  if [ -n "$W" ] && [ "$KEEP" = 0 ]; then leave; fi
+  printf '\n=GS %s END %s\n' "$N" "$rc"
+}
+trap finish EXIT
+ours() { [ -d "$1" ] && [ ! -L "$1" ] && [ "$(stat -c '%u %a' -- "$1")" = "$(id -u) 700" ]; }
+enter() {
+  cd -P -- "$1" 2>/dev/null || fail 66 "the private directory $1 is gone"
+  ours . || fail 65 "$1 is no longer gravity-sync's private directory (its owner or mode changed)"
+  W=$1
+  if [ "$CT" = 1 ]; then H=$(cpath "$W"); elif [ -d "/proc/$$/cwd" ]; then H=/proc/$$/cwd; else H=$W; fi
+}
+private() {
+  mkdir -m 700 -- "$1" || fail 66 "cannot create a private directory in ${1%/*}"
+  enter "$1"
+}
+linkmsg() { printf '%s is a symbolic link; gravity-sync reads and replaces Pi-hole'"'"'s files only as regular files (put the file itself in its place)' "$1"; }
+regular() {
+  if [ -L "$1" ]; then fail 65 "$(linkmsg "$1")"; fi
+  if [ -e "$1" ] && [ ! -f "$1" ]; then fail 65 "$1 is not a regular file"; fi
+}
+hex() { od -An -v -tx1 | tr -d ' \n'; }
+readhex() {
+  HEX=""; RERR=""
+  if [ -L "$1" ]; then RERR=$(linkmsg "$1"); return 1; fi
+  if [ ! -f "$1" ]; then RERR="$1 is not a regular file"; return 1; fi
+  ri=$(stat -c %i -- "$1")
+  HEX=$(head -c "$2" -- "$1" | hex)
+  if [ -L "$1" ] || [ "$(stat -c %i -- "$1" 2>/dev/null)" != "$ri" ]; then
+    HEX=""; RERR="$1 was replaced while it was read; try again"; return 1
+  fi
+}
+place() {
+  regular "$2"
+  [ ! -d "$2" ] || fail 65 "$2 is a directory"
+  mv -fT -- "$1" "$2" || fail 66 "cannot rename $1 over $2"
+}
+data() { printf '=GS %s DATA %s\n' "$N" "$(wc -c < "$1" | tr -d ' ')"; cat -- "$1"; echo; }
+bkdir() {
+  mkdir -p -- "$1" || fail 66 "cannot create $1"
+  if [ -L "$1" ] || [ "$(stat -c %u -- "$1")" != "$(id -u)" ]; then
+    fail 65 "$1 must be a directory of $(id -un), not a symbolic link"
+  fi
+  chmod 700 -- "$1" || fail 66 "cannot make $1 private"
+}
 cpath() {
   if [ "$CT" = 1 ]; then
     case "$1" in
@@ -60,14 +125,11 @@ recover() {
   [ -s "$1-journal" ] || return 0
   sq "$1" 'BEGIN IMMEDIATE;' 'ROLLBACK;' >/dev/null 2>&1 || true
 }
-hex() { od -An -v -tx1 | tr -d ' \n'; }
-oneline() { tr -c '[:print:]' ' ' | head -c 300 | sed 's/ *$//'; }
-tomlout() {  # one line: TOML MTIME HEX of pihole.toml (at most MAXTOML + 1 bytes), or TOML -
-  if [ -f "$PHD/pihole.toml" ]; then
-    printf 'TOML %s %s\n' "$(stat -c %Y "$PHD/pihole.toml")" "$(head -c "$MAXTOML" "$PHD/pihole.toml" | hex)"
-  else
-    echo "TOML -"
-  fi
+tomlout() {
+  tf="$PHD/pihole.toml"
+  if [ ! -e "$tf" ] && [ ! -L "$tf" ]; then echo "TOML -"; return; fi
+  tm=$(stat -c %Y -- "$tf" 2>/dev/null)
+  if readhex "$tf" "$MAXTOML"; then printf 'TOML %s %s\n' "$tm" "$HEX"; else printf 'TOMLERR %s\n' "$RERR"; fi
 }
 gstate() {
   recover "$2"
@@ -84,109 +146,6 @@ gstate() {
 }
 )SH";
 
-std::vector<std::string> split_words(const std::string& line) {
-  std::istringstream in(line);
-  std::vector<std::string> out;
-  std::string w;
-  while (in >> w) out.push_back(w);
-  return out;
-}
-
-std::string rest_after(const std::string& line, size_t words) {
-  size_t pos = 0;
-  for (size_t i = 0; i < words && pos != std::string::npos; ++i) {
-    pos = line.find(' ', pos);
-    if (pos != std::string::npos) ++pos;
-  }
-  return pos == std::string::npos ? "" : line.substr(pos);
-}
-
-std::string first_line(const std::string& text) {
-  std::string s = text.substr(0, text.find('\n'));
-  return s.size() > 400 ? s.substr(0, 400) : s;
-}
-
-// The last non-empty line of `text`: where our scripts put their answer or complaint
-// (before it, sshd may have said it cannot chdir to a missing home directory).
-std::string last_line(const std::string& text) {
-  size_t end = text.find_last_not_of("\n");
-  if (end == std::string::npos) return "";
-  size_t start = text.rfind('\n', end);
-  std::string s =
-      text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
-  return s.size() > 400 ? s.substr(0, 400) : s;
-}
-
-// The whole of `word` as a number, or nullopt.
-template <typename T>
-std::optional<T> to_number(const std::string& word) {
-  T value{};
-  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
-  if (ec != std::errc() || end != word.data() + word.size()) return std::nullopt;
-  return value;
-}
-
-class RemoteLock : public NodeLock {
- public:
-  explicit RemoteLock(SshChannel channel) : channel_(std::move(channel)) {}
-
- private:
-  SshChannel channel_;  // the remote flock is held until this channel closes
-};
-
-Result<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return make_error(ExitCode::failure, "malformed hex in the remote answer");
-  std::string out;
-  out.reserve(hex.size() / 2);
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]);
-    const int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return make_error(ExitCode::failure, "malformed hex in the remote answer");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
-// The last line of `text` that starts with `prefix` (a login shell may print before it).
-std::string last_line_starting(const std::string& text, const std::string& prefix) {
-  std::string found;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    if (text.compare(start, prefix.size(), prefix) == 0) found = text.substr(start, end - start);
-    start = end + 1;
-  }
-  return found;
-}
-
-// The line of sudo's complaint in `err` (sshd may print others first).
-std::string sudo_complaint(const std::string& err) {
-  std::istringstream in(err);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("sudo:", 0) == 0) return line;
-  }
-  return first_line(err);
-}
-
-}  // namespace
-
-RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
-                       RemoteAccess access)
-    : session_(session),
-      layout_(std::move(layout)),
-      backups_(std::move(backups)),
-      local_tmp_(std::move(local_tmp)),
-      access_(std::move(access)) {}
-
-namespace {
-
 // Shell that defines the fixed SQL the remote scripts run on gravity databases:
 // VERSION_SQL, OBJ_SQL, COL_SQL, FRESH_SQL, and digest_sql_for VERSION, which prints the
 // digest's statements for a known schema version (and fails for another).
@@ -200,7 +159,54 @@ std::string sql_definitions() {
   return out + "    *) return 1 ;;\n  esac\n}\n";
 }
 
+// The last non-empty line of `text` (a command's stderr), printable, for a message.
+std::string last_line(const std::string& text) {
+  size_t end = text.find_last_not_of("\r\n");
+  if (end == std::string::npos) return "";
+  size_t start = text.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  return printable(std::string_view(text).substr(start, end + 1 - start), 400);
+}
+
+// The line of sudo's complaint in `err` (sshd may print others first), printable.
+std::string sudo_complaint(const std::string& err) {
+  size_t start = 0;
+  while (start < err.size()) {
+    size_t end = err.find('\n', start);
+    if (end == std::string::npos) end = err.size();
+    if (err.compare(start, 5, "sudo:") == 0) return printable(std::string_view(err).substr(start, end - start), 400);
+    start = end + 1;
+  }
+  return last_line(err);
+}
+
+// Every answer line joined with newlines (for a parser of a program's own output).
+std::string joined(const RemoteAnswer& a) {
+  std::string out;
+  for (const auto& line : a.lines) out += line + "\n";
+  return out;
+}
+
+class RemoteLock : public NodeLock {
+ public:
+  explicit RemoteLock(SshChannel channel) : channel_(std::move(channel)) {}
+
+ private:
+  SshChannel channel_;  // the remote flock is held until this channel closes
+};
+
+// A name of ours for a file or directory there: kTempPrefix + `kind` + a fresh nonce.
+std::string our_name(const std::string& kind) { return std::string(kTempPrefix) + kind + new_nonce(); }
+
 }  // namespace
+
+RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
+                       RemoteAccess access)
+    : session_(session),
+      layout_(std::move(layout)),
+      backups_(std::move(backups)),
+      local_tmp_(std::move(local_tmp)),
+      access_(std::move(access)) {}
 
 std::string RemoteNode::prelude() const {
   std::string out = "MAXTOML=" + std::to_string(kMaxPiholeToml + 1) +
@@ -212,6 +218,10 @@ std::string RemoteNode::prelude() const {
 
 std::string RemoteNode::shell(const std::string& script) const {
   return (access_.sudo ? "sudo -n /bin/sh -c " : "sh -c ") + shell_quote(script);
+}
+
+std::string RemoteNode::new_work_dir(Item item) const {
+  return dir_name(layout_.item_path(item)) + "/" + our_name("");
 }
 
 Status RemoteNode::ready() {
@@ -229,37 +239,68 @@ Status RemoteNode::ready() {
   return {};
 }
 
-Result<ExecResult> RemoteNode::exec_sh(const std::string& script, const std::string& input, Millis timeout) {
+Result<RemoteAnswer> RemoteNode::run(const std::map<std::string, std::string>& vars, const std::string& body,
+                                     const std::string& input, Millis timeout, const DataSink& payload,
+                                     const DataSource& source) {
   if (auto st = ready(); !st) return st.error();
-  return session_.exec(shell(script), input, timeout);
-}
-
-Result<ExecResult> RemoteNode::run(const std::map<std::string, std::string>& vars, const std::string& body,
-                                   const std::string& input, Millis timeout) {
-  std::string script = "set -u\n";
+  const std::string nonce = new_nonce();
+  std::string script = "N=" + nonce + "\nprintf '=GS %s BEGIN\\n' \"$N\"\nset -u\numask 077\n";
   for (const auto& [k, v] : vars) script += k + "=" + shell_quote(v) + "\n";
   script += prelude() + body;
-  return exec_sh(script, input, timeout);
+  FrameReader reader(nonce, payload);
+  size_t offset = 0;
+  DataSource from_input = [&](char* buffer, size_t capacity) -> Result<size_t> {
+    const size_t n = std::min(capacity, input.size() - offset);
+    std::copy_n(input.data() + offset, n, buffer);
+    offset += n;
+    return n;
+  };
+  auto r = session_.exec_stream(
+      shell(script), source ? source : from_input,
+      [&](const char* data, size_t size) -> Status { return reader.feed(data, size); }, timeout);
+  if (!r) return r.error();
+  RemoteAnswer answer = reader.finish();
+  if (!answer.noise.empty() && shell_noise_.empty()) {
+    shell_noise_ = answer.noise;
+    spdlog::warn("remote: the remote shell printed outside gravity-sync's answer (ignored): {}", answer.noise);
+  }
+  if (!answer.began) {
+    return make_error(ExitCode::failure, "the remote command did not run (exit " + std::to_string(r->exit_code) +
+                                             ")" + (r->err.empty() ? "" : ": " + last_line(r->err)));
+  }
+  if (!answer.ended) {
+    return make_error(ExitCode::failure, "the remote command's answer was cut short (exit " +
+                                             std::to_string(r->exit_code) + ")" +
+                                             (r->err.empty() ? "" : ": " + last_line(r->err)));
+  }
+  if (answer.exit_code != 0 && answer.error.empty() && !r->err.empty()) answer.error = last_line(r->err);
+  return answer;
+}
+
+Error RemoteNode::failed(const RemoteAnswer& answer, const std::string& what) const {
+  return make_error(answer.exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
+                    what + ": " + (answer.error.empty() ? "exit " + std::to_string(answer.exit_code) : answer.error));
 }
 
 int RemoteNode::major_version() {
   if (major_ == 0) {
-    auto r = run({{"dir", layout_.pihole_dir}}, "[ -e \"$dir/pihole.toml\" ] && echo 6 || echo 5\n");
-    major_ = (r.ok() && r->out.rfind("6", 0) == 0) ? 6 : 5;
+    auto r = run({}, "[ -e \"$PHD/pihole.toml\" ] && echo 'MAJOR 6' || echo 'MAJOR 5'\n");
+    major_ = (r.ok() && r->last("MAJOR ") == "6") ? 6 : 5;
   }
   return major_;
 }
 
-Result<RemoteNode::TomlAnswer> RemoteNode::parse_toml_line(const std::string& line) {
-  // "TOML MTIME HEX" or "TOML -" (no pihole.toml there).
-  auto w = split_words(line);
-  if (w.size() == 2 && w[1] == "-") return make_error(ExitCode::refused, "remote pihole.toml does not exist");
-  if (w.size() < 2 || w.size() > 3) return make_error(ExitCode::failure, "remote pihole.toml: unexpected answer");
+Result<RemoteNode::TomlAnswer> RemoteNode::parse_toml_answer(const RemoteAnswer& answer) {
+  // "TOML MTIME HEX", "TOML -" (no pihole.toml there) or "TOMLERR MESSAGE".
+  if (auto why = answer.last("TOMLERR ")) return make_error(ExitCode::refused, "remote " + printable(*why, 400));
+  auto line = answer.last("TOML ");
+  if (!line) return make_error(ExitCode::failure, "remote pihole.toml: no answer");
+  auto w = split_words(*line);
+  if (w.size() == 1 && w[0] == "-") return make_error(ExitCode::refused, "remote pihole.toml does not exist");
+  if (w.empty() || w.size() > 2) return make_error(ExitCode::failure, "remote pihole.toml: unexpected answer");
   TomlAnswer out;
-  int64_t mtime = 0;
-  const auto [end, ec] = std::from_chars(w[1].data(), w[1].data() + w[1].size(), mtime);
-  if (ec == std::errc() && end == w[1].data() + w[1].size()) out.mtime = mtime;
-  auto text = from_hex(w.size() == 3 ? w[2] : "");
+  out.mtime = to_number<int64_t>(w[0]);
+  auto text = from_hex(w.size() == 2 ? w[1] : "");
   if (!text) return text.error();
   auto toml = PiholeToml::parse(*text);
   if (!toml) return with_context(toml.error(), "remote " + layout_.toml_path());
@@ -271,9 +312,8 @@ Result<RemoteNode::TomlAnswer> RemoteNode::parse_toml_line(const std::string& li
 Result<RemoteNode::TomlAnswer> RemoteNode::read_toml() {
   auto r = run({}, "tomlout\n");
   if (!r) return r.error();
-  if (r->exit_code != 0)
-    return make_error(ExitCode::failure, "remote pihole.toml: cannot read it: " + last_line(r->err));
-  return parse_toml_line(last_line_starting(r->out, "TOML "));
+  if (r->exit_code != 0) return failed(*r, "remote pihole.toml: cannot read it");
+  return parse_toml_answer(*r);
 }
 
 Result<Records> RemoteNode::read_records(Item item) {
@@ -289,17 +329,16 @@ Result<Records> RemoteNode::read_records(Item item) {
 
 Result<std::string> RemoteNode::read_text_file(Item item) {
   auto r = run({{"live", layout_.item_path(item)}, {"max", std::to_string(kMaxTextItem + 1)}},
-               "head -c \"$max\" \"$live\"\n");
+               "readhex \"$live\" \"$max\" || fail 65 \"$RERR\"\necho \"C $HEX\"\n");
   if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, std::string("remote ") + item_name(item) + ": cannot read it (exit " +
-                                             std::to_string(r->exit_code) + "): " + last_line(r->err));
-  }
-  if (r->out.size() > kMaxTextItem) {
+  if (r->exit_code != 0) return failed(*r, std::string("remote ") + item_name(item) + ": cannot read it");
+  auto content = from_hex(r->last("C ").value_or(""));
+  if (!content) return content.error();
+  if (content->size() > kMaxTextItem) {
     return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than " +
                                              std::to_string(kMaxTextItem >> 20) + " MiB");
   }
-  return std::move(r->out);
+  return content;
 }
 
 Result<NodeProbe> RemoteNode::probe(const std::vector<Item>& items) {
@@ -310,35 +349,39 @@ Result<NodeProbe> RemoteNode::probe(const std::vector<Item>& items) {
                 {"incontainer", layout_.container.empty() ? "0" : "1"}},
                R"SH(
 [ -d "$dir" ] && echo "D 1" || echo "D 0"
-[ -f "$dir/gravity.db" ] && echo "G 1" || echo "G 0"
+if [ -L "$dir/gravity.db" ]; then echo "G L"; elif [ -f "$dir/gravity.db" ]; then echo "G 1"; elif [ -e "$dir/gravity.db" ]; then echo "G X"; else echo "G 0"; fi
 [ -d "$dns" ] && echo "N 1" || echo "N 0"
 [ -e "$dir/pihole.toml" ] && echo "T 1" || echo "T 0"
 if [ "$incontainer" = 0 ]; then
   command -v "$php" >/dev/null 2>&1 && echo "P 1" || echo "P 0"
   command -v "$ftlc" >/dev/null 2>&1 && echo "F 1" || echo "F 0"
 fi
-echo "V $(ftl -v 2>/dev/null | head -n 1)"
-[ -f "$dir/gravity.db" ] && echo "S $(sq -readonly "$dir/gravity.db" "SELECT value FROM info WHERE property = 'version';" 2>/dev/null)"
+echo "V $(ftl -v 2>/dev/null | head -n 1 | oneline)"
+if [ -f "$dir/gravity.db" ] && [ ! -L "$dir/gravity.db" ]; then echo "S $(sqr "$dir/gravity.db" "$VERSION_SQL" 2>/dev/null | head -c 20 | oneline)"; fi
 [ -e "$dir/pihole.toml" ] && tomlout
 exit 0
 )SH");
   if (!r) return r.error();
   NodeProbe p;
   bool has_toml = false;
-  std::istringstream in(r->out);
-  std::string line;
-  while (std::getline(in, line)) {
+  const std::string db = layout_.pihole_dir + "/gravity.db";
+  for (const auto& line : r->lines) {
     if (line.size() < 2 || line[1] != ' ') continue;  // the TOML line is read below
     const char tag = line[0];
     const std::string value = line.substr(2);
     if (tag == 'D' && value == "0") p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
-    if (tag == 'G' && value == "0") p.problems.push_back(layout_.pihole_dir + "/gravity.db does not exist");
+    if (tag == 'G' && value == "0") p.problems.push_back(db + " does not exist");
+    if (tag == 'G' && value == "L") {
+      p.problems.push_back(db + " is a symbolic link; gravity-sync reads and replaces Pi-hole's files only as "
+                                "regular files (put the file itself in its place)");
+    }
+    if (tag == 'G' && value == "X") p.problems.push_back(db + " is not a regular file");
     if (tag == 'N' && value == "0") p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
     if (tag == 'T') has_toml = value == "1";
     if (tag == 'P' && value == "0") p.problems.push_back("command " + layout_.pihole_command + " not found");
     if (tag == 'F' && value == "0") p.problems.push_back("command " + layout_.ftl_command + " not found");
-    if (tag == 'V') p.ftl_version = value;
-    if (tag == 'S') p.schema_version = std::atoi(value.c_str());
+    if (tag == 'V') p.ftl_version = printable(value, 200);
+    if (tag == 'S') p.schema_version = to_number<int>(value).value_or(0);
   }
   p.major = has_toml ? 6 : 5;
   major_ = p.major;
@@ -352,12 +395,18 @@ exit 0
                                     [](const std::string& s) { return s.rfind("dnsmasq_dir", 0) == 0; }),
                      p.problems.end());
     // Every synced value through the reader sync uses: a node sync cannot read fails here.
-    auto toml = parse_toml_line(last_line_starting(r->out, "TOML "));
+    auto toml = parse_toml_answer(*r);
     for (Item item : items) {
       if (item == Item::gravity) continue;
       auto records = toml ? records_from_toml(toml->toml, item) : Result<Records>(toml.error());
       if (!records) p.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + records.error().message);
     }
+  }
+  if (!shell_noise_.empty()) {
+    p.problems.push_back("the remote user's shell prints on stdout around every command (\"" + shell_noise_ +
+                         "\"): gravity-sync ignores it, but it is a sign of a startup file (~/.bashrc, "
+                         "/etc/bash.bashrc, BASH_ENV) that prints when it should not; make it print only for "
+                         "interactive shells");
   }
   return p;
 }
@@ -370,12 +419,16 @@ values=0
 item() {
   # A v6 value: read from pihole.toml (sent once, below) by the same reader as here.
   if [ "$3" = text ] && [ "$v6" = 1 ]; then echo "X $1"; values=1; return; fi
-  if [ -f "$2" ]; then
-    echo "I $1 1 $(stat -c '%s %Y %i' "$2")"
+  if [ -L "$2" ]; then
+    echo "E $1 $(linkmsg "$2")"
+  elif [ -f "$2" ]; then
+    echo "I $1 1 $(stat -c '%s %Y %i' -- "$2")"
     if [ "$3" = db ]; then
       gstate "$1" "$2"
+    elif readhex "$2" "$MAXTEXT"; then
+      echo "C $1 $HEX"
     else
-      echo "C $1 $(head -c $MAXTEXT "$2" | hex)"
+      echo "E $1 $RERR"
     fi
   elif [ -e "$2" ]; then
     echo "E $1 $2 is not a regular file"
@@ -393,42 +446,34 @@ item() {
   body += "[ \"$values\" = 0 ] || tomlout\n";
   auto r = run({{"dir", layout_.pihole_dir}, {"MAXTEXT", std::to_string(kMaxTextItem + 1)}}, body);
   if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(ExitCode::failure,
-                      "remote inspection failed (exit " + std::to_string(r->exit_code) + "): " + last_line(r->err));
-  }
+  if (r->exit_code != 0) return failed(*r, "remote inspection failed");
   NodeState state;
   for (Item item : items) state[item] = ItemState{};
-  std::vector<Item> values;  // v6 values, read from the TOML line
-  std::string toml_line;
+  std::vector<Item> values;              // v6 values, read from the TOML line
   std::map<Item, std::string> listings;  // gravity: the schema listing, version and freshness lines
-  std::istringstream in(r->out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("TOML ", 0) == 0) {
-      toml_line = line;
-      continue;
-    }
+  for (const auto& line : r->lines) {
     auto w = split_words(line);
     if (w.size() < 2) continue;
     if (w[0] == "T") {
-      last_time_ = std::atoll(w[1].c_str());
-      clock_offset_ = last_time_ - static_cast<int64_t>(std::time(nullptr));
+      if (auto t = to_number<int64_t>(w[1])) {
+        last_time_ = *t;
+        clock_offset_ = last_time_ - static_cast<int64_t>(std::time(nullptr));
+      }
       continue;
     }
     if (w[0] == "V") {
-      major_ = std::atoi(w[1].c_str());
+      major_ = w[1] == "6" ? 6 : 5;
       continue;
     }
     auto item = parse_item(w[1]);
-    if (!item) continue;
+    if (!item || !state.count(*item)) continue;
     ItemState& s = state[*item];
     if (w[0] == "I" && w.size() >= 3) {
       s.exists = w[2] == "1";
-      if (s.exists && w.size() >= 6) {
-        const auto size = to_number<uint64_t>(w[3]);
-        const auto mtime = to_number<int64_t>(w[4]);
-        const auto inode = to_number<uint64_t>(w[5]);
+      if (s.exists) {
+        const auto size = w.size() == 6 ? to_number<uint64_t>(w[3]) : std::nullopt;
+        const auto mtime = w.size() == 6 ? to_number<int64_t>(w[4]) : std::nullopt;
+        const auto inode = w.size() == 6 ? to_number<uint64_t>(w[5]) : std::nullopt;
         if (!size || !mtime || !inode) {
           s.error = "remote " + layout_.item_path(*item) + ": unreadable stat answer";
           s.error_code = ExitCode::failure;
@@ -446,8 +491,10 @@ item() {
     } else if (w[0] == "C") {
       // A v5 text file's content.
       auto content = from_hex(w.size() >= 3 ? w[2] : "");
-      if (!content) return content.error();
-      if (content->size() > kMaxTextItem) {
+      if (!content) {
+        s.error = "remote " + std::string(item_name(*item)) + ": " + content.error().message;
+        s.error_code = ExitCode::failure;
+      } else if (content->size() > kMaxTextItem) {
         s.error = std::string("remote ") + item_name(*item) + " is larger than " + std::to_string(kMaxTextItem >> 20) +
                   " MiB; not a Pi-hole text item";
         s.error_code = ExitCode::refused;
@@ -459,7 +506,7 @@ item() {
       // "S item ~X ...": a line of the gravity state (gstate).
       listings[*item] += rest_after(line, 2) + "\n";
     } else if (w[0] == "E") {
-      s.error = "remote " + layout_.item_path(*item) + ": " + rest_after(line, 2);
+      s.error = "remote " + printable(rest_after(line, 2), 400);
       s.error_code = ExitCode::refused;
     }
   }
@@ -481,7 +528,7 @@ item() {
   if (!values.empty()) {
     // Every v6 value from the one copy of pihole.toml; a value always exists (an empty
     // array is an empty item), its time is pihole.toml's.
-    auto toml = parse_toml_line(toml_line);
+    auto toml = parse_toml_answer(*r);
     for (Item item : values) {
       ItemState& s = state[item];
       auto records = toml ? with_context(records_from_toml(toml->toml, item), "remote") : Result<Records>(toml.error());
@@ -525,37 +572,39 @@ Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>&
   spdlog::debug("{}; using stat over exec", stats.error().message);
   std::string body;
   for (Item item : items) {
-    body += std::string("echo \"") + item_name(item) + " $(stat -c '%s %Y 0' " +
+    body += std::string("echo \"") + item_name(item) + " $(stat -c '%s %Y' -- " +
             shell_quote(layout_.watch_path(item, major)) + " 2>/dev/null || echo missing)\"\n";
   }
-  auto r = exec_sh(body, "", Millis(60'000));
+  auto r = run({}, body, "", Millis(60'000));
   if (!r) return r.error();
   std::map<Item, FileInfo> out;
-  std::istringstream in(r->out);
-  std::string line;
-  while (std::getline(in, line)) {
+  for (const auto& line : r->lines) {
     auto w = split_words(line);
     if (w.size() < 2) continue;
     auto item = parse_item(w[0]);
     if (!item) continue;
     FileInfo info;
-    if (w.size() == 4) {
+    if (w.size() == 3) {
+      const auto size = to_number<uint64_t>(w[1]);
+      const auto mtime = to_number<int64_t>(w[2]);
+      if (!size || !mtime) return make_error(ExitCode::failure, "remote stat: unreadable answer");
       info.exists = true;
-      info.size = std::stoull(w[1]);
-      info.mtime = std::stoll(w[2]);
+      info.size = *size;
+      info.mtime = *mtime;
     }
     out[*item] = info;
   }
-  if (out.size() != items.size())
-    return make_error(ExitCode::failure, "remote stat: unexpected answer " + first_line(r->out));
+  if (out.size() != items.size()) return make_error(ExitCode::failure, "remote stat: incomplete answer");
   return out;
 }
 
 Result<int64_t> RemoteNode::now() {
   if (last_time_ == 0) {
-    auto r = session_.exec("date +%s");
+    auto r = run({}, "echo \"T $(date +%s)\"\n");
     if (!r) return r.error();
-    last_time_ = std::atoll(r->out.c_str());
+    auto t = to_number<int64_t>(r->last("T ").value_or(""));
+    if (!t) return make_error(ExitCode::failure, "remote clock: unreadable answer");
+    last_time_ = *t;
   }
   return last_time_;
 }
@@ -566,24 +615,16 @@ Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
   if (!receiving) return {};  // a text item is read in place; stage() checks room for a snapshot
   if (item != Item::gravity && major_version() >= 6) return {};  // a value FTL writes; a few KB
   const std::string dir = dir_name(layout_.item_path(item));
-  auto r = run({{"dir", dir},
-                {"bdir", backups_.dir},
-                {"receiving", receiving ? "1" : "0"},
-                {"need", std::to_string(bytes / 1024 + 1024)}},
-               R"SH(
+  auto r = run({{"dir", dir}, {"bdir", backups_.dir}, {"need", std::to_string(bytes / 1024 + 1024)}}, R"SH(
 [ -d "$dir" ] || fail 66 "directory $dir does not exist"
-set -- "$dir"
-if [ "$receiving" = 1 ]; then mkdir -p "$bdir" || fail 66 "cannot create $bdir"; set -- "$dir" "$bdir"; fi
-for d in "$@"; do
-  free=$(df -Pk "$d" | awk 'NR==2 {print $4}')
+bkdir "$bdir"
+for d in "$dir" "$bdir"; do
+  free=$(df -Pk -- "$d" | awk 'NR==2 {print $4}')
   [ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $d: ${free:-0} KiB free, $need KiB needed"
 done
 )SH");
   if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "remote: " + last_line(r->err));
-  }
+  if (r->exit_code != 0) return failed(*r, "remote");
   return {};
 }
 
@@ -592,88 +633,84 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const 
   auto fresh = new_staged(item, local_dir);
   if (!fresh) return fresh.error();
   Staged& staged = fresh->staged;
-  if (item != Item::gravity && (how.form == TextForm::records || major_version() >= 6)) {
-    Result<Records> records = Records{};
-    if (major_version() < 6) {
-      // A v5 file is checked as it is before its records travel, so a foreign line is
-      // refused naming its line (rendering could otherwise lose it).
-      auto text = read_text_file(item);
-      if (!text) return text.error();
-      if (auto st = validate_text_item(item, *text); !st) return st.error();
-      records = records_from_file(item, *text);
-    } else {
-      records = read_records(item);
+  if (item != Item::gravity) {
+    if (how.form == TextForm::records || major_version() >= 6) {
+      Result<Records> records = Records{};
+      if (major_version() < 6) {
+        // A v5 file is checked as it is before its records travel, so a foreign line is
+        // refused naming its line (rendering could otherwise lose it).
+        auto text = read_text_file(item);
+        if (!text) return text.error();
+        if (auto st = validate_text_item(item, *text); !st) return st.error();
+        records = records_from_file(item, *text);
+      } else {
+        records = read_records(item);
+      }
+      if (!records) return records.error();
+      auto done = staged_records(std::move(*fresh), *records);
+      if (done) bytes_ += done->size;
+      return done;
     }
-    if (!records) return records.error();
-    auto done = staged_records(std::move(*fresh), *records);
-    if (done) bytes_ += done->size;
-    return done;
+    // The v5 file as it is (at most kMaxTextItem bytes, a regular file only).
+    auto text = read_text_file(item);
+    if (!text) return text.error();
+    if (auto st = write_all(fresh->fd.get(), text->data(), text->size()); !st) return st.error();
+    bytes_ += text->size();
+    staged.size = text->size();
+    staged.sha256 = staged.digest = sha256_hex(*text);
+    return std::move(staged);
   }
+  if (how.gravity_tables) return stage_tables(std::move(*fresh));
 
-  // One exec: for gravity a consistent snapshot (or the tables file) is made next to the
-  // live file (inside the bind mount for containers) and streamed while openssl (or
-  // sha256sum) hashes it too; text files stream as they are. Hashed here while it arrives.
-  if (item == Item::gravity && how.gravity_tables) return stage_tables(std::move(*fresh));
-  auto script = std::string("set -u\n") + "live=" + shell_quote(live) + "\ndir=" + shell_quote(dir_name(live)) +
-                "\nneed=" + std::to_string(sizes_[item] / 1024 + 1024) + "\n" + prelude();
-  if (item == Item::gravity) {
-    script += R"SH(
-t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
-trap 'rm -f "$t" "$t.sha"' EXIT
-free=$(df -Pk "$dir" | awk 'NR==2 {print $4}')
-[ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $dir for a snapshot: ${free:-0} KiB free, $need KiB needed"
-err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
-[ -s "$t" ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
-if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < "$t" > "$t.sha" & else sha256sum < "$t" > "$t.sha" & fi
-cat "$t" || exit 66
-wait
-printf 'SHA %s
-' "$(cut -c1-64 "$t.sha")" >&2
-)SH";
-  } else {
-    script += "head -c " + std::to_string(kMaxTextItem + 1) + " \"$live\"\n";
-  }
-
+  // One exec: a consistent snapshot is made in a private directory beside the live file
+  // (inside the bind mount for containers) and sent as the answer's payload while it is
+  // hashed there too; hashed here while it arrives.
   Sha256 sha;
-  uint64_t received = 0;
-  Progress progress(std::string("pull ") + item_name(item), item == Item::gravity ? sizes_[item] : 0);
+  Progress progress(std::string("pull ") + item_name(item), sizes_[item]);
   const int fd = fresh->fd.get();
-  if (auto st = ready(); !st) return st.error();
   // What a peer sends is cut at what it announced (with room for the database to have
-  // grown since), and a text item at its cap: memory and disk never grow with a peer's say.
+  // grown since): memory and disk never grow with a peer's say.
   const uint64_t announced = sizes_[item];
-  const uint64_t limit = item == Item::gravity ? announced + std::max<uint64_t>(announced, 64ULL << 20) : kMaxTextItem;
-  auto r = session_.exec_stream(shell(script), nullptr, [&](const char* data, size_t size) -> Status {
-    if (received + size > limit) {
-      return make_error(ExitCode::refused, "remote " + live + " sent more than " + std::to_string(limit) +
-                                               " bytes (" +
-                                               (item == Item::gravity ? "it announced " + std::to_string(announced)
-                                                                      : std::string("the cap of a text item")) +
-                                               "); not accepted");
-    }
-    sha.update(data, size);
-    received += size;
-    progress.update(received);
-    return write_all(fd, data, size);
-  });
+  const uint64_t limit = announced + std::max<uint64_t>(announced, 64ULL << 20);
+  uint64_t received = 0;
+  auto r = run({{"live", live},
+                {"dir", dir_name(live)},
+                {"work", new_work_dir(item)},
+                {"need", std::to_string(announced / 1024 + 1024)}},
+               R"SH(
+regular "$live"
+private "$work"
+free=$(df -Pk . | awk 'NR==2 {print $4}')
+[ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $dir for a snapshot: ${free:-0} KiB free, $need KiB needed"
+err=$(sq "$live" ".backup '$H/snap'" 2>&1 >/dev/null)
+[ -s snap ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
+if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < snap > sha & else sha256sum < snap > sha & fi
+data snap
+wait
+echo "SHA $(cut -c1-64 sha)"
+)SH",
+               "", Millis(3'600'000), [&](const char* data, size_t size) -> Status {
+                 if (received + size > limit) {
+                   return make_error(ExitCode::refused, "remote " + live + " sent more than " + std::to_string(limit) +
+                                                            " bytes (it announced " + std::to_string(announced) +
+                                                            "); not accepted");
+                 }
+                 sha.update(data, size);
+                 received += size;
+                 progress.update(received);
+                 return write_all(fd, data, size);
+               });
   if (!r) return with_context(r.error(), "receiving " + live);
-  if (r->exit_code != 0) {
-    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "cannot read remote " + live + ": " + last_line(r->err));
-  }
+  if (r->exit_code != 0) return failed(*r, "cannot read remote " + live);
   // No fsync here: install() fsyncs the copy before it renames it into place.
   bytes_ += received;
   staged.size = received;
   staged.sha256 = sha.hex_digest();
-  if (item != Item::gravity) {
-    staged.digest = staged.sha256;
-    return std::move(staged);
-  }
-  const std::string sent = last_line(r->err);
-  if (sent.rfind("SHA ", 0) != 0 || sent.substr(4) != staged.sha256) {
+  const std::string sent = r->last("SHA ").value_or("");
+  if (sent != staged.sha256) {
     return make_error(ExitCode::refused, "checksum mismatch: the remote sent " +
-                                             (sent.size() > 4 ? sent.substr(4) : "no checksum") + ", received " +
-                                             staged.sha256);
+                                             (sent.empty() ? std::string("no checksum") : printable(sent, 64)) +
+                                             ", received " + staged.sha256);
   }
   // The sender's digest of what it sent, computed here on the copy (the same SQL).
   auto digest = gravity_digest(staged.path);
@@ -692,29 +729,28 @@ Result<Staged> RemoteNode::stage_tables(NewStaged fresh) {
   const std::string live = layout_.item_path(Item::gravity);
   constexpr size_t kMaxDump = 256 << 20;
   std::string dump;
-  if (auto st = ready(); !st) return st.error();
-  auto r = session_.exec_stream(
-      shell(std::string("set -u\nlive=") + shell_quote(live) + "\nDUMP=" + shell_quote(table_dump_sql(*schema)) + "\n" +
-            prelude() + "recover \"$live\"\nsqr \"$live\" 'BEGIN;' \"$DUMP\" 'COMMIT;' || exit 66\n"),
-      nullptr, [&](const char* data, size_t size) -> Status {
-        if (dump.size() + size > kMaxDump) {
-          return make_error(ExitCode::refused, "the remote's configuration tables are larger than 256 MiB");
-        }
-        dump.append(data, size);
-        return {};
-      });
+  auto r = run({{"live", live}, {"work", new_work_dir(Item::gravity)}, {"DUMP", table_dump_sql(*schema)}}, R"SH(
+regular "$live"
+private "$work"
+recover "$live"
+err=$(sqr "$live" 'BEGIN;' "$DUMP" 'COMMIT;' 2>&1 > dump) || fail 66 "$(printf '%s' "$err" | oneline)"
+data dump
+)SH",
+               "", Millis(3'600'000), [&](const char* data, size_t size) -> Status {
+                 if (dump.size() + size > kMaxDump) {
+                   return make_error(ExitCode::refused, "the remote's configuration tables are larger than 256 MiB");
+                 }
+                 dump.append(data, size);
+                 return {};
+               });
   if (!r) return with_context(r.error(), "receiving the configuration tables of remote " + live);
-  if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, "cannot read the configuration tables of remote " + live + ": " + last_line(r->err));
-  }
+  if (r->exit_code != 0) return failed(*r, "cannot read the configuration tables of remote " + live);
   bytes_ += dump.size();
   Staged& staged = fresh.staged;
   fresh.fd.close();
   if (auto st = tables_from_dump(*schema, dump, staged.path); !st) return with_context(st.error(), "remote tables");
   auto digest = tables_file_digest(staged.path);
   if (!digest) return digest.error();
-  auto info = stat_file(staged.path);
-  if (!info) return info.error();
   staged.size = dump.size();  // what travelled
   staged.digest = digest->sha256;
   staged.tables = true;  // made here from the data: no checksum of a file to compare
@@ -722,11 +758,9 @@ Result<Staged> RemoteNode::stage_tables(NewStaged fresh) {
 }
 
 Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& current) {
-  const std::string live = layout_.item_path(staged.item);
-  const std::string dir = dir_name(live);
   if (staged.item != Item::gravity) {
     // What we send must pass the same check a received text item passes here.
-    auto content = read_file(staged.path);
+    auto content = read_file(staged.path, kMaxTextItem, Follow::no);
     if (!content) return content.error();
     if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
     if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
@@ -741,121 +775,126 @@ Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& cur
                                                "; update Pi-hole on both nodes to the same version first");
     }
   }
-  auto uploaded = upload(staged);
-  if (!uploaded) return uploaded.error();
-  if (staged.tables) return install_tables(staged, *uploaded, current);
-  return install_remote_temp(staged.item, *uploaded, staged.sha256, current);
+  auto work = upload(staged);
+  if (!work) return work.error();
+  if (staged.tables) return install_tables(staged, *work, current);
+  return install_remote_temp(staged.item, *work, "up", staged.sha256, current);
 }
 
 Result<std::string> RemoteNode::upload(const Staged& staged) {
-  const std::string dir = dir_name(layout_.item_path(staged.item));
-  Fd in(::open(staged.path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!in.valid()) return make_error(ExitCode::failure, "cannot open " + staged.path);
-  std::string tmp_path;
+  auto opened = open_regular(staged.path, Follow::no);
+  if (!opened) return opened.error();
+  Fd in = std::move(*opened);
   uint64_t sent = 0;
   Progress progress(std::string("push ") + item_name(staged.item), staged.size);
-  if (auto st = ready(); !st) return st.error();
-  auto up = session_.exec_stream(
-      shell("umask 077; t=$(mktemp " + shell_quote(dir + "/.gravity-sync.XXXXXXXXXX") +
-            ") || exit 66; cat > \"$t\" || { rm -f \"$t\"; exit 66; }; echo \"$t\""),
-      [&](char* buffer, size_t capacity) -> Result<size_t> {
-        ssize_t n = ::read(in.get(), buffer, capacity);
-        if (n < 0) return make_error(ExitCode::failure, "cannot read " + staged.path);
-        sent += static_cast<uint64_t>(n);
-        progress.update(sent);
-        return static_cast<size_t>(n);
-      },
-      [&](const char* data, size_t size) -> Status {
-        tmp_path.append(data, size);
-        return {};
-      });
+  const std::string work = new_work_dir(staged.item);
+  auto up = run({{"work", work}}, "private \"$work\"\ncat > up || fail 66 \"cannot write in $work\"\nKEEP=1\necho OK\n",
+                "", Millis(3'600'000), nullptr, [&](char* buffer, size_t capacity) -> Result<size_t> {
+                  ssize_t n = ::read(in.get(), buffer, capacity);
+                  if (n < 0) return make_error(ExitCode::failure, "cannot read " + staged.path);
+                  sent += static_cast<uint64_t>(n);
+                  progress.update(sent);
+                  return static_cast<size_t>(n);
+                });
   if (!up) return with_context(up.error(), std::string("sending ") + item_name(staged.item));
-  if (up->exit_code != 0)
-    return make_error(ExitCode::failure, "cannot write a temp file in remote " + dir + ": " + last_line(up->err));
+  if (up->exit_code != 0 || !up->last("OK")) return failed(*up, "cannot send " + std::string(item_name(staged.item)));
   bytes_ += staged.size;
-  return first_line(tmp_path);
+  return work;
 }
 
-Result<Installed> RemoteNode::install_tables(const Staged& staged, const std::string& uploaded,
+void RemoteNode::discard(const std::string& work) {
+  auto r = run({{"work", work}}, "enter \"$work\"\n", "", Millis(30'000));
+  if (!r || r->exit_code != 0) spdlog::debug("remote: could not remove {}; the next run does", work);
+}
+
+Result<Installed> RemoteNode::install_tables(const Staged& staged, const std::string& work,
                                              const ItemState& current) {
   // The tables file was made and checked here (its schema, its digest); there it is checked
-  // as received, applied to a snapshot of the live database beside it in one transaction
-  // with fixed SQL for that schema, and the result must have the sender's digest; then the
-  // usual install.
+  // as received, applied to a snapshot of the live database in the private directory in
+  // one transaction with fixed SQL for that schema, and the result must have the sender's
+  // digest; then the usual install.
   const PiholeSchema* schema = pihole_schema(current.schema_version);
-  if (!schema) return make_error(ExitCode::refused, "remote gravity.db: unknown schema version");
+  if (!schema) {
+    discard(work);
+    return make_error(ExitCode::refused, "remote gravity.db: unknown schema version");
+  }
   const std::string live = layout_.item_path(Item::gravity);
-  auto r = run({{"u", uploaded},
+  auto r = run({{"work", work},
                 {"live", live},
-                {"dir", dir_name(live)},
                 {"sha", staged.sha256},
                 {"dg", staged.digest},
                 {"D", digest_sql(*schema)},
                 {"APPLY", tables_apply_sql(*schema)},
                 {"KEY", adlists_key_sql()}},
                R"SH(
-t=""; keep=0
-trap 'rm -f "$u"; [ "$keep" = 1 ] || [ -z "$t" ] || rm -f "$t"' EXIT
-got=$(sha256sum < "$u" | cut -c1-64)
+enter "$work"
+got=$(sha256sum < up | cut -c1-64)
 [ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
-ic=$(sqr "$u" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
+ic=$(sqr "$H/up" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
 [ "$ic" = "ok" ] || fail 65 "integrity check of the received tables failed: $ic"
-t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
+regular "$live"
 recover "$live"
-err=$(sq "$live" ".backup '$(cpath "$t")'" 2>&1 >/dev/null)
-[ -s "$t" ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
+err=$(sq "$live" ".backup '$H/new'" 2>&1 >/dev/null)
+[ -s new ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
 res=$({ printf "PRAGMA foreign_keys = OFF;\nATTACH '%s' AS x;\nBEGIN IMMEDIATE;\n%s\n%s%s\nCOMMIT;\n" \
-          "$(cpath "$u")" "$KEY" "$APPLY" "$KEY"; } | sq "$t" 2>&1) \
+          "$H/up" "$KEY" "$APPLY" "$KEY"; } | sq "$H/new" 2>&1) \
   || fail 65 "cannot apply the received configuration tables: $(printf '%s' "$res" | tail -n 1 | oneline)"
 before=$(printf '%s\n' "$res" | head -n 1)
 after=$(printf '%s\n' "$res" | tail -n 1)
-d=$(sqr "$t" 'BEGIN;' "$D" 'COMMIT;' | sha256sum | cut -c1-64)
+d=$(sqr "$H/new" 'BEGIN;' "$D" 'COMMIT;' | sha256sum | cut -c1-64)
 [ "$d" = "$dg" ] || fail 65 "after applying the received tables the configuration digest is $d, not the sender's $dg"
-[ "$before" = "$after" ] && changed=0 || changed=1
-echo "$t $changed"
-keep=1
+rm -f up
+[ "$before" = "$after" ] && echo "CHANGED 0" || echo "CHANGED 1"
+KEEP=1
 )SH");
   if (!r) return r.error();
   if (r->exit_code != 0) {
-    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "remote gravity: " + last_line(r->err));
+    discard(work);
+    return failed(*r, "remote gravity");
   }
-  auto w = split_words(last_line(r->out));
-  if (w.size() != 2) return make_error(ExitCode::failure, "remote tables: unexpected answer " + first_line(r->out));
+  auto changed = r->last("CHANGED ");
+  if (!changed) {
+    discard(work);
+    return make_error(ExitCode::failure, "remote tables: unexpected answer");
+  }
   // Made there from its own database: no checksum to compare (nothing travelled).
-  auto installed = install_remote_temp(Item::gravity, w[0], "", current);
-  if (installed) installed->rebuild = w[1] == "1";
+  auto installed = install_remote_temp(Item::gravity, work, "new", "", current);
+  if (installed) installed->rebuild = *changed == "1";
   return installed;
 }
 
-Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& tmp, const std::string& sha,
-                                                  const ItemState& current) {
+Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& work, const std::string& file,
+                                                  const std::string& sha, const ItemState& current) {
   // A database here is one whose schema was checked already: on the bytes the checksum
   // names when pushed, by the check of its listing for a restore, or the remote's own
   // (inspected) database with the received tables applied.
   const std::string live = layout_.item_path(item);
   const std::string stamp = backup_stamp();
+  const std::string old = dir_name(live) + "/" + our_name("old.");
 
-  auto r = run({{"t", tmp},
+  auto r = run({{"work", work},
+                {"f", file},
                 {"live", live},
-                {"dir", dir_name(live)},
                 {"sha", sha},
                 {"kind", item == Item::gravity ? "db" : "text"},
                 {"want", std::to_string(current.exists ? current.schema_version : 0)},
+                {"broot", backups_.dir},
                 {"bdir", backups_.dir + "/" + item_name(item)},
                 {"bname", stamp + backup_suffix(item)},
-                {"keep", std::to_string(backups_.keep)},
+                {"old", old},
                 {"mode", item == Item::gravity ? "664" : "644"}},
                R"SH(
-trap 'rm -f "$t"' EXIT
+enter "$work"
+[ -f "$f" ] && [ ! -L "$f" ] || fail 66 "the copy to install is missing from $work"
 if [ -n "$sha" ]; then
-  got=$(sha256sum < "$t" | cut -c1-64)
+  got=$(sha256sum < "$f" | cut -c1-64)
   [ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
 fi
+regular "$live"
 if [ "$kind" = db ]; then
-  ic=$(sqr "$t" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
+  ic=$(sqr "$H/$f" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
   [ "$ic" = "ok" ] || fail 65 "integrity check failed: $ic"
-  v=$(sqr "$t" "$VERSION_SQL" 2>&1 | oneline)
+  v=$(sqr "$H/$f" "$VERSION_SQL" 2>&1 | oneline)
   [ "$want" = 0 ] || [ "$v" = "$want" ] || fail 65 "schema version $v differs from the live database's $want; update Pi-hole on both nodes to the same version first"
   i=0
   while [ -e "${live}_temp" ]; do
@@ -864,24 +903,24 @@ if [ "$kind" = db ]; then
   done
 fi
 if [ -e "$live" ]; then
-  mkdir -p "$bdir" || fail 66 "cannot create $bdir"
-  bt="$bdir/.gravity-sync.$$"
+  bkdir "$broot"
+  bkdir "$bdir"
   if [ "$kind" = db ]; then
-    # Snapshot beside the live file (inside a container's bind mount), then move it.
-    bs="$dir/.gravity-sync.backup.$$"
-    sq "$live" ".backup '$(cpath "$bs")'" >/dev/null 2>&1 || { rm -f "$bs"; fail 66 "backup of $live failed"; }
-    mv -f "$bs" "$bt" || { rm -f "$bs" "$bt"; fail 66 "cannot move the backup of $live to $bdir"; }
+    # A consistent snapshot, in the private directory (inside a container's bind mount).
+    sq "$live" ".backup '$H/bak'" >/dev/null 2>&1 || fail 66 "backup of $live failed"
   else
-    cp "$live" "$bt" || { rm -f "$bt"; fail 66 "backup of $live failed"; }
+    ri=$(stat -c %i -- "$live")
+    cp -- "$live" bak || fail 66 "backup of $live failed"
+    [ ! -L "$live" ] && [ "$(stat -c %i -- "$live")" = "$ri" ] || fail 65 "$live was replaced while it was backed up; try again"
   fi
-  mv -f "$bt" "$bdir/$bname" || fail 66 "cannot store backup"
-  echo "BACKUP $bname"
-  owner=$(stat -c '%u:%g' "$live"); perm=$(stat -c '%a' "$live")
+  mv -f bak "$bdir/.gravity-sync.tmp" && mv -f "$bdir/.gravity-sync.tmp" "$bdir/$bname" || fail 66 "cannot store the backup in $bdir"
+  echo "BACKUP"
+  owner=$(stat -c '%u:%g' -- "$live"); perm=$(stat -c '%a' -- "$live")
 else
-  owner=$(stat -c '%u:%g' "$dir"); perm=$mode
+  owner=$(stat -c '%u:%g' -- "${live%/*}"); perm=$mode
 fi
-chown "$owner" "$t" 2>/dev/null || [ "$(id -u)" != 0 ] || fail 66 "cannot set owner of $t"
-chmod "$perm" "$t" || fail 66 "cannot set mode of $t"
+chown "$owner" "$f" 2>/dev/null || [ "$(id -u)" != 0 ] || fail 66 "cannot set the owner of the copy"
+chmod "$perm" "$f" || fail 66 "cannot set the mode of the copy"
 if [ "$kind" = db ] && [ -e "$live" ]; then
   i=0
   while [ -s "$live-journal" ] || [ -s "$live-wal" ]; do
@@ -889,39 +928,26 @@ if [ "$kind" = db ] && [ -e "$live" ]; then
     sleep 0.25
   done
 fi
-sync "$t" 2>/dev/null || sync
-old=""
+sync "$f" 2>/dev/null || sync
 if [ "$kind" = db ] && [ -e "$live" ]; then
   # FTL keeps the database open: the replaced file stays linked under another name until
   # FTL has reopened it (FTL v6 ignores a renamed file, but warns about an unlinked one).
-  old=$(mktemp -u "$dir/.gravity-sync.old.XXXXXXXXXX") && ln "$live" "$old" 2>/dev/null && echo "OLD $old" || old=""
+  ln -P -- "$live" "$old" 2>/dev/null && echo "OLD"
 fi
-mv -f "$t" "$live" || { [ -z "$old" ] || rm -f "$old"; fail 66 "cannot rename $t over $live"; }
-trap - EXIT
-sync "$dir" 2>/dev/null || sync
+place "$f" "$live"
+sync "${live%/*}" 2>/dev/null || sync
 echo DONE
 )SH");
   if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "remote " + std::string(item_name(item)) + ": " + last_line(r->err));
+  if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
+  if (!r->last("DONE")) {
+    return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");
   }
   Installed result;
-  std::istringstream in(r->out);
-  std::string line;
-  bool done = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("BACKUP ", 0) == 0) {
-      std::string bname = line.substr(7);
-      std::string stamp_part = bname.substr(0, bname.find('.'));
-      result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp_part;
-    }
-    if (line == "DONE") done = true;
-    if (line.rfind("OLD ", 0) == 0) replaced_.push_back(line.substr(4));
-  }
-  if (!done)
-    return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");
+  if (r->last("BACKUP")) result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
+  if (r->last("OLD")) replaced_.push_back(old);
   spdlog::info("remote {}: installed {}", item_name(item), live);
+  prune_backups(item);
   return result;
 }
 
@@ -935,48 +961,43 @@ Result<Installed> RemoteNode::install_records(Item item, const Records& records)
   const std::string stamp = backup_stamp();
   const std::string bdir = backups_.dir + "/" + item_name(item);
   const std::string bname = stamp + backup_suffix(item);
-  auto kept = run({{"bdir", bdir}, {"bname", bname}}, R"SH(
-mkdir -p "$bdir" || fail 66 "cannot create $bdir"
-bt="$bdir/.gravity-sync.$$"
-cat > "$bt" || { rm -f "$bt"; fail 66 "cannot write a backup in $bdir"; }
-mv -f "$bt" "$bdir/$bname" || { rm -f "$bt"; fail 66 "cannot store backup"; }
-echo "BACKUP $bname"
+  auto kept = run({{"broot", backups_.dir}, {"bdir", bdir}, {"bname", bname}}, R"SH(
+bkdir "$broot"
+bkdir "$bdir"
+cat > "$bdir/.gravity-sync.tmp" || fail 66 "cannot write a backup in $bdir"
+mv -f "$bdir/.gravity-sync.tmp" "$bdir/$bname" || fail 66 "cannot store the backup in $bdir"
+echo BACKUP
 )SH",
                   file_from_records(item, *old));
   if (!kept) return kept.error();
-  if (kept->exit_code != 0 || last_line_starting(kept->out, "BACKUP ").empty()) {
-    return make_error(ExitCode::failure, "remote " + std::string(item_name(item)) + ": " + last_line(kept->err));
-  }
+  if (kept->exit_code != 0 || !kept->last("BACKUP")) return failed(*kept, "remote " + std::string(item_name(item)));
   ftl_pacer().before_change(*this);
   auto r = run({{"bdir", bdir}, {"bname", bname}, {"key", ftl_key(item)}},
                R"SH(
 value=$(cat)
 out=$(ftl --config "$key" "$value" 2>&1); rc=$?
-[ "$rc" = 0 ] || rm -f "$bdir/$bname"
+[ "$rc" = 0 ] || rm -f -- "$bdir/$bname"
 echo "FTL $rc $(printf '%s' "$out" | head -c 600 | hex)"
 [ "$rc" != 0 ] || tomlout
 )SH",
                json);
   ftl_pacer().after_change(ftl_set_restarts(item));  // whatever came back, FTL may have taken it
   if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(r->exit_code == kRemoteRefused ? ExitCode::refused : ExitCode::failure,
-                      "remote " + std::string(item_name(item)) + ": " + last_line(r->err));
-  }
+  if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
   Installed result;
   // "FTL RC HEX": pihole-FTL's exit code and what it printed.
-  const auto w = split_words(last_line_starting(r->out, "FTL "));
-  const auto ftl_rc = w.size() >= 2 ? to_number<int>(w[1]) : std::nullopt;
+  const auto w = split_words(r->last("FTL ").value_or(""));
+  const auto ftl_rc = !w.empty() ? to_number<int>(w[0]) : std::nullopt;
   if (!ftl_rc) {
     return make_error(ExitCode::failure, "remote " + std::string(item_name(item)) + ": pihole-FTL did not answer");
   }
   if (*ftl_rc != 0) {
-    auto detail = from_hex(w.size() >= 3 ? w[2] : "");
+    auto detail = from_hex(w.size() >= 2 ? w[1] : "");
     return with_context(ftl_set_error(item, *ftl_rc, detail ? *detail : ""), "remote");
   }
   result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
   // What FTL now holds, read back the way sync reads it: the value must be the one sent.
-  auto toml = parse_toml_line(last_line_starting(r->out, "TOML "));
+  auto toml = parse_toml_answer(*r);
   auto now = toml ? with_context(records_from_toml(toml->toml, item), "remote") : Result<Records>(toml.error());
   if (!now) {
     return make_error(ExitCode::failure, std::string("remote pihole-FTL set the new ") + ftl_key(item) +
@@ -1005,26 +1026,25 @@ Result<FtlStatus> RemoteNode::ftl_status() {
     auto r = run({{"v6", major >= 6 ? "1" : "0"}}, R"SH(
 if [ "$v6" = 1 ]; then
   tomlout
-  printf 'R %s\n' "$(ftl sigrtmin 2>/dev/null | head -c 16)"
+  printf 'R %s\n' "$(ftl sigrtmin 2>/dev/null | head -c 16 | oneline)"
 else
-  printf 'C %s\n' "$(head -c 65536 "$PHD/pihole-FTL.conf" 2>/dev/null | hex)"
+  readhex "$PHD/pihole-FTL.conf" 65536 && printf 'C %s\n' "$HEX"
 fi
+exit 0
 )SH");
     if (!r) return r.error();
     std::string toml_text, conf_text;
     if (major >= 6) {
-      if (auto toml = parse_toml_line(last_line_starting(r->out, "TOML ")); toml) toml_text = toml->text;
-    } else {
-      const auto w = split_words(last_line_starting(r->out, "C "));
-      if (auto conf = from_hex(w.size() >= 2 ? w[1] : ""); conf) conf_text = *conf;
+      if (auto toml = parse_toml_answer(*r); toml) toml_text = toml->text;
+    } else if (auto conf = from_hex(r->last("C ").value_or("")); conf) {
+      conf_text = *conf;
     }
     pid_file_ = ftl_pid_file(major, toml_text, conf_text);
-    const std::string rt = last_line_starting(r->out, "R ");
-    sigrtmin_ = ftl_sigrtmin(major, rt.size() > 2 ? rt.substr(2) : "");
+    sigrtmin_ = ftl_sigrtmin(major, r->last("R ").value_or(""));
   }
-  auto r = run({}, "ftl " + shell_join(ftl_status_args(*pid_file_, sigrtmin_)) + "\n", "", Millis(30'000));
+  auto r = run({}, "ftl " + shell_join(ftl_status_args(*pid_file_, sigrtmin_)) + " 2>&1\n", "", Millis(30'000));
   if (!r) return r.error();
-  return parse_ftl_status(r->out.empty() ? last_line(r->err) : r->out);
+  return parse_ftl_status(joined(*r));
 }
 
 void RemoteNode::release_replaced(Millis wait) {
@@ -1037,17 +1057,16 @@ held() {  # is "$1" open in any process?
 release() {
   i=0
   while held "$1"; do
-    i=$((i + 1)); [ $i -le "$n" ] || { echo "KEPT $1"; return; }
+    i=$((i + 1)); [ $i -le "$n" ] || { echo "KEPT"; return; }
     sleep 0.05
   done
-  rm -f "$1"
+  rm -f -- "$1"
 }
 )SH";
+  // Each path is ours: the name install_remote_temp gave the link.
   for (const auto& path : replaced_) body += "release " + shell_quote(path) + "\n";
   auto r = run({}, body, "", wait + Millis(30'000));
-  if (r.ok() && !last_line_starting(r->out, "KEPT ").empty()) {
-    spdlog::debug("remote: a replaced gravity.db is still open; the next run removes it");
-  }
+  if (r.ok() && r->last("KEPT")) spdlog::debug("remote: a replaced gravity.db is still open; the next run removes it");
   replaced_.clear();
 }
 
@@ -1056,11 +1075,15 @@ Status RemoteNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout
 Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
   const std::string shown = join_args(layout_.pihole_argv(args));
   spdlog::info("remote: {}: {}", what, shown);
-  auto r = run({}, "ph " + shell_join(args) + "\n", "", timeout);
-  if (!r) return r.error();
-  if (r->exit_code != 0) {
-    return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(r->exit_code) +
-                                             "): " + last_line(r->err));
+  // Its exit status, and the last lines it printed for a message.
+  auto s = run({}, "out=$(ph " + shell_join(args) + " 2>&1); rc=$?\nprintf '%s\\n' \"$out\" | tail -n 3 | sed 's/^/P /'\n"
+                   "exit \"$rc\"\n",
+               "", timeout);
+  if (!s) return s.error();
+  if (s->exit_code != 0) {
+    const auto said = s->all("P ");
+    return make_error(ExitCode::failure, "remote `" + shown + "` failed (exit " + std::to_string(s->exit_code) + ")" +
+                                             (said.empty() ? "" : ": " + printable(said.back(), 400)));
   }
   return {};
 }
@@ -1070,20 +1093,32 @@ Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
   // is the state_dir of a gravity-sync running there, so both tools take one lock.
   const std::string lock_path = dir_name(backups_.dir) + "/gravity-sync.lock";
   const long secs = std::max<long>(1, static_cast<long>(wait.count() / 1000));
-  std::string script = "mkdir -p " + shell_quote(dir_name(lock_path)) + " || exit 66; exec 9>>" +
-                       shell_quote(lock_path) +
-                       " || exit 66; command -v flock >/dev/null || { echo NOFLOCK; exit 66; }; " + "if flock -w " +
-                       std::to_string(secs) + " 9; then echo LOCKED; exec cat >/dev/null; else echo BUSY; fi";
+  const std::string nonce = new_nonce();
+  const std::string mark = "=GS " + nonce + " ";
+  std::string script = "umask 077; l=" + shell_quote(lock_path) + "; m='" + mark + "'; " +
+                       "mkdir -p -- \"${l%/*}\" || exit 66; "
+                       "[ ! -L \"$l\" ] || { echo \"${m}LINK\"; exit 66; }; "
+                       "exec 9>>\"$l\" || exit 66; "
+                       "command -v flock >/dev/null || { echo \"${m}NOFLOCK\"; exit 66; }; "
+                       "if flock -w " +
+                       std::to_string(secs) + " 9; then echo \"${m}LOCKED\"; exec cat >/dev/null; else echo \"${m}BUSY\"; fi";
   if (auto st = ready(); !st) return st.error();
   auto channel = session_.open(shell(script));
   if (!channel) return channel.error();
-  auto line = channel->read_line(wait + Millis(15'000));
-  if (!line) return with_context(line.error(), "cannot lock the remote node");
-  if (*line == "BUSY") {
+  // Lines before ours are what the remote shell printed (a greeting): skipped.
+  std::string answer;
+  for (int i = 0; i < 200 && answer.empty(); ++i) {
+    auto line = channel->read_line(wait + Millis(15'000));
+    if (!line) return with_context(line.error(), "cannot lock the remote node");
+    if (line->rfind(mark, 0) == 0) answer = line->substr(mark.size());
+  }
+  if (answer == "BUSY") {
     return make_error(ExitCode::locked, "another gravity-sync run holds the remote lock " + lock_path + " (waited " +
                                             format_duration(wait) + ")");
   }
-  if (*line != "LOCKED") return make_error(ExitCode::failure, "cannot lock the remote node: " + *line);
+  if (answer == "LINK") return make_error(ExitCode::refused, "the remote lock " + lock_path + " is a symbolic link");
+  if (answer == "NOFLOCK") return make_error(ExitCode::failure, "cannot lock the remote node: flock is not installed there");
+  if (answer != "LOCKED") return make_error(ExitCode::failure, "cannot lock the remote node: no answer");
   return std::unique_ptr<NodeLock>(std::make_unique<RemoteLock>(std::move(*channel)));
 }
 
@@ -1091,14 +1126,17 @@ void RemoteNode::clean_stale() {
   auto r = run({{"a", layout_.pihole_dir}, {"b", layout_.dnsmasq_dir}, {"c", backups_.dir}}, R"SH(
 n=0
 for f in "$a"/.gravity-sync.* "$b"/.gravity-sync.* "$c"/*/.gravity-sync.*; do
-  [ -f "$f" ] && rm -f "$f" && n=$((n + 1))
+  if [ -f "$f" ] && [ ! -L "$f" ]; then
+    rm -f -- "$f" && n=$((n + 1))
+  elif ours "$f"; then
+    rm -rf -- "$f" && n=$((n + 1))
+  fi
 done
-echo "$n"
+echo "N $n"
 )SH",
                "", Millis(5'000));
-  if (r.ok() && std::atoi(r->out.c_str()) > 0) {
-    spdlog::info("remote: removed {} temp file(s) left by an interrupted run", std::atoi(r->out.c_str()));
-  }
+  const auto n = r.ok() ? to_number<int>(r->last("N ").value_or("")) : std::nullopt;
+  if (n && *n > 0) spdlog::info("remote: removed {} temp file(s) left by an interrupted run", *n);
 }
 
 void RemoteNode::prune_backups(Item item) {
@@ -1110,9 +1148,8 @@ void RemoteNode::prune_backups(Item item) {
   }
   std::string body;
   for (const auto& old : backups_to_prune(mine, backups_.keep)) {
-    // The name is ours (stamp and suffix), never the path the remote listed.
-    const std::string stamp = old.id.substr(old.id.rfind(':') + 1);
-    body += "rm -f -- " + shell_quote(backups_.dir + "/" + item_name(item) + "/" + stamp + backup_suffix(item)) + "\n";
+    // The path is ours (backups() builds it from the stamp), never one the remote listed.
+    body += "rm -f -- " + shell_quote(old.path) + "\n";
   }
   if (body.empty()) return;
   auto r = run({}, body);
@@ -1122,21 +1159,22 @@ void RemoteNode::prune_backups(Item item) {
 Result<std::vector<BackupEntry>> RemoteNode::backups() {
   auto r = run({{"c", backups_.dir}}, R"SH(
 for f in "$c"/*/*; do
-  [ -f "$f" ] && echo "$(stat -c %s "$f") $f"
+  [ -f "$f" ] && [ ! -L "$f" ] && echo "B $(stat -c %s -- "$f") ${f#"$c"/}"
 done
 exit 0
 )SH");
   if (!r) return r.error();
   std::vector<BackupEntry> out;
-  std::istringstream in(r->out);
-  std::string line;
-  while (std::getline(in, line)) {
-    auto sp = line.find(' ');
-    if (sp == std::string::npos) continue;
-    const std::string path = line.substr(sp + 1);
-    const std::string file = base_name(path);
-    auto item = parse_item(base_name(dir_name(path)));
+  for (const auto& line : r->all("B ")) {
+    // "SIZE ITEM/STAMP.SUFFIX": only names of our own form are backups.
+    const auto w = split_words(line);
+    if (w.size() != 2) continue;
+    const auto size = to_number<uint64_t>(w[0]);
+    const auto slash = w[1].find('/');
+    if (!size || slash == std::string::npos) continue;
+    auto item = parse_item(w[1].substr(0, slash));
     if (!item) continue;
+    const std::string file = w[1].substr(slash + 1);
     const std::string stamp = file.substr(0, file.find('.'));
     if (file != stamp + backup_suffix(*item) || parse_backup_stamp(stamp) == 0) continue;
     BackupEntry b;
@@ -1144,8 +1182,8 @@ exit 0
     b.node = "remote";
     b.item = *item;
     b.time = parse_backup_stamp(stamp);
-    b.size = std::stoull(line.substr(0, sp));
-    b.path = path;
+    b.size = *size;
+    b.path = backups_.dir + "/" + item_name(*item) + "/" + stamp + backup_suffix(*item);
     out.push_back(b);
   }
   std::sort(out.begin(), out.end(), [](const BackupEntry& a, const BackupEntry& b) { return a.id < b.id; });
@@ -1153,35 +1191,47 @@ exit 0
 }
 
 Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState& current) {
+  // entry.path is ours (backups() builds it), checked to be a regular file there.
   if (entry.item != Item::gravity && major_version() >= 6) {
     // A v6 value: the backup holds its records as a v5 file; checked, then set through FTL.
-    auto content = exec_sh("cat " + shell_quote(entry.path));
+    auto r = run({{"src", entry.path}, {"max", std::to_string(kMaxTextItem + 1)}},
+                 "readhex \"$src\" \"$max\" || fail 65 \"$RERR\"\necho \"C $HEX\"\n");
+    if (!r) return r.error();
+    if (r->exit_code != 0) return failed(*r, "cannot read remote " + entry.path);
+    auto content = from_hex(r->last("C ").value_or(""));
     if (!content) return content.error();
-    if (content->exit_code != 0) return make_error(ExitCode::failure, "cannot read remote " + entry.path);
-    if (auto st = validate_text_item(entry.item, content->out); !st) return st.error();
-    return install_records(entry.item, records_from_file(entry.item, content->out));
+    if (auto st = validate_text_item(entry.item, *content); !st) return st.error();
+    return install_records(entry.item, records_from_file(entry.item, *content));
   }
-  const std::string dir = dir_name(layout_.item_path(entry.item));
-  auto r = run({{"src", entry.path}, {"dir", dir}}, R"SH(
-umask 077
-t=$(mktemp "$dir/.gravity-sync.XXXXXXXXXX") || fail 66 "cannot create a temp file in $dir"
-cp "$src" "$t" || { rm -f "$t"; fail 66 "cannot copy $src"; }
-echo "$t $(sha256sum < "$t" | cut -c1-64)"
+  const std::string work = new_work_dir(entry.item);
+  auto r = run({{"src", entry.path}, {"work", work}, {"text", entry.item == Item::gravity ? "0" : "1"},
+                {"max", std::to_string(kMaxTextItem + 1)}},
+               R"SH(
+regular "$src"
+[ -f "$src" ] || fail 66 "$src does not exist"
+private "$work"
+cp -- "$src" up || fail 66 "cannot copy $src"
+echo "SHA $(sha256sum < up | cut -c1-64)"
+if [ "$text" = 1 ]; then readhex up "$max" && echo "C $HEX"; fi
+KEEP=1
 )SH");
   if (!r) return r.error();
-  if (r->exit_code != 0) return make_error(ExitCode::failure, "remote restore: " + last_line(r->err));
-  auto w = split_words(r->out);
-  if (w.size() < 2) return make_error(ExitCode::failure, "remote restore: unexpected answer");
+  if (r->exit_code != 0) return failed(*r, "remote restore");
+  const auto sha = r->last("SHA ");
+  if (!sha) {
+    discard(work);
+    return make_error(ExitCode::failure, "remote restore: unexpected answer");
+  }
   if (entry.item != Item::gravity) {
     // Text backups are checked like any received text before they go back in place.
-    auto content = exec_sh("cat " + shell_quote(w[0]));
-    if (!content) return content.error();
-    if (auto st = validate_text_item(entry.item, content->out); !st) {
-      (void)exec_sh("rm -f " + shell_quote(w[0]));  // best effort; clean_stale catches the rest
+    auto content = from_hex(r->last("C ").value_or(""));
+    Status st = content ? validate_text_item(entry.item, *content) : Status(content.error());
+    if (!st) {
+      discard(work);
       return st.error();
     }
   }
-  return install_remote_temp(entry.item, w[0], w[1], current);
+  return install_remote_temp(entry.item, work, "up", *sha, current);
 }
 
 }  // namespace gs

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <thread>
@@ -39,7 +40,7 @@ std::optional<Clock::duration> wait_for(Pred done, Clock::duration limit) {
 class DaemonProcess {
  public:
   DaemonProcess(const Lab& lab, std::map<std::string, std::string> env = {}) : log_(lab.dir() + "/daemon.log") {
-    std::vector<std::string> argv{GS_BINARY, "-v", "-c", lab.config(), "daemon"};
+    std::vector<std::string> argv{binary_under_test(), "-v", "-c", lab.config(), "daemon"};
     std::vector<std::string> envs;
     for (char** e = environ; *e; ++e) {
       std::string entry = *e;
@@ -55,7 +56,7 @@ class DaemonProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    EXPECT_EQ(::posix_spawn(&pid_, GS_BINARY, &actions, nullptr, a.data(), p.data()), 0);
+    EXPECT_EQ(::posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, a.data(), p.data()), 0);
     posix_spawn_file_actions_destroy(&actions);
   }
   ~DaemonProcess() {
@@ -64,7 +65,10 @@ class DaemonProcess {
       ::waitpid(pid_, nullptr, 0);
     }
   }
-  void signal(int signo) const { ::kill(pid_, signo); }
+  // Never kill(-1, ...): that signals every process of the user once the daemon is reaped.
+  void signal(int signo) const {
+    if (pid_ > 0) ::kill(pid_, signo);
+  }
   // Wait for the exit; its code, or -1 (signal) / -2 (still running after `limit`).
   int wait_exit(Clock::duration limit) {
     const auto start = Clock::now();
@@ -200,6 +204,33 @@ TEST_F(Daemon, RecoversByItselfWhenSshdComesBack) {
   EXPECT_EQ(d.wait_exit(0s), -2) << "still running";
 }
 
+// Issue 12: a peer whose tools answer garbage — a `stat` that prints words (the daemon
+// exited 8 on it), `od` and `sha256sum` that print no hex, a `cat` that prints something
+// else than the file. Each cycle may fail; the daemon never dies of what a peer prints,
+// never installs it, and converges once the peer answers properly again.
+TEST_F(Daemon, GarbledAnswersFromThePeerNeverStopIt) {
+  const std::string before = read_text(lab.custom_list("secondary"));
+  DaemonProcess daemon(lab);
+  ASSERT_TRUE(wait_for([&] { return daemon.count("in sync") > 0; }, 60s)) << daemon.log();
+  int n = 0;
+  for (const std::string tool : {"stat", "od", "sha256sum", "cat"}) {
+    SCOPED_TRACE(tool);
+    const std::string bin = lab.dir() + "/garbled-" + tool;
+    ASSERT_EQ(::mkdir(bin.c_str(), 0755), 0);
+    write_text(bin + "/" + tool, "#!/bin/sh\nprintf 'x \\033[2J 0\\n'\n", 0755);
+    lab.set_remote_shell("#!/bin/sh\nPATH=" + bin + ":$PATH exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
+    write_text(lab.custom_list("primary"), "10.0.0." + std::to_string(++n) + " garbled.lan\n");
+    EXPECT_EQ(daemon.wait_exit(6s), -2) << daemon.log();
+    const std::string here = read_text(lab.custom_list("secondary"));
+    EXPECT_TRUE(here == before || here.find(" garbled.lan\n") != std::string::npos) << here;
+  }
+  lab.set_remote_shell("");
+  EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 60s))
+      << daemon.log();
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(10s), 0) << daemon.log();
+}
+
 TEST_F(Daemon, AChangedHostKeyKeepsItRunningUntilKnownHostsIsFixed) {
   DaemonProcess d(lab);
   ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
@@ -232,10 +263,12 @@ TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
 TEST_F(Daemon, SigtermDuringALargeTransferExitsCleanlyWithin5s) {
   grow_gravity(lab.gravity("primary"), 1500000, "big.example");
   const std::string before = read_text(lab.gravity("secondary"));
-  const std::string dir = lab.pihole_dir("secondary");
+  // The staged copy is made in gravity-sync's private directory, then renamed into place.
+  const std::string dir = lab.dir() + "/secondary/state/tmp";
   auto temps = [&] {
     int n = 0;
     DirHandle h(::opendir(dir.c_str()));
+    if (!h) return 0;  // not made yet
     while (dirent* e = ::readdir(h.get())) n += std::string(e->d_name).rfind(".gravity-sync.", 0) == 0;
     return n;
   };

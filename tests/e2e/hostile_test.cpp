@@ -2,6 +2,7 @@
 // must never reach root, plant configuration or destroy data. Each test is an attack
 // through the real binary against the lab's real Pi-hole nodes; each would have worked
 // before the fix it names.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -120,29 +121,317 @@ TEST(HostileText, ADirectiveBeyondDnsmasqsLineLengthNeverReachesThisNode) {
   EXPECT_EQ(lab.dig("secondary", "bank.example"), "NXDOMAIN");
 }
 
+// An item far larger than any Pi-hole writes (400 MB, sparse): it was read whole, with
+// about 1 GB resident, and installed on the other node. Now it is refused at the documented
+// cap (4 MiB) as it streams, on either node, and memory stays small — also when the peer
+// sends more than it announced.
+TEST(HostileText, AnItemBeyondTheSizeCapIsRefusedWithMemoryBounded) {
+  struct Case {
+    const char* node;  // where the item grows
+    const char* item;
+    std::string (Lab::*path)(const std::string&) const;
+  };
+  const Case cases[] = {{"primary", "custom-dns", &Lab::custom_list},
+                        {"primary", "cname", &Lab::cname},
+                        {"secondary", "custom-dns", &Lab::custom_list},
+                        {"secondary", "cname", &Lab::cname}};
+  // The largest resident size of any process this test waited for (KiB), the lab's own
+  // tools included: a bound on what each run of gravity-sync held.
+  auto max_child_rss_kib = [] {
+    rusage u{};
+    ::getrusage(RUSAGE_CHILDREN, &u);
+    return u.ru_maxrss;
+  };
+  constexpr long kBoundKib = 256 * 1024;
+  Lab lab;
+  ASSERT_LT(max_child_rss_kib(), kBoundKib);
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.node) + " " + c.item);
+    const std::string big = (lab.*c.path)(c.node);
+    const std::string other = (lab.*c.path)(std::string(c.node) == "primary" ? "secondary" : "primary");
+    const std::string before = read_text(big);
+    const std::string other_before = read_text(other);
+    ASSERT_EQ(::truncate(big.c_str(), 400L << 20), 0);
+    auto r = lab.run({"--json", "sync", "--only", c.item});
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    const Json doc = r.json();
+    const Json* entry = item(doc, c.item);
+    ASSERT_NE(entry, nullptr) << r.out;
+    EXPECT_NE((*entry)["message"].as_string().find("larger than"), std::string::npos) << r.out;
+    EXPECT_EQ(read_text(other), other_before);
+    EXPECT_LT(max_child_rss_kib(), kBoundKib);
+    write_text(big, before);
+  }
+  // A peer that lies about the size: its `head` ignores -c and sends 100 MB of valid lines
+  // for a small custom.list. The stream is cut at the cap while it arrives.
+  const std::string bin = lab.dir() + "/flood";
+  ASSERT_EQ(::mkdir(bin.c_str(), 0755), 0);
+  write_text(bin + "/head", "#!/bin/sh\nyes '10.0.0.1 flood.lan' | /usr/bin/head -c 104857600\n", 0755);
+  lab.set_remote_shell("#!/bin/sh\nPATH=" + bin + ":$PATH exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
+  const std::string here = read_text(lab.custom_list("secondary"));
+  write_text(lab.custom_list("primary"), "10.0.0.2 small.lan\n");
+  auto r = lab.run({"sync", "--only", "custom-dns"});
+  EXPECT_NE(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), here);
+  EXPECT_LT(max_child_rss_kib(), kBoundKib);
+  lab.set_remote_shell("");
+  EXPECT_EQ(lab.run({"sync", "--only", "custom-dns"}).code, 0);
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.0.0.2 small.lan\n");
+}
+
 // --- the last known-good version survives ----------------------------------------------
 
+// Both ways: this node pulling the peer's changes, and pushing this node's to the peer.
 TEST(HostileChanges, ManyQuickChangesFromAPeerNeverFlushTheLastGoodBackup) {
+  struct Case {
+    const char* from;
+    const char* to;
+    const char* command;
+    const char* node;  // as `backups` names the node whose backups are checked
+  };
+  for (const Case c : {Case{"primary", "secondary", "pull", "local"}, Case{"secondary", "primary", "push", "remote"}}) {
+    SCOPED_TRACE(c.command);
+    Lab lab;
+    std::string yaml = lab.config_text();
+    yaml.replace(yaml.find("backup:\n"), 8, "backup:\n  keep: 2\n");
+    lab.set_config(yaml);
+    const std::string good = read_text(lab.custom_list(c.to));
+    for (int i = 0; i < 6; ++i) {
+      write_text(lab.custom_list(c.from), "10.6.6." + std::to_string(i) + " nas.lan\n");
+      ASSERT_EQ(lab.run({c.command, "--only", "custom-dns"}).code, 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct backup names
+    }
+    // Two newest backups, and the version from before the peer's changes.
+    const Json list = lab.run({"--json", "backups"}).json();
+    std::vector<std::string> contents;
+    for (const auto& b : list.items()) {
+      if (b["node"].as_string() != c.node || b["item"].as_string() != "custom-dns") continue;
+      const std::string id = b["id"].as_string();
+      contents.push_back(read_text(lab.path(c.to, "backups/custom-dns/" + id.substr(id.rfind(':') + 1) + ".list")));
+    }
+    ASSERT_EQ(contents.size(), 3u);
+    EXPECT_EQ(contents.front(), good);
+  }
+}
+
+// --- files: regular files only, private copies, nothing by a name others control ------
+
+// A Pi-hole item that is a symbolic link, on either node, read or replaced: the link to a
+// root-only file carried that file's content to the peer (and into the report); a linked
+// gravity.db was replaced by a regular file, its target left stale.
+TEST(HostileFiles, AnItemThatIsASymbolicLinkIsRefusedOnEitherNode) {
+  struct Case {
+    const char* node;     // where the link is
+    const char* item;
+    const char* command;  // reads it (push from secondary, pull from primary) or replaces it
+  };
+  const Case cases[] = {
+      {"secondary", "custom-dns", "push"}, {"secondary", "custom-dns", "pull"}, {"secondary", "gravity", "push"},
+      {"secondary", "gravity", "pull"},    {"primary", "custom-dns", "pull"},   {"primary", "custom-dns", "push"},
+      {"primary", "gravity", "pull"},      {"primary", "gravity", "push"},
+  };
   Lab lab;
+  const std::string secret = lab.dir() + "/root-only";
+  write_text(secret, "10.9.9.9 secret.lan\n");
+  ::chmod(secret.c_str(), 0600);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.node) + " " + c.item + " " + c.command);
+    const std::string other = std::string(c.node) == "primary" ? "secondary" : "primary";
+    const bool gravity = std::string(c.item) == "gravity";
+    const std::string path = gravity ? lab.gravity(c.node) : lab.custom_list(c.node);
+    const std::string target = gravity ? lab.dir() + "/elsewhere.db" : secret;
+    if (gravity) {
+      write_text(target, read_text(path));
+      sqlite(target, "INSERT INTO domainlist (type, domain) VALUES (1, 'linked.example');");
+    }
+    ASSERT_EQ(::rename(path.c_str(), (path + ".real").c_str()), 0);
+    ASSERT_EQ(::symlink(target.c_str(), path.c_str()), 0);
+    const std::string theirs = read_text(gravity ? lab.gravity(other) : lab.custom_list(other));
+    const std::string target_before = read_text(target);
+
+    auto r = lab.run({"--json", c.command, "--only", c.item});
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    const std::string message = (*item(r.json(), c.item))["message"].as_string();
+    EXPECT_NE(message.find(path + " is a symbolic link"), std::string::npos) << message;
+    struct stat st {};
+    ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the link was replaced";
+    EXPECT_EQ(read_text(target), target_before);
+    EXPECT_EQ(read_text(gravity ? lab.gravity(other) : lab.custom_list(other)), theirs);
+    EXPECT_EQ(read_text(lab.path("secondary", "state/last-run.json")).find("secret.lan"), std::string::npos);
+
+    ASSERT_EQ(::unlink(path.c_str()), 0);
+    ASSERT_EQ(::rename((path + ".real").c_str(), path.c_str()), 0);
+  }
+}
+
+// The remote's backup of gravity.db was written to ".gravity-sync.backup.$$" in
+// /etc/pihole, which the pihole user owns: a link planted there for the coming PIDs made
+// root write the database over a file of the attacker's choosing.
+TEST(HostileFiles, NoNameThePiholeUserCanPredictIsWrittenOnTheRemote) {
+  Lab lab;
+  // An empty file of root's (SQLite writes a database into an empty file as into a new one).
+  const std::string victim = lab.dir() + "/victim";
+  write_text(victim, "");
+  ::chmod(victim.c_str(), 0600);
+  // Links for the next PIDs the kernel hands out (wrapping at pid_max).
+  const long last = std::stol(read_text("/proc/sys/kernel/ns_last_pid"));
+  const long pid_max = std::stol(read_text("/proc/sys/kernel/pid_max"));
+  for (long i = 1; i <= std::min(pid_max, 40000L); ++i) {
+    const long pid = (last + i - 1) % pid_max + 1;
+    const std::string name = lab.pihole_dir("primary") + "/.gravity-sync.backup." + std::to_string(pid);
+    ASSERT_EQ(::symlink(victim.c_str(), name.c_str()), 0) << name;
+  }
+  sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'pushed.example');");
+  auto r = lab.run({"push", "--only", "gravity"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(read_text(victim).size(), 0u) << "root wrote through the planted link";
+  EXPECT_EQ(sqlite(lab.gravity("primary"), "SELECT count(*) FROM domainlist WHERE domain = 'pushed.example';"), "1\n");
+}
+
+// What gravity-sync creates in a directory the pihole user can write (Pi-hole's own),
+// while it pulls and pushes: never a file (a copy the pihole user could swap before root
+// renames, chowns or reads it); only private 0700 directories of its own and the link
+// that keeps the replaced gravity.db until FTL has let go of it.
+TEST(HostileFiles, NoCopyIsMadeWhereThePiholeUserCanWrite) {
+  Lab lab;
+  struct Case {
+    const char* watched;
+    const char* changed;
+    const char* command;
+  };
+  for (const Case c : {Case{"secondary", "primary", "pull"}, Case{"primary", "secondary", "push"}}) {
+    SCOPED_TRACE(c.command);
+    for (const std::string item : {"gravity", "custom-dns"}) {
+      if (item == "gravity") {
+        sqlite(lab.gravity(c.changed), "INSERT INTO domainlist (type, domain) VALUES (1, '" + std::string(c.command) +
+                                           ".example');");
+      } else {
+        write_text(lab.custom_list(c.changed), "10.1.1." + std::to_string(item.size()) + " " + c.command + ".lan\n");
+      }
+      DirWatch watch(lab.pihole_dir(c.watched));
+      auto r = lab.run({c.command, "--only", item});
+      ASSERT_EQ(r.code, 0) << r.out << r.err;
+      for (const auto& e : watch.events()) {
+        if (e.name.rfind(".gravity-sync.", 0) != 0 || !e.created) continue;
+        const bool link_of_old = e.name.rfind(".gravity-sync.old.", 0) == 0;
+        EXPECT_TRUE(e.directory || link_of_old) << item << ": created the file " << e.name;
+        if (e.directory && e.mode != 0) {
+          EXPECT_EQ(e.mode, 0700u) << e.name;
+        }
+      }
+    }
+  }
+}
+
+// Copies of the configuration are readable by root only, on both nodes.
+TEST(HostileFiles, BackupsAndStateAreReadableByRootOnly) {
+  Lab lab;
+  sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'a.example');");
+  ASSERT_EQ(lab.run({"push", "--only", "gravity"}).code, 0);
+  sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'b.example');");
+  write_text(lab.custom_list("primary"), "10.1.1.1 b.lan\n");
+  ASSERT_EQ(lab.run({"pull", "--only", "gravity,custom-dns"}).code, 0);
+  auto mode = [](const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 ? static_cast<unsigned>(st.st_mode & 07777) : 0u;
+  };
+  int files = 0;
+  for (const std::string node : {"primary", "secondary"}) {
+    const std::string root = lab.path(node, "backups");
+    EXPECT_EQ(mode(root), 0700u) << root;
+    for (const std::string item : {"gravity", "custom-dns"}) {
+      const std::string dir = root + "/" + item;
+      DirHandle d(::opendir(dir.c_str()));
+      if (!d) continue;
+      EXPECT_EQ(mode(dir), 0700u) << dir;
+      while (dirent* e = ::readdir(d.get())) {
+        if (e->d_name[0] == '.') continue;
+        EXPECT_EQ(mode(dir + "/" + e->d_name), 0600u) << dir << "/" << e->d_name;
+        ++files;
+      }
+    }
+  }
+  EXPECT_GE(files, 3);
+  for (const char* state : {"sync-state.json", "last-run.json"}) {
+    EXPECT_EQ(mode(lab.path("secondary", std::string("state/") + state)), 0600u) << state;
+  }
+}
+
+// --- what the remote prints --------------------------------------------------------------
+
+// A login script on the remote that prints on stdout (here one that even imitates
+// gravity-sync's old answers): its text became this node's custom.list, and every later
+// run pulled again. Framed answers ignore it; `check` names it. The lab's sshd runs every
+// command through a ForceCommand that prints first, as a careless ~/.bashrc does.
+TEST(HostileShell, AGreetingFromTheRemoteShellNeverBecomesAFile) {
+  Lab lab;
+  lab.set_remote_shell("#!/bin/sh\nprintf 'Welcome to primary\\nI custom-dns 0\\nE gravity hello\\nDONE\\n'\n"
+                       "exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
+
+  write_text(lab.custom_list("primary"), "10.0.0.7 new.lan\n");
+  auto r = lab.run({"pull", "--only", "custom-dns,gravity"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.0.0.7 new.lan\n");
+  EXPECT_EQ(lab.run({"compare"}).code, 0);
+  auto check = lab.run({"check"});
+  EXPECT_NE(check.code, 0) << check.out << check.err;
+  EXPECT_NE((check.out + check.err).find("Welcome to primary"), std::string::npos) << check.out << check.err;
+
+  lab.set_remote_shell("");
+  auto clean = lab.run({"check"});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+}
+
+// A peer's text reaches this terminal and logs without control characters: here a
+// pihole-FTL on the remote whose version string sets the terminal's title and clears it.
+TEST(HostileShell, APeersTextNeverReachesTheTerminalWithControlCharacters) {
+  Lab lab;
+  const std::string shim = lab.path("primary", "shim/pihole-FTL");
+  std::string text = read_text(shim);
+  text.insert(text.find('\n') + 1,
+              "if [ \"$1\" = -v ]; then printf 'v5.25.2\\033]0;pwned\\007\\033[2J\\233m\\n'; exit 0; fi\n");
+  write_text(shim, text, 0755);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"check"}, {"--json", "check"}, {"-v", "compare"}}) {
+    auto r = lab.run(args);
+    const std::string all = r.out + r.err;
+    if (args.back() == "check") {
+      EXPECT_NE(all.find("v5.25.2"), std::string::npos) << all;
+    }
+    for (char c : all) {
+      const auto u = static_cast<unsigned char>(c);
+      EXPECT_FALSE(u == 0x1b || u == 0x07 || u == 0x9b) << args.back() << ": control byte " << int(u) << " in " << all;
+    }
+  }
+}
+
+// Remote paths with spaces: answers that put a path before another word broke (tables
+// mode, restore).
+TEST(HostileShell, RemotePathsWithSpacesWork) {
+  Lab lab;
+  const std::string spaced = lab.path("primary", "etc pihole");
+  ASSERT_EQ(::symlink(lab.pihole_dir("primary").c_str(), spaced.c_str()), 0);
   std::string yaml = lab.config_text();
-  yaml.replace(yaml.find("backup:\n"), 8, "backup:\n  keep: 2\n");
+  const std::string from = "pihole_dir: " + lab.pihole_dir("primary") + "\n";
+  yaml.replace(yaml.find(from), from.size(), "pihole_dir: " + spaced + "\n");
+  const std::string backups = "backup_dir: " + lab.path("primary", "backups") + "\n";
+  yaml.replace(yaml.find(backups), backups.size(), "backup_dir: " + lab.path("primary", "back ups") + "\n");
   lab.set_config(yaml);
-  const std::string good = read_text(lab.custom_list("secondary"));
-  for (int i = 0; i < 6; ++i) {
-    write_text(lab.custom_list("primary"), "10.6.6." + std::to_string(i) + " nas.lan\n");
-    ASSERT_EQ(lab.run({"sync", "--only", "custom-dns"}).code, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct backup names
+  lab.set_sync_option("gravity_mode: tables");
+  sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'spaced.example');");
+  auto pushed = lab.run({"push", "--only", "gravity"});
+  ASSERT_EQ(pushed.code, 0) << pushed.out << pushed.err;
+  EXPECT_EQ(sqlite(lab.gravity("primary"), "SELECT count(*) FROM domainlist WHERE domain = 'spaced.example';"), "1\n");
+  std::string id;
+  const Json listed = lab.run({"--json", "backups"}).json();
+  for (const auto& b : listed.items()) {
+    if (b["node"].as_string() == "remote" && b["item"].as_string() == "gravity") id = b["id"].as_string();
   }
-  // Two newest backups, and the version from before the peer's changes.
-  const Json list = lab.run({"--json", "backups"}).json();
-  std::vector<std::string> contents;
-  for (const auto& b : list.items()) {
-    if (b["node"].as_string() != "local" || b["item"].as_string() != "custom-dns") continue;
-    const std::string id = b["id"].as_string();
-    contents.push_back(read_text(lab.path("secondary", "backups/custom-dns/" + id.substr(id.rfind(':') + 1) + ".list")));
-  }
-  ASSERT_EQ(contents.size(), 3u);
-  EXPECT_EQ(contents.front(), good);
+  ASSERT_FALSE(id.empty());
+  auto restored = lab.run({"restore", id});
+  ASSERT_EQ(restored.code, 0) << restored.out << restored.err;
+  EXPECT_EQ(sqlite(lab.gravity("primary"), "SELECT count(*) FROM domainlist WHERE domain = 'spaced.example';"), "0\n");
+  EXPECT_EQ(lab.run({"pull", "--only", "gravity"}).code, 0);
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "test_support.hpp"
 
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -118,11 +121,13 @@ Run Lab::run(const std::vector<std::string>& args, const std::map<std::string, s
   return run_binary(argv, env);
 }
 
-Run run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-  // GS_TEST_BINARY runs the tests against another build (an older one, to show a test
-  // fails there).
+std::string binary_under_test() {
   const char* other = std::getenv("GS_TEST_BINARY");
-  std::vector<std::string> argv{other && *other ? other : GS_BINARY};
+  return other && *other ? other : GS_BINARY;
+}
+
+Run run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  std::vector<std::string> argv{binary_under_test()};
   argv.insert(argv.end(), args.begin(), args.end());
   auto r = run_process(argv, "", Millis(240'000), env);
   Run out;
@@ -144,6 +149,20 @@ std::vector<std::string> Lab::reloads(const std::string& node) const {
     if (line.rfind("pihole ", 0) == 0) calls.push_back(line);
   }
   return calls;
+}
+
+void Lab::set_remote_shell(const std::string& wrapper) const {
+  const std::string config = dir() + "/sshd_config.in";
+  const std::string plain = dir() + "/sshd_config.plain";
+  if (::access(plain.c_str(), F_OK) != 0) write_text(plain, read_text(config));
+  std::string text = read_text(plain);
+  if (!wrapper.empty()) {
+    write_text(dir() + "/remote-shell", wrapper, 0755);
+    text += "ForceCommand " + dir() + "/remote-shell\n";
+  }
+  write_text(config, text);
+  script({"sshd-stop"});
+  script({"sshd-start"});
 }
 
 std::vector<std::string> Lab::calls(const std::string& node) const {
@@ -168,10 +187,22 @@ std::string Lab::ftl_get(const std::string& node, const std::string& key) const 
 }
 
 void Lab::ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const {
+  // The same spacing as FtlPacer (src/node/node.cpp): 1.5 s after a change, 3 s and then
+  // until the API answers again after one that restarts FTL.
+  if (auto last = ftl_changes_.find(node); last != ftl_changes_.end()) {
+    std::this_thread::sleep_until(last->second.at + Millis(last->second.restarts ? 3'000 : 1'500));
+    if (last->second.restarts) {
+      const auto deadline = std::chrono::steady_clock::now() + Millis(30'000);
+      while (!ftl_values(node, key) && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(Millis(100));
+      }
+    }
+  }
   auto r = run_process({path(node, "bin/pihole-FTL"), "--config", key, json_array}, "", Millis(30'000));
   if (!r || r->exit_code != 0) {
     throw std::runtime_error("pihole-FTL --config " + key + " " + json_array + " failed: " + (r ? r->out : ""));
   }
+  ftl_changes_[node] = {std::chrono::steady_clock::now(), key == "dns.cnameRecords" || key == "dhcp.hosts"};
 }
 
 Result<std::vector<std::string>> Lab::ftl_values(const std::string& node, const std::string& key) const {
@@ -284,6 +315,57 @@ void Lab::set_sync_option(const std::string& line) const {
   if (old != std::string::npos && old > section) yaml.erase(old, yaml.find('\n', old + 1) - old);
   yaml.insert(yaml.find("\nsync:\n") + 7, "  " + line + "\n");
   set_config(yaml);
+}
+
+DirWatch::DirWatch(const std::string& dir) : dir_(dir) {
+  fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd_ < 0 || ::inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
+    throw std::runtime_error("cannot watch " + dir);
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+DirWatch::~DirWatch() {
+  if (thread_.joinable()) {
+    stop_ = true;
+    thread_.join();
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void DirWatch::loop() {
+  alignas(inotify_event) char buf[64 * 1024];
+  for (;;) {
+    pollfd p{fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, 20);
+    if (ready <= 0) {
+      if (stop_) return;  // nothing pending: every event up to now was read
+      continue;
+    }
+    const ssize_t n = ::read(fd_, buf, sizeof buf);
+    for (ssize_t off = 0; n > 0 && off < n;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buf + off);
+      off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+      if (e->len == 0) continue;
+      Event ev;
+      ev.name = e->name;
+      ev.created = (e->mask & IN_CREATE) != 0;
+      ev.directory = (e->mask & IN_ISDIR) != 0;
+      struct stat st {};
+      if (::lstat((dir_ + "/" + ev.name).c_str(), &st) == 0) ev.mode = st.st_mode & 07777;
+      std::lock_guard<std::mutex> lock(mutex_);
+      events_.push_back(ev);
+    }
+  }
+}
+
+std::vector<DirWatch::Event> DirWatch::events() {
+  if (thread_.joinable()) {
+    stop_ = true;
+    thread_.join();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  return events_;
 }
 
 }  // namespace gs::test

@@ -1,7 +1,11 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gravity_sync/util/error.hpp"
@@ -49,6 +53,32 @@ void write_text(const std::string& path, const std::string& content, int mode = 
 // The content of `path`, or "" when missing.
 std::string read_text(const std::string& path);
 
+// Records what is created in one directory (inotify), from construction until events().
+class DirWatch {
+ public:
+  struct Event {
+    std::string name;
+    bool created = false;    // IN_CREATE (else moved in: IN_MOVED_TO)
+    bool directory = false;  // IN_ISDIR
+    unsigned mode = 0;       // its permission bits when it was seen, 0 if already gone
+  };
+  explicit DirWatch(const std::string& dir);
+  ~DirWatch();
+  DirWatch(const DirWatch&) = delete;
+  DirWatch& operator=(const DirWatch&) = delete;
+  // Stop watching; every event seen.
+  std::vector<Event> events();
+
+ private:
+  void loop();
+  std::string dir_;
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::vector<Event> events_;
+  std::thread thread_;
+};
+
 // The outcome of running the gravity-sync binary.
 struct Run {
   int code = -1;
@@ -60,6 +90,10 @@ struct Run {
 
 // The real Pi-hole kit (../shared/pihole-real).
 std::string pihole_kit();
+
+// The gravity-sync binary the tests run: this build's, or GS_TEST_BINARY (an older build,
+// to show that a test fails there).
+std::string binary_under_test();
 
 // Run the gravity-sync binary with exactly `args`.
 Run run_binary(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
@@ -81,6 +115,10 @@ class Lab {
   Run run(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) const;
   // Run the lab script with `args` ("sshd-stop", ...).
   void script(const std::vector<std::string>& args) const;
+  // Restart the lab's sshd so that every command of gravity-sync on the remote runs through
+  // `wrapper` (a shell script; the command is in $SSH_ORIGINAL_COMMAND), as a hostile or
+  // careless remote shell would; with "" it runs the commands plainly again.
+  void set_remote_shell(const std::string& wrapper) const;
 
   // Paths of a node: node is "primary" (remote) or "secondary" (local). The node's
   // /etc/pihole and /etc/dnsmasq.d are its etc-pihole and etc-dnsmasq.d.
@@ -95,7 +133,8 @@ class Lab {
   std::string dhcp(const std::string& node) const { return path(node, "etc-dnsmasq.d/04-pihole-static-dhcp.conf"); }
   std::string toml(const std::string& node) const { return path(node, "etc-pihole/pihole.toml"); }
   // A v6 node's value of `key` as the real `pihole-FTL --config KEY` prints it, and setting
-  // one there (exit 0 required).
+  // one there (exit 0 required). Sets are paced as gravity-sync paces its own (FtlPacer):
+  // real FTL v6.4.1 can hang when a value is set while it restarts for the previous one.
   std::string ftl_get(const std::string& node, const std::string& key) const;
   void ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const;
   // Every call the node's shims recorded (pihole, pihole-FTL, docker).
@@ -142,6 +181,12 @@ class Lab {
  private:
   TempDir dir_;
   std::string config_;
+  // Per node: when FTL was last changed through ftl_set, and whether that made it restart.
+  struct FtlChange {
+    std::chrono::steady_clock::time_point at;
+    bool restarts = false;
+  };
+  mutable std::map<std::string, FtlChange> ftl_changes_;
 };
 
 }  // namespace gs::test

@@ -4,6 +4,7 @@
 
 #include "gravity_sync/node/local_node.hpp"
 #include "gravity_sync/node/node.hpp"
+#include "gravity_sync/node/remote_answer.hpp"
 #include "gravity_sync/pihole/layout.hpp"
 #include "gravity_sync/pihole/pihole_toml.hpp"
 #include "gravity_sync/pihole/records.hpp"
@@ -21,8 +22,11 @@ struct RemoteAccess {
 inline std::string sudoers_line(const std::string& user) { return user + " ALL=(root) NOPASSWD: /bin/sh"; }
 
 // The Pi-hole at the other end of an SSH session. Every operation is one small POSIX
-// `sh` script run over an exec channel, with every value shell-quoted; files travel
-// through `cat` streams and are hashed on both ends.
+// `sh` script run over an exec channel, with every value shell-quoted and every answer
+// framed (remote_answer.hpp); files travel as framed payloads and are hashed on both
+// ends. Temp files there live in a private directory (0700, a name of ours) beside the
+// live item, used through the script's working directory, never by a path another user
+// could replace.
 class RemoteNode : public Node {
  public:
   // `session` must outlive this node. `local_tmp` is where pushes are staged here.
@@ -54,44 +58,59 @@ class RemoteNode : public Node {
   // Bytes received from / sent to the remote for file payloads so far.
   uint64_t bytes_moved() const { return bytes_; }
 
+ // What the remote user's shell printed outside gravity-sync's answers (a greeting from
+  // a startup file), printable; empty when it printed nothing. Never part of an answer.
+  const std::string& shell_noise() const { return shell_noise_; }
+
  private:
-  // Run `body` with `vars` defined as shell variables and the common functions.
-  Result<ExecResult> run(const std::map<std::string, std::string>& vars, const std::string& body,
-                         const std::string& input = "", Millis timeout = Millis(600'000));
-  // The install steps after a verified copy sits at the remote temp path `tmp`.
-  Result<Installed> install_remote_temp(Item item, const std::string& tmp, const std::string& sha,
-                                        const ItemState& current);
+  // Run `body` there with `vars` defined as shell variables and the common functions,
+  // `input` (or `source`) on its stdin; its framed answer (remote_answer.hpp), payload
+  // bytes going to `payload`. An Error when it could not run, or its frame never began
+  // or ended (the command's stderr named).
+  Result<RemoteAnswer> run(const std::map<std::string, std::string>& vars, const std::string& body,
+                           const std::string& input = "", Millis timeout = Millis(600'000),
+                           const DataSink& payload = nullptr, const DataSource& source = nullptr);
+  // The error of a script that failed: its ERR message (or its exit status), as
+  // ExitCode::refused for our "refused" status and ExitCode::failure otherwise.
+  Error failed(const RemoteAnswer& answer, const std::string& what) const;
+  // The install steps after a verified copy `file` sits in the private directory `work`
+  // beside the live item there (upload, install_tables, restore).
+  Result<Installed> install_remote_temp(Item item, const std::string& work, const std::string& file,
+                                        const std::string& sha, const ItemState& current);
   std::string prelude() const;
   // `script` as the command line that runs it there (through sudo when configured).
   std::string shell(const std::string& script) const;
   // With sudo: check once that sudo runs without a password (ExitCode::unreachable if not).
   Status ready();
-  // Run `script` there, after ready().
-  Result<ExecResult> exec_sh(const std::string& script, const std::string& input = "",
-                             Millis timeout = Millis(600'000));
-  // pihole.toml there, as the line `tomlout` prints ("TOML MTIME HEX"), parsed.
+  // A new private directory's path beside the live `item` there: a random name of ours,
+  // made by the script that uses it (mkdir, so never one that exists).
+  std::string new_work_dir(Item item) const;
+  // pihole.toml there, as `tomlout` prints it ("TOML MTIME HEX", "TOML -" or
+  // "TOMLERR MESSAGE"), parsed.
   struct TomlAnswer {
     PiholeToml toml;
     std::string text;
     std::optional<int64_t> mtime;
   };
-  Result<TomlAnswer> parse_toml_line(const std::string& line);
+  Result<TomlAnswer> parse_toml_answer(const RemoteAnswer& answer);
   Result<TomlAnswer> read_toml();
   // The records of a text item there: its v5 file, or its value in pihole.toml on v6.
   Result<Records> read_records(Item item);
-  // A v5 text file there, as it is (at most kMaxTextItem bytes).
+  // A v5 text file there, as it is (at most kMaxTextItem bytes; a regular file only).
   Result<std::string> read_text_file(Item item);
   // v6: back up the current value there, then set `records` through FTL.
   Result<Installed> install_records(Item item, const Records& records);
   // Tables mode, pulling: the remote's configuration rows as data, made into a tables
   // file in `fresh` here.
   Result<Staged> stage_tables(NewStaged fresh);
-  // Stream the local file of `staged` into a new private temp file beside the live item
-  // there; its remote path.
+  // Stream the local file of `staged` into a new private directory beside the live item
+  // there (as the file `up`); that directory's path.
   Result<std::string> upload(const Staged& staged);
-  // Tables mode: check the uploaded tables file `uploaded`, apply it to a snapshot of the
+  // Tables mode: check the uploaded tables file in `work`, apply it to a snapshot of the
   // live gravity.db there, then install that snapshot like any received copy.
-  Result<Installed> install_tables(const Staged& staged, const std::string& uploaded, const ItemState& current);
+  Result<Installed> install_tables(const Staged& staged, const std::string& work, const ItemState& current);
+  // Remove the private directory `work` there (after a refusal).
+  void discard(const std::string& work);
   // Remove backups of `item` there beyond backup.keep (backups_to_prune).
   void prune_backups(Item item);
   // Run `pihole ARGS...` there.
@@ -112,6 +131,7 @@ class RemoteNode : public Node {
   std::optional<std::string> pid_file_;  // FTL's PID file as FTL sees it, once known
   int sigrtmin_ = 34;
   std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
+  std::string shell_noise_;            // the first bytes seen outside an answer
 };
 
 }  // namespace gs
