@@ -65,7 +65,7 @@ Status FrameReader::feed(const char* data, size_t size) {
     if (pending_.size() + take > (state_ == State::before ? kMaxNoise : kMaxLine)) {
       return make_error(ExitCode::refused, state_ == State::before
                                                ? "the remote printed more than 64 KiB before its answer began"
-                                               : "the remote answered with a line longer than 36 MiB");
+                                               : "the remote answered with a line longer than 32 MiB");
     }
     pending_.append(data, take);
     data += take;

@@ -45,6 +45,10 @@ constexpr int kRemoteRefused = 65;
 // cpath: where Pi-hole's programs see a host path (inside a container: the bind mounts of
 // /etc/pihole and /etc/dnsmasq.d). sq [-readonly] DB SQL...: the sqlite3 shell of
 // pihole-FTL on DB with no ~/.sqliterc, plain list output, stopping at the first error;
+// a Pi-hole file (dbpath: its directory resolved, so that the path holds no link) is
+// opened -nofollow, never through a symbolic link the pihole user swapped in (SQLite
+// refuses a link in any component, so files in the private directory, reached through
+// /proc/$$/cwd, are opened without it);
 // only gravity-sync's own SQL and files. sqr DB SQL...: the same, read-only, in the
 // shell's safe mode (no ATTACH, no file or shell functions) and with the schema untrusted:
 // for reading a database whose content others control. recover DB: roll back a hot
@@ -56,7 +60,9 @@ constexpr const char* kFunctions = R"SH(
 oneline() { tr -c '[:print:]' ' ' | head -c 300 | sed 's/ *$//'; }
 fail() { printf '=GS %s ERR %s\n' "$N" "$(printf '%s' "$2" | oneline)"; exit "$1"; }
 W=""; KEEP=0; H=""
-leave() { cd / && rm -rf -- "$W" 2>/dev/null; W=""; }
+# Empty the directory through the working directory (whatever now bears its name), then
+# remove the name if it is still an empty directory.
+leave() { find . -mindepth 1 -delete 2>/dev/null; cd / && rmdir -- "$W" 2>/dev/null; W=""; }
 finish() {
   rc=$?
   if [ -n "$W" ] && [ "$KEEP" = 0 ]; then leave; fi
@@ -64,15 +70,23 @@ finish() {
 }
 trap finish EXIT
 ours() { [ -d "$1" ] && [ ! -L "$1" ] && [ "$(stat -c '%u %a' -- "$1")" = "$(id -u) 700" ]; }
-enter() {
+inside() {
   cd -P -- "$1" 2>/dev/null || fail 66 "the private directory $1 is gone"
-  ours . || fail 65 "$1 is no longer gravity-sync's private directory (its owner or mode changed)"
+  # Still ours, 0700, and in the directory we made it in: the pihole user may rename it
+  # and put a link to another directory in its place, which cd -P would follow.
+  ours . && [ .. -ef "${1%/*}" ] || fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"
   W=$1
   if [ "$CT" = 1 ]; then H=$(cpath "$W"); elif [ -d "/proc/$$/cwd" ]; then H=/proc/$$/cwd; else H=$W; fi
 }
+enter() {
+  inside "$1"
+  [ -f .id ] && [ "$(cat .id)" = "${1##*/}" ] || fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"
+}
 private() {
   mkdir -m 700 -- "$1" || fail 66 "cannot create a private directory in ${1%/*}"
-  enter "$1"
+  inside "$1"
+  [ -z "$(ls -A .)" ] || fail 65 "$1 is not the private directory just made (it was replaced)"
+  printf '%s' "${1##*/}" > .id || fail 66 "cannot write in $1"
 }
 linkmsg() { printf '%s is a symbolic link; gravity-sync reads and replaces Pi-hole'"'"'s files only as regular files (put the file itself in its place)' "$1"; }
 regular() {
@@ -112,14 +126,21 @@ cpath() {
   fi
   printf '%s' "$1"
 }
+nofollow() { NF=-nofollow; if [ -n "$H" ]; then case "$1" in "$H"/*) NF="" ;; esac; fi; }
+dbpath() {
+  if [ -z "$NF" ]; then printf '%s' "$1"; return; fi
+  if [ "$CT" = 1 ]; then cpath "$1"; return; fi
+  d=$(cd -P -- "${1%/*}" 2>/dev/null && pwd -P) || d=${1%/*}
+  printf '%s/%s' "$d" "${1##*/}"
+}
 sq() {
   ro=""; [ "$1" = -readonly ] && { ro=-readonly; shift; }
-  db=$(cpath "$1"); shift
-  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $ro "$db" "$@"
+  nofollow "$1"; db=$(dbpath "$1"); shift
+  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF $ro "$db" "$@"
 }
 sqr() {
-  db=$(cpath "$1"); shift
-  ftl sqlite3 -batch -bail -init /dev/null -list -noheader -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
+  nofollow "$1"; db=$(dbpath "$1"); shift
+  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
 }
 recover() {
   [ -s "$1-journal" ] || return 0
@@ -180,10 +201,14 @@ std::string sudo_complaint(const std::string& err) {
   return last_line(err);
 }
 
-// Every answer line joined with newlines (for a parser of a program's own output).
-std::string joined(const RemoteAnswer& a) {
+// The answer lines joined with newlines, at most `max` bytes of them (for a parser of a
+// program's own short output: what more a peer sends is not copied).
+std::string joined(const RemoteAnswer& a, size_t max = 64 << 10) {
   std::string out;
-  for (const auto& line : a.lines) out += line + "\n";
+  for (const auto& line : a.lines) {
+    if (out.size() + line.size() + 1 > max) break;
+    out += line + "\n";
+  }
   return out;
 }
 

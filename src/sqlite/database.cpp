@@ -1,5 +1,6 @@
 #include "gravity_sync/sqlite/database.hpp"
 
+#include <cstdlib>
 #include <functional>
 
 namespace gs {
@@ -61,7 +62,17 @@ Result<Database> Database::open(const std::string& path, Mode mode, int busy_ms)
   sqlite3* raw = nullptr;
   const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX |
                     SQLITE_OPEN_NOFOLLOW;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  // SQLITE_OPEN_NOFOLLOW refuses a link in any component of the path; only the file itself
+  // must not be one (the pihole user can swap it for a link), so the directory is resolved
+  // first: a pihole_dir that is a link to a directory keeps working.
+  std::string open_path = path;
+  if (const size_t slash = path.rfind('/'); slash != std::string::npos && slash > 0) {
+    if (char* dir = ::realpath(path.substr(0, slash).c_str(), nullptr)) {
+      open_path = std::string(dir) + path.substr(slash);
+      std::free(dir);
+    }
+  }
+  int rc = sqlite3_open_v2(open_path.c_str(), &raw, flags, nullptr);
   Database db(raw, path);
   if (rc != SQLITE_OK) return db.error("cannot open");
   sqlite3_busy_timeout(raw, busy_ms);

@@ -31,15 +31,6 @@ long call_index(const Strings& calls, const std::string& prefix) {
 }
 
 // The files under `dir` (one level of item folders), for backups.
-Strings backup_files(const std::string& dir, const std::string& item) {
-  auto r = run_process({"sh", "-c", "ls -1 '" + dir + "/" + item + "' 2>/dev/null"}, "", Millis(10'000));
-  Strings out;
-  std::istringstream in(r ? r->out : "");
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
-
 // Replace `from` by `to` in the file at `path` (a hand edit, as the pihole user could make).
 void edit(const std::string& path, const std::string& from, const std::string& to) {
   std::string text = read_text(path);
@@ -145,7 +136,7 @@ TEST_F(BothV6, ARemoteHostsChangeIsServedHereWithoutAnyRestart) {
   EXPECT_NE(toml.find("interface = \"eth-secondary\""), std::string::npos);
   EXPECT_EQ(toml.find("eth-primary"), std::string::npos);
   // The replaced value is kept as a readable v5 file.
-  auto files = backup_files(lab.path("secondary", "backups"), "custom-dns");
+  auto files = list_dir(lab.path("secondary", "backups/custom-dns"));
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(read_text(lab.path("secondary", "backups/custom-dns/" + files[0])),
             "192.168.1.10 nas.lan\n192.168.1.11 printer.lan printer\n");
@@ -177,7 +168,7 @@ TEST_F(BothV6, ACnameAndAGravityChangeInOneRunLeaveFtlAliveAndAnswering) {
   EXPECT_TRUE(lab.reloads("secondary").empty());
   // The replaced gravity.db stayed linked until FTL reopened the new one.
   EXPECT_FALSE(logged(lab, "primary", "unlinked while open"));
-  auto files = backup_files(lab.path("primary", "backups"), "cname");
+  auto files = list_dir(lab.path("primary", "backups/cname"));
   ASSERT_EQ(files.size(), 1u);
   EXPECT_EQ(read_text(lab.path("primary", "backups/cname/" + files[0])), "cname=files.lan,nas.lan\n");
 }
@@ -336,7 +327,7 @@ TEST_F(BothV6, AValueTooLongForFtlsCommandLineIsRefusedAndTheRestGoesAhead) {
   EXPECT_EQ(lab.dig_until("secondary", "big.lan", "NOERROR nas.lan. 192.168.1.10", Millis(15'000)),
             "NOERROR nas.lan. 192.168.1.10");
   // No backup is left of a change that was never made.
-  EXPECT_TRUE(backup_files(lab.path("secondary", "backups"), "custom-dns").empty());
+  EXPECT_TRUE(list_dir(lab.path("secondary", "backups/custom-dns")).empty());
 }
 
 TEST_F(BothV6, ASingleEntryAndAnEmptyArrayTravelAndARemovedRecordStopsResolving) {
@@ -555,7 +546,7 @@ TEST(Container, RemoteInDockerSnapshotsInsideTheBindMountAndKeepsTheImagesOwner)
   const auto calls = lab.calls("primary");
   // Every program ran in the container, on its own paths.
   EXPECT_TRUE(has_call(calls, "docker exec pihole-primary pihole-FTL sqlite3 -batch -bail -init /dev/null -list -noheader "
-                              "/etc/pihole/gravity.db .backup '/etc/pihole/.gravity-sync."));
+                              "-nofollow /etc/pihole/gravity.db .backup '/etc/pihole/.gravity-sync."));
 
   sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'into-container.example');");
   write_text(lab.custom_list("secondary"), "192.168.1.10 nas.lan\n10.2.2.2 pushed.lan\n");
@@ -572,7 +563,7 @@ TEST(Container, RemoteInDockerSnapshotsInsideTheBindMountAndKeepsTheImagesOwner)
   EXPECT_EQ(lab.dig_until("primary", "pushed.lan", "NOERROR 10.2.2.2"), "NOERROR 10.2.2.2");
   EXPECT_EQ(lab.dig("primary", "into-container.example"), "NOERROR 0.0.0.0");
   // The snapshot for the backup was taken in the container too, and kept on the host.
-  EXPECT_EQ(backup_files(lab.path("primary", "backups"), "gravity").size(), 1u);
+  EXPECT_EQ(list_dir(lab.path("primary", "backups/gravity")).size(), 1u);
   EXPECT_EQ(lab.run({"compare"}).code, 0);
 }
 

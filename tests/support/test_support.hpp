@@ -41,6 +41,11 @@ void grow_gravity(const std::string& path, int rows, const std::string& marker);
 // Run SQL on the database at `path` with the real sqlite3 shell; returns its stdout.
 std::string sqlite(const std::string& path, const std::string& sql);
 
+// The names in directory `dir`, sorted (none when it does not exist).
+std::vector<std::string> list_dir(const std::string& dir);
+// Copy the file `from` to `to` (replacing it); false on failure.
+bool copy_file(const std::string& from, const std::string& to);
+
 // The domainlist of the gravity.db at `path`, in id order, comma-separated.
 std::string domains(const std::string& path);
 

@@ -59,9 +59,11 @@ class FrameReader {
   // (began / ended), so it can add the command's stderr.
   RemoteAnswer finish();
 
-  static constexpr size_t kMaxAnswer = 128 << 20;
+  // The largest legitimate answer: inspect, with pihole.toml (16 MiB) and four text items
+  // (4 MiB each) as hex, and room for the rest.
+  static constexpr size_t kMaxAnswer = 80 << 20;
   static constexpr size_t kMaxNoise = 64 << 10;
-  static constexpr size_t kMaxLine = 36 << 20;  // pihole.toml (16 MiB) as hex
+  static constexpr size_t kMaxLine = (32 << 20) + (4 << 10);  // pihole.toml (16 MiB) as hex
 
  private:
   Status take_line(std::string_view line);
