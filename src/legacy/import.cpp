@@ -3,8 +3,10 @@
 #include "gravity_sync/config/config.hpp"
 
 #include <cctype>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -81,14 +83,24 @@ std::string get(const LegacyConfig& c, const std::string& name, const std::strin
   return it == c.values.end() || it->second.empty() ? fallback : it->second;
 }
 
-std::string base64_decode(const std::string& in) {
-  std::string out(in.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  if (n < 0) return "";
-  size_t len = static_cast<size_t>(n);
-  for (size_t i = in.size(); i > 0 && in[i - 1] == '='; --i) --len;
-  out.resize(len);
+// The bytes of `in`, padded base64 as ssh-keygen -H writes it (RFC 4648: groups of four
+// characters of the alphabet, at most two '=' at the very end), or nullopt for anything
+// else. Checked whole before decoding: EVP_DecodeBlock counts every group as three bytes,
+// so the padding taken off must be that of the last group only ("====" is not one).
+std::optional<std::string> base64_decode(const std::string& in) {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  if (in.empty() || in.size() % 4 != 0) return std::nullopt;
+  size_t padding = 0;
+  while (padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
+  if (padding > 2) return std::nullopt;
+  if (std::string_view(in).substr(0, in.size() - padding).find_first_not_of(kAlphabet) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string out(in.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  if (n < 0 || static_cast<size_t>(n) != out.size()) return std::nullopt;
+  out.resize(out.size() - padding);
   return out;
 }
 
@@ -97,13 +109,14 @@ bool hashed_match(const std::string& field, const std::string& name) {
   if (field.rfind("|1|", 0) != 0) return false;
   auto bar = field.find('|', 3);
   if (bar == std::string::npos) return false;
-  const std::string salt = base64_decode(field.substr(3, bar - 3));
-  const std::string want = base64_decode(field.substr(bar + 1));
+  const auto salt = base64_decode(field.substr(3, bar - 3));
+  const auto want = base64_decode(field.substr(bar + 1));
+  if (!salt || !want) return false;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha1(), salt.data(), static_cast<int>(salt.size()), reinterpret_cast<const unsigned char*>(name.data()),
+  HMAC(EVP_sha1(), salt->data(), static_cast<int>(salt->size()), reinterpret_cast<const unsigned char*>(name.data()),
        name.size(), md, &len);
-  return want == std::string(reinterpret_cast<char*>(md), len);
+  return *want == std::string(reinterpret_cast<char*>(md), len);
 }
 
 }  // namespace

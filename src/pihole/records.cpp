@@ -99,11 +99,14 @@ RecordParts record_parts(Item item, std::string_view entry) {
 
 namespace {
 
+// A separator between every two fields, empty ones included: dnsmasq reads the empty
+// field of "cname=,a.lan,b.lan" as a field, so dropping its comma would turn a record
+// dnsmasq refuses into another, valid one (and make both compare equal).
 std::string joined(Item item, const std::vector<std::string>& fields) {
   std::string out;
-  for (const auto& f : fields) {
-    if (!out.empty()) out += item == Item::custom_dns ? ' ' : ',';
-    out += f;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += item == Item::custom_dns ? ' ' : ',';
+    out += fields[i];
   }
   return out;
 }
@@ -182,17 +185,23 @@ Records records_from_file(Item item, std::string_view content) {
 
 Result<Records> records_from_values(Item item, const std::vector<std::string>& entries) {
   Records out;
+  size_t index = 0;
   for (const auto& entry : entries) {
     for (char c : entry) {
       const auto u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t') || u == 0x7f) {
-        return make_error(
-            ExitCode::refused,
-            std::string(ftl_key(item)) + " holds an entry with a control character: \"" + printable(entry, 120) + "\"");
+        return make_error(ExitCode::refused, std::string(ftl_key(item)) + "[" + std::to_string(index) +
+                                                 "] holds a control character");
       }
     }
+    ++index;
     std::string record = normalize_record(item, entry);
-    if (!record.empty()) out.push_back(std::move(record));
+    // An entry whose line in the v5 file holds no record (blank, or a dns.hosts entry that
+    // is only a comment, which the hosts file FTL writes reads as a comment) is skipped,
+    // as records_from_file skips that line: otherwise a v6 node and the node it syncs
+    // with never agree on the digest.
+    if (record.empty() || is_comment_or_blank(item, file_prefix(item) + record)) continue;
+    out.push_back(std::move(record));
   }
   return out;
 }

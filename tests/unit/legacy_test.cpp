@@ -101,5 +101,22 @@ TEST(Legacy, KnownHostLinesMatchPlainBracketedAndHashedNames) {
   EXPECT_EQ(port[0], "[192.168.1.10]:2222 ssh-ed25519 AAAAport");
 }
 
+// Found by tests/fuzz/legacy_fuzz: a hashed entry whose base64 had more '=' than the
+// padding of one group ("|1|========|...") made the decoded length wrap around and
+// known_host_lines throw std::length_error out of `import-legacy`.
+TEST(Legacy, KnownHostLinesSkipHashedEntriesThatAreNotBase64) {
+  const std::string good = "|1|AAECAwQFBgcICQoLDA0ODxAREhM=|muGAufaVX3/V14kjLJSzsrFEvP8= ssh-ed25519 AAAAhashed";
+  const std::string text =
+      "|1|========|AAAA ssh-ed25519 AAAAbad1\n"
+      "|1|AAAA|==== ssh-ed25519 AAAAbad2\n"
+      "|1|A===|AAA ssh-ed25519 AAAAbad3\n"
+      "|1||muGAufaVX3/V14kjLJSzsrFEvP8= ssh-ed25519 AAAAbad4\n"
+      "|1| AECAwQFBgcICQoLDA0ODxAREhM=|muGAufaVX3/V14kjLJSzsrFEvP8=,x ssh-ed25519 AAAAbad5\n" +
+      good + "\n";
+  std::vector<std::string> lines;
+  ASSERT_NO_THROW(lines = known_host_lines(text, "192.168.1.10", 22));
+  EXPECT_EQ(lines, std::vector<std::string>{good});
+}
+
 }  // namespace
 }  // namespace gs

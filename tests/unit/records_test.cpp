@@ -117,6 +117,38 @@ TEST(Records, ValuesAreRecordsExceptForControlCharacters) {
   }
 }
 
+// Found by tests/fuzz/text_items_fuzz: normalizing dropped the comma after a leading empty
+// field, so the v6 entry ",a.lan,b.lan" (which dnsmasq refuses) became the valid
+// "a.lan,b.lan" on its way to the peer, both compared equal, and the canonical form of a
+// record was not its own canonical form.
+TEST(Records, LeadingEmptyFieldsKeepTheirCommas) {
+  EXPECT_EQ(normalize_record(Item::cname, " , a.lan , b.lan"), ",a.lan,b.lan");
+  EXPECT_EQ(normalize_record(Item::static_dhcp, ",,aa:bb:cc:dd:ee:ff"), ",,aa:bb:cc:dd:ee:ff");
+  EXPECT_NE(canonical_record(Item::cname, ",a.lan,b.lan"), canonical_record(Item::cname, "a.lan,b.lan"));
+  const std::string odd = ",# reserved bb:cc:dd:ee:02";  // '#' after a comma starts no comment
+  const std::string canonical = canonical_record(Item::static_dhcp, odd);
+  EXPECT_EQ(canonical_record(Item::static_dhcp, canonical), canonical);
+  auto records = records_from_values(Item::cname, {",a.lan,b.lan"});
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(*records, Records{",a.lan,b.lan"});
+  EXPECT_FALSE(validate_text_item(Item::cname, file_from_records(Item::cname, *records)).ok());
+}
+
+// Found by tests/fuzz/pihole_toml_fuzz: a dns.hosts entry that is only a comment was a
+// record on the v6 node but a comment line in the v5 file made from it, so the two nodes
+// never agreed on the digest of custom-dns.
+TEST(Records, AV6EntryThatIsOnlyACommentIsNoRecord) {
+  auto records = records_from_values(Item::custom_dns, {"# the NAS", "192.168.1.2 nas.lan", "  #x  "});
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(*records, Records{"192.168.1.2 nas.lan"});
+  EXPECT_EQ(records_from_file(Item::custom_dns, file_from_records(Item::custom_dns, *records)), *records);
+  // In a cname or dhcp-host file it is no comment ("cname=#x"): kept, for validation to refuse.
+  auto cname = records_from_values(Item::cname, {"#x"});
+  ASSERT_TRUE(cname.ok());
+  EXPECT_EQ(*cname, Records{"#x"});
+  EXPECT_FALSE(validate_text_item(Item::cname, file_from_records(Item::cname, *cname)).ok());
+}
+
 // pihole.toml as FTL v6.4.1 writes it (toml_helper.c: each entry JSON-escaped).
 constexpr const char* kToml = R"TOML(# Pi-hole configuration file (v6.4.1)
 [dns]

@@ -59,8 +59,10 @@ std::string canonical_record(Item item, std::string_view record);
 // of the rendered file (validate_text_item) refuses it.
 Records records_from_file(Item item, std::string_view content);
 
-// The records of a v6 array as FTL holds it (empty entries skipped, as FTL skips them).
-// ExitCode::refused when an entry holds a control character other than a tab.
+// The records of a v6 array as FTL holds it: empty entries skipped, as FTL skips them, and
+// entries whose v5 line holds no record (a dns.hosts entry that is only a comment), as
+// records_from_file skips those lines. ExitCode::refused when an entry holds a control
+// character other than a tab.
 Result<Records> records_from_values(Item item, const std::vector<std::string>& entries);
 
 // The records of `item`'s value in pihole.toml (records_from_values of its string array).
