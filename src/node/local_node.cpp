@@ -128,20 +128,8 @@ Result<NodeProbe> LocalNode::probe(const std::vector<Item>& items) {
     else
       p.problems.push_back(db + ": " + version.error().message);
   }
-  if (p.major >= 6) {
-    // Every synced value through the reader sync uses: a node sync cannot read fails here.
-    auto toml = read_toml();
-    for (Item item : items) {
-      if (item == Item::gravity) continue;
-      if (!toml) {
-        p.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + toml.error().message);
-        continue;
-      }
-      if (auto records = with_context(records_from_toml(*toml, item), "local"); !records) {
-        p.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + records.error().message);
-      }
-    }
-  }
+  // Every synced value through the reader sync uses: a node sync cannot read fails here.
+  if (p.major >= 6) add_unreadable_values(p, read_toml(), items, "local");
   return p;
 }
 
@@ -159,16 +147,7 @@ Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
         if (info.ok() && info->exists) toml_mtime = info->mtime;
         toml = read_toml();
       }
-      auto records = *toml ? with_context(records_from_toml(**toml, item), "local") : Result<Records>((*toml).error());
-      if (records) {
-        s.exists = true;
-        s.sha256 = s.canonical = records_digest(item, *records);
-        s.changed_at = toml_mtime;
-      } else {
-        s.error = records.error().message;
-        s.error_code = records.error().code;
-      }
-      state[item] = s;
+      state[item] = value_state(item, *toml, toml_mtime, "local");
       continue;
     }
     const std::string path = layout_.item_path(item);
@@ -292,6 +271,7 @@ Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const S
       auto content = read_file(live, kMaxTextItem, Follow::no);
       if (!content) return content.error();
       if (auto st = validate_text_item(item, *content); !st) return st.error();
+      return staged_records(std::move(*fresh), records_from_file(item, *content));
     }
     auto records = read_records(item);
     if (!records) return records.error();

@@ -51,6 +51,29 @@ Result<NewStaged> new_staged(Item item, const std::string& dir) {
   return out;
 }
 
+ItemState value_state(Item item, const Result<PiholeToml>& toml, std::optional<int64_t> mtime, const char* where) {
+  ItemState s;
+  auto records = toml ? with_context(records_from_toml(*toml, item), where) : Result<Records>(toml.error());
+  if (records) {
+    s.exists = true;
+    s.sha256 = s.canonical = records_digest(item, *records);
+    s.changed_at = mtime;
+  } else {
+    s.error = records.error().message;
+    s.error_code = records.error().code;
+  }
+  return s;
+}
+
+void add_unreadable_values(NodeProbe& probe, const Result<PiholeToml>& toml, const std::vector<Item>& items,
+                           const char* where) {
+  for (Item item : items) {
+    if (item == Item::gravity) continue;
+    const ItemState s = value_state(item, toml, std::nullopt, where);
+    if (!s.error.empty()) probe.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + s.error);
+  }
+}
+
 Result<Staged> staged_records(NewStaged fresh, const Records& records) {
   Staged& staged = fresh.staged;
   const std::string content = file_from_records(staged.item, records);

@@ -1,9 +1,9 @@
 #include "gravity_sync/node/remote_answer.hpp"
 
-#include <sys/random.h>
 #include <algorithm>
 #include <cstring>
 
+#include "gravity_sync/util/bytes.hpp"
 #include "gravity_sync/util/shell.hpp"
 
 namespace gs {
@@ -136,21 +136,7 @@ RemoteAnswer FrameReader::finish() {
   return std::move(answer_);
 }
 
-std::string new_nonce() {
-  unsigned char bytes[8];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
+std::string new_nonce() { return random_hex(8); }
 
 Result<RemoteAnswer> parse_answer(std::string_view out, const std::string& nonce) {
   FrameReader reader(nonce);
@@ -182,21 +168,9 @@ std::string rest_after(std::string_view line, size_t words) {
 }
 
 Result<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return make_error(ExitCode::failure, "malformed hex in the remote answer");
-  std::string out;
-  out.reserve(hex.size() / 2);
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]);
-    const int lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return make_error(ExitCode::failure, "malformed hex in the remote answer");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
+  auto bytes = hex_decode(hex, HexCase::lower);
+  if (!bytes) return make_error(ExitCode::failure, "malformed hex in the remote answer");
+  return std::move(*bytes);
 }
 
 }  // namespace gs

@@ -88,7 +88,7 @@ private() {
   [ -z "$(ls -A .)" ] || fail 65 "$1 is not the private directory just made (it was replaced)"
   printf '%s' "${1##*/}" > .id || fail 66 "cannot write in $1"
 }
-linkmsg() { printf '%s is a symbolic link; gravity-sync reads and replaces Pi-hole'"'"'s files only as regular files (put the file itself in its place)' "$1"; }
+linkmsg() { printf '%s %s' "$1" "$LINKMSG"; }
 regular() {
   if [ -L "$1" ]; then fail 65 "$(linkmsg "$1")"; fi
   if [ -e "$1" ] && [ ! -f "$1" ]; then fail 65 "$1 is not a regular file"; fi
@@ -220,6 +220,12 @@ class RemoteLock : public NodeLock {
   SshChannel channel_;  // the remote flock is held until this channel closes
 };
 
+// The refusal of a remote text item larger than any Pi-hole writes.
+Error text_too_large(Item item) {
+  return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than " +
+                                           std::to_string(kMaxTextItem >> 20) + " MiB; not a Pi-hole text item");
+}
+
 // A name of ours for a file or directory there: kTempPrefix + `kind` + a fresh nonce.
 std::string our_name(const std::string& kind) { return std::string(kTempPrefix) + kind + new_nonce(); }
 
@@ -233,12 +239,17 @@ RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy ba
       local_tmp_(std::move(local_tmp)),
       access_(std::move(access)) {}
 
-std::string RemoteNode::prelude() const {
-  std::string out = "MAXTOML=" + std::to_string(kMaxPiholeToml + 1) +
-                    "\nCT=" + std::string(layout_.container.empty() ? "0" : "1") +
-                    "\nPHD=" + shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) + "\n";
-  return out + "ftl() { " + shell_join(layout_.ftl_argv()) + " \"$@\"; }\nph() { " + shell_join(layout_.pihole_argv()) +
-         " \"$@\"; }\n" + sql_definitions() + kFunctions;
+const std::string& RemoteNode::prelude() {
+  // The same for every command of this node: built once.
+  if (prelude_.empty()) {
+    prelude_ = "MAXTOML=" + std::to_string(kMaxPiholeToml + 1) +
+               "\nCT=" + std::string(layout_.container.empty() ? "0" : "1") +
+               "\nPHD=" + shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) +
+               "\nLINKMSG=" + shell_quote(kSymlinkRefusal) + "\nftl() { " + shell_join(layout_.ftl_argv()) +
+               " \"$@\"; }\nph() { " + shell_join(layout_.pihole_argv()) + " \"$@\"; }\n" + sql_definitions() +
+               kFunctions;
+  }
+  return prelude_;
 }
 
 std::string RemoteNode::shell(const std::string& script) const {
@@ -353,16 +364,17 @@ Result<Records> RemoteNode::read_records(Item item) {
 }
 
 Result<std::string> RemoteNode::read_text_file(Item item) {
-  auto r = run({{"live", layout_.item_path(item)}, {"max", std::to_string(kMaxTextItem + 1)}},
-               "readhex \"$live\" \"$max\" || fail 65 \"$RERR\"\necho \"C $HEX\"\n");
+  return read_text_at(item, layout_.item_path(item), std::string("remote ") + item_name(item));
+}
+
+Result<std::string> RemoteNode::read_text_at(Item item, const std::string& path, const std::string& what) {
+  auto r = run({{"src", path}, {"max", std::to_string(kMaxTextItem + 1)}},
+               "readhex \"$src\" \"$max\" || fail 65 \"$RERR\"\necho \"C $HEX\"\n");
   if (!r) return r.error();
-  if (r->exit_code != 0) return failed(*r, std::string("remote ") + item_name(item) + ": cannot read it");
+  if (r->exit_code != 0) return failed(*r, what + ": cannot read it");
   auto content = from_hex(r->last("C ").value_or(""));
   if (!content) return content.error();
-  if (content->size() > kMaxTextItem) {
-    return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than " +
-                                             std::to_string(kMaxTextItem >> 20) + " MiB");
-  }
+  if (content->size() > kMaxTextItem) return text_too_large(item);
   return content;
 }
 
@@ -396,11 +408,7 @@ exit 0
     const std::string value = line.substr(2);
     if (tag == 'D' && value == "0") p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
     if (tag == 'G' && value == "0") p.problems.push_back(db + " does not exist");
-    if (tag == 'G' && value == "L") {
-      p.problems.push_back(db + " is a symbolic link; gravity-sync reads and replaces Pi-hole's files only as "
-                                "regular files (put the file itself in its place)");
-    }
-    if (tag == 'G' && value == "X") p.problems.push_back(db + " is not a regular file");
+    if (tag == 'G' && (value == "L" || value == "X")) p.problems.push_back(irregular_file(db, value == "L").message);
     if (tag == 'N' && value == "0") p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
     if (tag == 'T') has_toml = value == "1";
     if (tag == 'P' && value == "0") p.problems.push_back("command " + layout_.pihole_command + " not found");
@@ -420,12 +428,9 @@ exit 0
                                     [](const std::string& s) { return s.rfind("dnsmasq_dir", 0) == 0; }),
                      p.problems.end());
     // Every synced value through the reader sync uses: a node sync cannot read fails here.
-    auto toml = parse_toml_answer(*r);
-    for (Item item : items) {
-      if (item == Item::gravity) continue;
-      auto records = toml ? records_from_toml(toml->toml, item) : Result<Records>(toml.error());
-      if (!records) p.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + records.error().message);
-    }
+    auto answer = parse_toml_answer(*r);
+    add_unreadable_values(p, answer ? Result<PiholeToml>(answer->toml) : Result<PiholeToml>(answer.error()), items,
+                          "remote");
   }
   if (!shell_noise_.empty()) {
     p.problems.push_back("the remote user's shell prints on stdout around every command (\"" + shell_noise_ +
@@ -520,9 +525,9 @@ item() {
         s.error = "remote " + std::string(item_name(*item)) + ": " + content.error().message;
         s.error_code = ExitCode::failure;
       } else if (content->size() > kMaxTextItem) {
-        s.error = std::string("remote ") + item_name(*item) + " is larger than " + std::to_string(kMaxTextItem >> 20) +
-                  " MiB; not a Pi-hole text item";
-        s.error_code = ExitCode::refused;
+        const Error too_large = text_too_large(*item);
+        s.error = too_large.message;
+        s.error_code = too_large.code;
       } else {
         s.sha256 = sha256_hex(*content);
         s.canonical = records_digest(*item, records_from_file(*item, *content));
@@ -553,19 +558,9 @@ item() {
   if (!values.empty()) {
     // Every v6 value from the one copy of pihole.toml; a value always exists (an empty
     // array is an empty item), its time is pihole.toml's.
-    auto toml = parse_toml_answer(*r);
-    for (Item item : values) {
-      ItemState& s = state[item];
-      auto records = toml ? with_context(records_from_toml(toml->toml, item), "remote") : Result<Records>(toml.error());
-      if (records) {
-        s.exists = true;
-        s.sha256 = s.canonical = records_digest(item, *records);
-        s.changed_at = toml->mtime;
-      } else {
-        s.error = records.error().message;
-        s.error_code = records.error().code;
-      }
-    }
+    auto answer = parse_toml_answer(*r);
+    const auto toml = answer ? Result<PiholeToml>(answer->toml) : Result<PiholeToml>(answer.error());
+    for (Item item : values) state[item] = value_state(item, toml, answer ? answer->mtime : std::nullopt, "remote");
   }
   for (auto& [item, s] : state) {
     if (s.exists && s.sha256.size() != 64 && s.error.empty()) {
@@ -1219,11 +1214,7 @@ Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState&
   // entry.path is ours (backups() builds it), checked to be a regular file there.
   if (entry.item != Item::gravity && major_version() >= 6) {
     // A v6 value: the backup holds its records as a v5 file; checked, then set through FTL.
-    auto r = run({{"src", entry.path}, {"max", std::to_string(kMaxTextItem + 1)}},
-                 "readhex \"$src\" \"$max\" || fail 65 \"$RERR\"\necho \"C $HEX\"\n");
-    if (!r) return r.error();
-    if (r->exit_code != 0) return failed(*r, "cannot read remote " + entry.path);
-    auto content = from_hex(r->last("C ").value_or(""));
+    auto content = read_text_at(entry.item, entry.path, "remote " + entry.path);
     if (!content) return content.error();
     if (auto st = validate_text_item(entry.item, *content); !st) return st.error();
     return install_records(entry.item, records_from_file(entry.item, *content));

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <set>
 
+#include "gravity_sync/util/bytes.hpp"
 #include "gravity_sync/util/sha256.hpp"
 #include "gravity_sync/util/shell.hpp"
 
@@ -122,16 +123,9 @@ Result<std::vector<std::string>> hex_fields(std::string_view line, size_t count)
   while (start <= line.size()) {
     size_t end = line.find(' ', start);
     if (end == std::string_view::npos) end = line.size();
-    const std::string_view hex = line.substr(start, end - start);
-    if (hex.size() % 2 != 0) return make_error(ExitCode::refused, "malformed schema listing");
-    std::string field;
-    for (size_t i = 0; i < hex.size(); i += 2) {
-      unsigned value = 0;
-      const auto [p, ec] = std::from_chars(hex.data() + i, hex.data() + i + 2, value, 16);
-      if (ec != std::errc() || p != hex.data() + i + 2) return make_error(ExitCode::refused, "malformed schema listing");
-      field.push_back(static_cast<char>(value));
-    }
-    out.push_back(std::move(field));
+    auto field = hex_decode(line.substr(start, end - start));
+    if (!field) return make_error(ExitCode::refused, "malformed schema listing");
+    out.push_back(std::move(*field));
     start = end + 1;
   }
   if (out.size() != count) return make_error(ExitCode::refused, "malformed schema listing");

@@ -3,12 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/random.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+
+#include "gravity_sync/util/bytes.hpp"
 
 namespace gs {
 
@@ -21,11 +22,7 @@ Error errno_error(const std::string& what, const std::string& path) {
 std::string random_suffix() {
   static const char* chars = "abcdefghijklmnopqrstuvwxyz0123456789";
   unsigned char bytes[12];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    const ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
+  random_bytes(bytes, sizeof bytes);
   std::string s;
   for (unsigned char b : bytes) s.push_back(chars[b % 36]);
   return s;
@@ -62,27 +59,24 @@ Result<Fd> open_regular(const std::string& path, Follow follow) {
   const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow == Follow::no ? O_NOFOLLOW : 0);
   Fd fd(::open(path.c_str(), flags));
   if (!fd.valid()) {
-    if (errno == ELOOP && follow == Follow::no) {
-      return make_error(ExitCode::refused, path + " is a symbolic link; gravity-sync reads Pi-hole's files only as "
-                                                  "regular files (put the file itself in its place)");
-    }
+    if (errno == ELOOP && follow == Follow::no) return irregular_file(path, true);
     return errno_error("cannot open", path);
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return errno_error("cannot stat", path);
-  if (!S_ISREG(st.st_mode)) return make_error(ExitCode::refused, path + " is not a regular file");
+  if (!S_ISREG(st.st_mode)) return irregular_file(path, false);
   const int fl = ::fcntl(fd.get(), F_GETFL);
   if (fl >= 0) (void)::fcntl(fd.get(), F_SETFL, fl & ~O_NONBLOCK);
   return fd;
 }
 
+Error irregular_file(const std::string& path, bool link) {
+  return make_error(ExitCode::refused, path + (link ? std::string(" ") + kSymlinkRefusal : " is not a regular file"));
+}
+
 Status require_regular(const std::string& path, const FileInfo& info) {
   if (!info.exists || info.type == FileType::regular) return {};
-  if (info.type == FileType::symlink) {
-    return make_error(ExitCode::refused, path + " is a symbolic link; gravity-sync reads and replaces Pi-hole's files "
-                                                "only as regular files (put the file itself in its place)");
-  }
-  return make_error(ExitCode::refused, path + " is not a regular file");
+  return irregular_file(path, info.type == FileType::symlink);
 }
 
 Result<std::string> read_file(const std::string& path, size_t max, Follow follow) {

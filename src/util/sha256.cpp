@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "gravity_sync/util/bytes.hpp"
 #include "gravity_sync/util/fd.hpp"
 #include "gravity_sync/util/files.hpp"
 
@@ -21,14 +22,7 @@ std::string Sha256::hex_digest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx_.get(), md, &len);
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(digits[md[i] >> 4]);
-    out.push_back(digits[md[i] & 0xf]);
-  }
-  return out;
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -3,8 +3,6 @@
 // through the real binary against the lab's real Pi-hole nodes; each would have worked
 // before the fix it names.
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -342,29 +341,13 @@ TEST(HostileFiles, APrivateDirectorySwappedForALinkIsNeverUsed) {
   const std::string target = lab.dir() + "/root-only";
   ASSERT_EQ(::mkdir(target.c_str(), 0700), 0);
   const std::string dir = lab.pihole_dir("primary");
-  std::atomic<bool> stop{false};
   std::atomic<int> swapped{0};
-  const int in = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  ASSERT_GE(in, 0);
-  ASSERT_GE(::inotify_add_watch(in, dir.c_str(), IN_CREATE), 0);
-  std::thread racer([&] {
-    alignas(inotify_event) char buf[8192];
-    while (!stop) {
-      pollfd p{in, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const ssize_t len = ::read(in, buf, sizeof buf);
-      for (char* at = buf; len > 0 && at < buf + len;) {
-        const auto* e = reinterpret_cast<const inotify_event*>(at);
-        const std::string name = e->len ? e->name : "";
-        if ((e->mask & IN_ISDIR) && name.rfind(".gravity-sync.", 0) == 0) {
-          const std::string stash = dir + "/stash" + std::to_string(swapped);
-          if (::rename((dir + "/" + name).c_str(), stash.c_str()) == 0 &&
-              ::symlink(target.c_str(), (dir + "/" + name).c_str()) == 0) {
-            ++swapped;
-          }
-        }
-        at += sizeof(inotify_event) + e->len;
-      }
+  auto racer = std::make_unique<DirWatch>(dir, [&](const DirWatch::Event& e) {
+    if (!e.directory || e.name.rfind(".gravity-sync.", 0) != 0) return;
+    const std::string stash = dir + "/stash" + std::to_string(swapped);
+    if (::rename((dir + "/" + e.name).c_str(), stash.c_str()) == 0 &&
+        ::symlink(target.c_str(), (dir + "/" + e.name).c_str()) == 0) {
+      ++swapped;
     }
   });
   for (int i = 0; i < 3; ++i) {
@@ -373,9 +356,7 @@ TEST(HostileFiles, APrivateDirectorySwappedForALinkIsNeverUsed) {
     sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'push" + std::to_string(i) + ".example');");
     (void)lab.run({"push", "--only", "gravity"});
   }
-  stop = true;
-  racer.join();
-  ::close(in);
+  racer.reset();
   EXPECT_GT(swapped.load(), 0) << "the race never ran";
   EXPECT_EQ(list_dir(target), std::vector<std::string>{}) << "root wrote into a directory the link pointed at";
 }

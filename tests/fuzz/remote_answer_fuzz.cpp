@@ -19,6 +19,7 @@
 
 #include "fuzz_support.hpp"
 #include "gravity_sync/node/remote_answer.hpp"
+#include "gravity_sync/util/bytes.hpp"
 
 namespace {
 
@@ -66,13 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)rest_after(line, 2);
     (void)to_number<int64_t>(line);
     if (auto bytes = from_hex(line)) {
-      static const char* hex = "0123456789abcdef";
-      std::string again;
-      for (unsigned char c : *bytes) {
-        again.push_back(hex[c >> 4]);
-        again.push_back(hex[c & 15]);
-      }
-      require(again == line, "from_hex decodes only what encodes back to it", line);
+      require(hex_encode(*bytes) == line, "from_hex decodes only what encodes back to it", line);
     }
   }
   require(printable_text(a.error) && printable_text(a.noise) && printable_text(b.noise),

@@ -331,7 +331,8 @@ void Lab::set_sync_option(const std::string& line) const {
   set_config(yaml);
 }
 
-DirWatch::DirWatch(const std::string& dir) : dir_(dir) {
+DirWatch::DirWatch(const std::string& dir, std::function<void(const Event&)> on_event)
+    : dir_(dir), on_event_(std::move(on_event)) {
   fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (fd_ < 0 || ::inotify_add_watch(fd_, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
     throw std::runtime_error("cannot watch " + dir);
@@ -365,6 +366,7 @@ void DirWatch::loop() {
       ev.name = e->name;
       ev.created = (e->mask & IN_CREATE) != 0;
       ev.directory = (e->mask & IN_ISDIR) != 0;
+      if (on_event_) on_event_(ev);
       struct stat st {};
       if (::lstat((dir_ + "/" + ev.name).c_str(), &st) == 0) ev.mode = st.st_mode & 07777;
       std::lock_guard<std::mutex> lock(mutex_);

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -67,7 +68,9 @@ class DirWatch {
     bool directory = false;  // IN_ISDIR
     unsigned mode = 0;       // its permission bits when it was seen, 0 if already gone
   };
-  explicit DirWatch(const std::string& dir);
+  // `on_event`, when given, runs in the watching thread the moment an event is read (to
+  // race gravity-sync, as another user would), before the event is recorded.
+  explicit DirWatch(const std::string& dir, std::function<void(const Event&)> on_event = nullptr);
   ~DirWatch();
   DirWatch(const DirWatch&) = delete;
   DirWatch& operator=(const DirWatch&) = delete;
@@ -77,6 +80,7 @@ class DirWatch {
  private:
   void loop();
   std::string dir_;
+  std::function<void(const Event&)> on_event_;
   int fd_ = -1;
   std::atomic<bool> stop_{false};
   std::mutex mutex_;

@@ -10,6 +10,7 @@
 
 #include "gravity_sync/pihole/ftl_status.hpp"
 #include "gravity_sync/pihole/item.hpp"
+#include "gravity_sync/pihole/pihole_toml.hpp"
 #include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/reload.hpp"
 #include "gravity_sync/pihole/text_items.hpp"
@@ -92,6 +93,15 @@ struct NodeProbe {
   int schema_version = 0;             // gravity.db info.version
   std::vector<std::string> problems;  // each a reason Pi-hole is not usable there
 };
+
+// The state of the v6 value `item` as the node `where` ("local", "remote") holds it in
+// pihole.toml (`toml`, last changed at `mtime`): it always exists (an empty array is an
+// empty item); its error when pihole.toml or the value cannot be read.
+ItemState value_state(Item item, const Result<PiholeToml>& toml, std::optional<int64_t> mtime, const char* where);
+
+// For `check`: a problem for each v6 value among `items` that sync could not read there.
+void add_unreadable_values(NodeProbe& probe, const Result<PiholeToml>& toml, const std::vector<Item>& items,
+                           const char* where);
 
 // A lock on a node, released when destroyed.
 class NodeLock {

@@ -77,7 +77,9 @@ class RemoteNode : public Node {
   // beside the live item there (upload, install_tables, restore).
   Result<Installed> install_remote_temp(Item item, const std::string& work, const std::string& file,
                                         const std::string& sha, const ItemState& current);
-  std::string prelude() const;
+  // What every remote script starts with: the node's paths and commands, the fixed SQL and
+  // the shell functions (kFunctions).
+  const std::string& prelude();
   // `script` as the command line that runs it there (through sudo when configured).
   std::string shell(const std::string& script) const;
   // With sudo: check once that sudo runs without a password (ExitCode::unreachable if not).
@@ -98,6 +100,9 @@ class RemoteNode : public Node {
   Result<Records> read_records(Item item);
   // A v5 text file there, as it is (at most kMaxTextItem bytes; a regular file only).
   Result<std::string> read_text_file(Item item);
+  // The text file of `item`'s kind at `path` there (a backup, say) the same way; `what`
+  // names it in an error.
+  Result<std::string> read_text_at(Item item, const std::string& path, const std::string& what);
   // v6: back up the current value there, then set `records` through FTL.
   Result<Installed> install_records(Item item, const Records& records);
   // Tables mode, pulling: the remote's configuration rows as data, made into a tables
@@ -132,6 +137,7 @@ class RemoteNode : public Node {
   int sigrtmin_ = 34;
   std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
   std::string shell_noise_;            // the first bytes seen outside an answer
+  std::string prelude_;                // prelude(), once built
 };
 
 }  // namespace gs

@@ -50,6 +50,14 @@ Result<Fd> open_regular(const std::string& path, Follow follow = Follow::yes);
 // ExitCode::refused when it holds more than `max` bytes (nothing beyond that is read).
 Result<std::string> read_file(const std::string& path, size_t max = SIZE_MAX, Follow follow = Follow::yes);
 
+// What follows a path that is a symbolic link in the refusal of it, on either node.
+inline constexpr const char* kSymlinkRefusal =
+    "is a symbolic link; gravity-sync reads and replaces Pi-hole's files only as regular files (put the file "
+    "itself in its place)";
+
+// The refusal of `path`, which is not a regular file (a symbolic link when `link`).
+Error irregular_file(const std::string& path, bool link);
+
 // ExitCode::refused naming `path` unless `info` (stat_file(path, Follow::no)) is a
 // regular file or nothing: gravity-sync reads and replaces Pi-hole's files only as
 // regular files, never through a symbolic link.
