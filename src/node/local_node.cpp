@@ -354,7 +354,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   }
   if (staged.tables) return install_tables(staged, current);
   if (item != Item::gravity) {
-    auto content = read_file(staged.path);
+    auto content = read_file(staged.path, kMaxTextItem, Follow::no);
     if (!content) return content.error();
     if (auto st = validate_text_item(item, *content); !st) return st.error();
     if (major_version() >= 6) return install_records(item, records_from_file(item, *content));
@@ -563,10 +563,10 @@ Result<FtlStatus> LocalNode::ftl_status() {
   if (!pid_file_) {
     std::string toml_text, conf_text;
     if (major >= 6) {
-      auto t = read_file(layout_.toml_path(), kMaxPiholeToml);
+      auto t = read_file(layout_.toml_path(), kMaxPiholeToml, Follow::no);
       if (t) toml_text = *t;
     } else {
-      auto c = read_file(layout_.pihole_dir + "/pihole-FTL.conf", 1 << 20);
+      auto c = read_file(layout_.pihole_dir + "/pihole-FTL.conf", 1 << 20, Follow::no);
       if (c) conf_text = *c;
     }
     pid_file_ = ftl_pid_file(major, toml_text, conf_text);

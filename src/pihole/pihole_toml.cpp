@@ -10,9 +10,85 @@ struct PiholeToml::Impl {
   toml::table table;
 };
 
+namespace {
+
+// The most components a key or table header may have. FTL's deepest is 4
+// ("webserver.api.temp.limit"); toml++ parses and frees dotted keys recursively, and a
+// key of 100,000 components (a 200 KB file) overflows the stack. Its own limit (256)
+// covers nested arrays and inline tables only.
+constexpr int kMaxKeyDots = 64;
+
+// The first line (1-based) holding more than kMaxKeyDots dots outside strings and
+// comments — where a dotted key or table header nests deeper — or 0. Every TOML key sits
+// on one line, so a line's dots bound its keys' depth (a float has one).
+size_t line_too_deep(std::string_view text) {
+  enum class In { code, comment, basic, literal, ml_basic, ml_literal };
+  In in = In::code;
+  size_t line = 1;
+  int dots = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const std::string_view rest = text.substr(i);
+    if (c == '\n') {
+      ++line;
+      dots = 0;
+      if (in == In::comment || in == In::basic || in == In::literal) in = In::code;
+      continue;
+    }
+    switch (in) {
+      case In::code:
+        if (c == '#') {
+          in = In::comment;
+        } else if (rest.substr(0, 3) == "\"\"\"") {
+          in = In::ml_basic;
+          i += 2;
+        } else if (rest.substr(0, 3) == "'''") {
+          in = In::ml_literal;
+          i += 2;
+        } else if (c == '"') {
+          in = In::basic;
+        } else if (c == '\'') {
+          in = In::literal;
+        } else if (c == '.' && ++dots > kMaxKeyDots) {
+          return line;
+        }
+        break;
+      case In::basic:
+      case In::ml_basic:
+        if (c == '\\') {
+          if (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+        } else if (in == In::basic && c == '"') {
+          in = In::code;
+        } else if (in == In::ml_basic && rest.substr(0, 3) == "\"\"\"") {
+          in = In::code;
+          i += 2;
+        }
+        break;
+      case In::literal:
+        if (c == '\'') in = In::code;
+        break;
+      case In::ml_literal:
+        if (rest.substr(0, 3) == "'''") {
+          in = In::code;
+          i += 2;
+        }
+        break;
+      case In::comment:
+        break;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
 Result<PiholeToml> PiholeToml::parse(std::string_view text) {
   if (text.size() > kMaxPiholeToml) {
     return make_error(ExitCode::refused, "pihole.toml is larger than " + std::to_string(kMaxPiholeToml >> 20) + " MiB");
+  }
+  if (const size_t line = line_too_deep(text); line > 0) {
+    return make_error(ExitCode::refused, "pihole.toml nests a key deeper than " + std::to_string(kMaxKeyDots) +
+                                             " levels (line " + std::to_string(line) + "); not FTL's file");
   }
   PiholeToml out;
   try {

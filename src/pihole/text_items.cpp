@@ -57,7 +57,10 @@ bool valid_cname(const std::vector<std::string_view>& given, bool utf8) {
   return true;
 }
 
-std::string lower_ascii(std::string_view s) {
+// A name as dnsmasq compares it: ASCII case folded, and one trailing dot dropped
+// (dnsmasq's canonicalise: "a.lan." is "a.lan", so `cname=a.lan,a.lan.` is a loop).
+std::string dns_key(std::string_view s) {
+  if (!s.empty() && s.back() == '.') s.remove_suffix(1);
   std::string out(s);
   for (char& c : out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -78,9 +81,9 @@ Status check_cname_graph(std::string_view content) {
     if (!value) continue;
     const auto names = cname_names(record_parts(Item::cname, *value).fields);
     if (names.empty()) continue;
-    const std::string target = lower_ascii(names.back());
+    const std::string target = dns_key(names.back());
     for (size_t i = 0; i + 1 < names.size(); ++i) {
-      const std::string alias = lower_ascii(names[i]);
+      const std::string alias = dns_key(names[i]);
       if (!target_of.emplace(alias, target).second) {
         return make_error(ExitCode::refused, "cname line " + std::to_string(number) + " gives the alias of line " +
                                                  std::to_string(line_of[alias]) +

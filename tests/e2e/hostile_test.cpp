@@ -187,6 +187,49 @@ TEST(HostileText, AnItemBeyondTheSizeCapIsRefusedWithMemoryBounded) {
   EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.0.0.2 small.lan\n");
 }
 
+// A CNAME file that names one alias twice, or makes a loop, only through a trailing dot
+// (dnsmasq drops it): the check compared names literally, the file was installed, and
+// the receiving v5 FTL stopped at its reload ("CNAME loop involving loop.lan"), so this
+// node answered no DNS at all. Now refused before anything changes.
+TEST(HostileText, ACnameFileThatStopsDnsmasqThroughATrailingDotIsRefused) {
+  Lab lab;
+  const std::string before = read_text(lab.cname("secondary"));
+  for (const char* bad : {"cname=files.lan,nas.lan\ncname=loop.lan,loop.lan.\n",
+                          "cname=files.lan,nas.lan\ncname=dup.lan,nas.lan\ncname=dup.lan.,files.lan\n"}) {
+    SCOPED_TRACE(bad);
+    write_text(lab.cname("primary"), bad);
+    auto r = lab.run({"pull", "--only", "cname"});
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    EXPECT_EQ(read_text(lab.cname("secondary")), before);
+    EXPECT_EQ(lab.dig("secondary", "files.lan"), "NOERROR nas.lan. 192.168.1.10");
+  }
+}
+
+// A pihole.toml with a dotted key 100,000 components deep (200 KB, far under the cap),
+// planted by the peer or by this node's pihole user: toml++ recursed until gravity-sync
+// died of SIGSEGV, in every run and daemon cycle. Now refused (exit 5) naming the file.
+TEST(HostileText, APiholeTomlNestedTooDeepIsRefusedOnEitherNode) {
+  Lab lab({"--v6", "primary", "--v6", "secondary"});
+  std::string deep = "\n[zz]\n";
+  for (int i = 0; i < 100000; ++i) deep += "x.";
+  deep += "y = 1\n";
+  for (const char* node : {"primary", "secondary"}) {
+    SCOPED_TRACE(node);
+    lab.node_command("stop", node);  // FTL need not read it: the pihole user can write it anyway
+    const std::string toml = lab.toml(node);
+    const std::string text = read_text(toml);
+    write_text(toml, text + deep);
+    for (const char* command : {"compare", "sync"}) {
+      auto r = lab.run({"--json", command, "--only", "custom-dns"});
+      EXPECT_EQ(r.code, 5) << command << ": " << r.out << r.err;
+      EXPECT_NE(r.out.find("nests a key deeper than 64 levels"), std::string::npos) << r.out;
+    }
+    write_text(toml, text);
+    lab.node_command("start", node);
+  }
+  EXPECT_EQ(lab.run({"compare", "--only", "custom-dns"}).code, 0);
+}
+
 // --- the last known-good version survives ----------------------------------------------
 
 // Both ways: this node pulling the peer's changes, and pushing this node's to the peer.

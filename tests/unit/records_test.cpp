@@ -206,9 +206,28 @@ TEST(PiholeToml, RefusesWhatFtlCouldNotHold) {
     EXPECT_EQ(records.error().code, ExitCode::refused) << c.text;
     EXPECT_NE(records.error().message.find(c.message), std::string::npos) << records.error().message;
   }
-  // Deep nesting is a parse error, not a crash.
+  // Deep nesting is a parse error, not a crash: arrays (toml++'s own limit), and dotted
+  // keys and table headers, which toml++ parses recursively (found attacking issue 12:
+  // 100,000 components overflowed the stack).
   std::string deep = "a = " + std::string(100000, '[') + std::string(100000, ']');
   EXPECT_FALSE(PiholeToml::parse(deep).ok());
+  std::string components;
+  for (int i = 0; i < 100000; ++i) components += "x.";
+  const std::pair<std::string, int> too_deep[] = {{"[dns]\nhosts = []\n[zz]\n" + components + "y = 1\n", 4},
+                                                   {"[dns]\nhosts = []\n[" + components + "y]\n", 3},
+                                                   {"[dns]\nhosts = []\nz = { " + components + "y = 1 }\n", 3}};
+  for (const auto& [text, line] : too_deep) {
+    auto toml = PiholeToml::parse(text);
+    ASSERT_FALSE(toml.ok());
+    EXPECT_NE(toml.error().message.find("nests a key deeper than 64 levels (line " + std::to_string(line) + ")"),
+              std::string::npos)
+        << toml.error().message;
+  }
+  // Dots in strings, comments and numbers are not keys.
+  const std::string dots(200, '.');
+  EXPECT_TRUE(PiholeToml::parse("# " + dots + "\n[dns]\nhosts = [\"" + dots + "\", '" + dots + "']\n"
+                                "x = \"\"\"\n" + dots + "\n\"\"\"\ny = 1.5\n")
+                  .ok());
   EXPECT_FALSE(PiholeToml::parse(std::string(kMaxPiholeToml + 1, '#')).ok());
 }
 

@@ -75,6 +75,10 @@ TEST(TextItems, ACnameFileDnsmasqWouldNotStartWithIsRefused) {
       {"cname=a.lan,b.lan\ncname=b.lan,a.lan\n", "comes back to its alias"},
       {"cname=a.lan,a.lan\n", "line 1 starts a chain of CNAMEs that comes back"},
       {"cname=a.lan,b.lan,c.lan\ncname=c.lan,d.lan\ncname=d.lan,b.lan\n", "line 1 starts a chain"},
+      // dnsmasq drops one trailing dot: found attacking issue 12 (FTL v5 stopped on these).
+      {"cname=loop.lan,loop.lan.\n", "line 1 starts a chain of CNAMEs that comes back"},
+      {"cname=dup.lan,a.lan\ncname=dup.lan.,b.lan\n", "line 2 gives the alias of line 1 a second time"},
+      {"cname=a.lan.,b.lan\ncname=B.lan,A.LAN\n", "comes back to its alias"},
   };
   for (const auto& c : cases) {
     auto st = validate_text_item(Item::cname, c.file);
