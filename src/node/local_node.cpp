@@ -420,7 +420,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   //    can start (and leave a journal) between the check and the rename; readers go on.
   std::optional<Database> guard;
   if (item == Item::gravity && live_info->exists) {
-    auto db = Database::open(live, Database::Mode::read_write, 10'000);
+    auto db = Database::open(live, Database::Mode::read_write, static_cast<int>(waits_.journal.count()));
     if (!db) {
       drop_backup();
       return db.error();

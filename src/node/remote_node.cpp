@@ -1,5 +1,7 @@
 #include "gravity_sync/node/remote_node.hpp"
 
+#include "gravity_sync/node/remote_scripts.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <algorithm>
@@ -23,149 +25,6 @@ namespace {
 // The exit status our remote scripts use to say "refused for safety" (fail 65).
 constexpr int kRemoteRefused = 65;
 
-// Shell functions shared by every remote script (POSIX sh and coreutils).
-//
-// Framing (remote_answer.hpp): the script prints `=GS $N BEGIN` first; finish, run at
-// exit, prints `=GS $N END status`; fail prints `=GS $N ERR message` and exits; data FILE
-// prints a payload. Everything else a script prints is an answer line.
-//
-// Private directories: private DIR makes the directory DIR (a name of ours, mkdir: never
-// one that exists) mode 0700 and enters it; enter DIR enters one made earlier and refuses
-// it unless it is still ours and 0700. From then on the script uses its files by
-// relative names (through its working directory, which keeps the directory's inode
-// whatever another user renames), and hands Pi-hole's sqlite3 the path $H: the directory
-// as /proc/$$/cwd (the shell's own working directory), or inside a container the path the
-// container sees. finish removes the directory unless KEEP=1.
-//
-// Pi-hole's files: regular PATH fails unless PATH is a regular file or nothing (never a
-// symbolic link); readhex PATH MAX sets HEX to its first MAX bytes as hex, or RERR and
-// fails when it is not a regular file or was replaced while read. place FILE DEST renames
-// FILE over DEST, never into a directory DEST names (mv -T).
-//
-// cpath: where Pi-hole's programs see a host path (inside a container: the bind mounts of
-// /etc/pihole and /etc/dnsmasq.d). sq [-readonly] DB SQL...: the sqlite3 shell of
-// pihole-FTL on DB with no ~/.sqliterc, plain list output, stopping at the first error;
-// a Pi-hole file (dbpath: its directory resolved, so that the path holds no link) is
-// opened -nofollow, never through a symbolic link the pihole user swapped in (SQLite
-// refuses a link in any component, so files in the private directory, reached through
-// /proc/$$/cwd, are opened without it);
-// only gravity-sync's own SQL and files. sqr DB SQL...: the same, read-only, in the
-// shell's safe mode (no ATTACH, no file or shell functions) and with the schema untrusted:
-// for reading a database whose content others control. recover DB: roll back a hot
-// journal a crashed writer left (taking the write lock does it; no statement of the file
-// runs). gstate NAME DB: the state of a gravity.db for inspect: its version, schema
-// listing, digest and freshness, all from fixed SQL (the digest's statements chosen by
-// the version, never built from the file).
-constexpr const char* kFunctions = R"SH(
-oneline() { tr -c '[:print:]' ' ' | head -c 300 | sed 's/ *$//'; }
-fail() { printf '=GS %s ERR %s\n' "$N" "$(printf '%s' "$2" | oneline)"; exit "$1"; }
-W=""; KEEP=0; H=""
-# Empty the directory through the working directory (whatever now bears its name), then
-# remove the name if it is still an empty directory.
-leave() { find . -mindepth 1 -delete 2>/dev/null; cd / && rmdir -- "$W" 2>/dev/null; W=""; }
-finish() {
-  rc=$?
-  if [ -n "$W" ] && [ "$KEEP" = 0 ]; then leave; fi
-  printf '\n=GS %s END %s\n' "$N" "$rc"
-}
-trap finish EXIT
-ours() { [ -d "$1" ] && [ ! -L "$1" ] && [ "$(stat -c '%u %a' -- "$1")" = "$(id -u) 700" ]; }
-inside() {
-  cd -P -- "$1" 2>/dev/null || fail 66 "the private directory $1 is gone"
-  # Still ours, 0700, and in the directory we made it in: the pihole user may rename it
-  # and put a link to another directory in its place, which cd -P would follow.
-  ours . && [ .. -ef "${1%/*}" ] || fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"
-  W=$1
-  if [ "$CT" = 1 ]; then H=$(cpath "$W"); elif [ -d "/proc/$$/cwd" ]; then H=/proc/$$/cwd; else H=$W; fi
-}
-enter() {
-  inside "$1"
-  [ -f .id ] && [ "$(cat .id)" = "${1##*/}" ] || fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"
-}
-private() {
-  mkdir -m 700 -- "$1" || fail 66 "cannot create a private directory in ${1%/*}"
-  inside "$1"
-  [ -z "$(ls -A .)" ] || fail 65 "$1 is not the private directory just made (it was replaced)"
-  printf '%s' "${1##*/}" > .id || fail 66 "cannot write in $1"
-}
-linkmsg() { printf '%s %s' "$1" "$LINKMSG"; }
-regular() {
-  if [ -L "$1" ]; then fail 65 "$(linkmsg "$1")"; fi
-  if [ -e "$1" ] && [ ! -f "$1" ]; then fail 65 "$1 is not a regular file"; fi
-}
-hex() { od -An -v -tx1 | tr -d ' \n'; }
-readhex() {
-  HEX=""; RERR=""
-  if [ -L "$1" ]; then RERR=$(linkmsg "$1"); return 1; fi
-  if [ ! -f "$1" ]; then RERR="$1 is not a regular file"; return 1; fi
-  ri=$(stat -c %i -- "$1")
-  HEX=$(head -c "$2" -- "$1" | hex)
-  if [ -L "$1" ] || [ "$(stat -c %i -- "$1" 2>/dev/null)" != "$ri" ]; then
-    HEX=""; RERR="$1 was replaced while it was read; try again"; return 1
-  fi
-}
-place() {
-  regular "$2"
-  [ ! -d "$2" ] || fail 65 "$2 is a directory"
-  mv -fT -- "$1" "$2" || fail 66 "cannot rename $1 over $2"
-}
-data() { printf '=GS %s DATA %s\n' "$N" "$(wc -c < "$1" | tr -d ' ')"; cat -- "$1"; echo; }
-bkdir() {
-  mkdir -p -- "$1" || fail 66 "cannot create $1"
-  if [ -L "$1" ] || [ "$(stat -c %u -- "$1")" != "$(id -u)" ]; then
-    fail 65 "$1 must be a directory of $(id -un), not a symbolic link"
-  fi
-  chmod 700 -- "$1" || fail 66 "cannot make $1 private"
-}
-cpath() {
-  if [ "$CT" = 1 ]; then
-    case "$1" in
-      "$PHD"/*) printf '%s' "/etc/pihole/${1#"$PHD"/}"; return ;;
-      "$DND"/*) printf '%s' "/etc/dnsmasq.d/${1#"$DND"/}"; return ;;
-    esac
-  fi
-  printf '%s' "$1"
-}
-nofollow() { NF=-nofollow; if [ -n "$H" ]; then case "$1" in "$H"/*) NF="" ;; esac; fi; }
-dbpath() {
-  if [ -z "$NF" ]; then printf '%s' "$1"; return; fi
-  if [ "$CT" = 1 ]; then cpath "$1"; return; fi
-  d=$(cd -P -- "${1%/*}" 2>/dev/null && pwd -P) || d=${1%/*}
-  printf '%s/%s' "$d" "${1##*/}"
-}
-sq() {
-  ro=""; [ "$1" = -readonly ] && { ro=-readonly; shift; }
-  nofollow "$1"; db=$(dbpath "$1"); shift
-  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF $ro "$db" "$@"
-}
-sqr() {
-  nofollow "$1"; db=$(dbpath "$1"); shift
-  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
-}
-recover() {
-  [ -s "$1-journal" ] || return 0
-  sq "$1" 'BEGIN IMMEDIATE;' 'ROLLBACK;' >/dev/null 2>&1 || true
-}
-tomlout() {
-  tf="$PHD/pihole.toml"
-  if [ ! -e "$tf" ] && [ ! -L "$tf" ]; then echo "TOML -"; return; fi
-  tm=$(stat -c %Y -- "$tf" 2>/dev/null)
-  if readhex "$tf" "$MAXTOML"; then printf 'TOML %s %s\n' "$tm" "$HEX"; else printf 'TOMLERR %s\n' "$RERR"; fi
-}
-gstate() {
-  recover "$2"
-  v=$(sqr "$2" "$VERSION_SQL" 2>&1) || { echo "E $1 not a readable gravity database: $(printf '%s' "$v" | oneline)"; return; }
-  echo "S $1 ~V $(printf '%s' "$v" | head -c 64 | hex)"
-  d=$(digest_sql_for "$v") || return 0
-  out=$(sqr "$2" 'BEGIN;' "$OBJ_SQL" "$COL_SQL" "$d" "$FRESH_SQL" 'COMMIT;' 2>&1); rc=$?
-  printf '%s\n' "$out" | grep '^~' | sed "s/^/S $1 /"
-  if [ "$rc" != 0 ]; then
-    echo "E $1 not a readable gravity database: $(printf '%s\n' "$out" | grep -v '^~' | tail -n 1 | oneline)"
-    return
-  fi
-  echo "H $1 $(printf '%s\n' "$out" | grep -v '^~' | sha256sum | cut -c1-64)"
-}
-)SH";
 
 // Shell that defines the fixed SQL the remote scripts run on gravity databases:
 // VERSION_SQL, OBJ_SQL, COL_SQL, FRESH_SQL, and digest_sql_for VERSION, which prints the
@@ -247,7 +106,7 @@ const std::string& RemoteNode::prelude() {
                "\nPHD=" + shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) +
                "\nLINKMSG=" + shell_quote(kSymlinkRefusal) + "\nftl() { " + shell_join(layout_.ftl_argv()) +
                " \"$@\"; }\nph() { " + shell_join(layout_.pihole_argv()) + " \"$@\"; }\n" + sql_definitions() +
-               kFunctions;
+               std::string(remote_script::lib);
   }
   return prelude_;
 }
@@ -275,14 +134,16 @@ Status RemoteNode::ready() {
   return {};
 }
 
-Result<RemoteAnswer> RemoteNode::run(const std::map<std::string, std::string>& vars, const std::string& body,
-                                     const std::string& input, Millis timeout, const DataSink& payload,
-                                     const DataSource& source) {
+Result<RemoteAnswer> RemoteNode::run(std::string_view verb, const std::map<std::string, std::string>& vars,
+                                     const std::vector<std::string>& args, const std::string& input, Millis timeout,
+                                     const DataSink& payload, const DataSource& source) {
   if (auto st = ready(); !st) return st.error();
   const std::string nonce = new_nonce();
   std::string script = "N=" + nonce + "\nprintf '=GS %s BEGIN\\n' \"$N\"\nset -u\numask 077\n";
   for (const auto& [k, v] : vars) script += k + "=" + shell_quote(v) + "\n";
-  script += prelude() + body;
+  script += "set -- " + shell_join(args) + "\n";
+  script += prelude();
+  script += verb;
   FrameReader reader(nonce, payload);
   size_t offset = 0;
   DataSource from_input = [&](char* buffer, size_t capacity) -> Result<size_t> {
@@ -320,7 +181,7 @@ Error RemoteNode::failed(const RemoteAnswer& answer, const std::string& what) co
 
 int RemoteNode::major_version() {
   if (major_ == 0) {
-    auto r = run({}, "[ -e \"$PHD/pihole.toml\" ] && echo 'MAJOR 6' || echo 'MAJOR 5'\n");
+    auto r = run(remote_script::major_version, {});
     major_ = (r.ok() && r->last("MAJOR ") == "6") ? 6 : 5;
   }
   return major_;
@@ -346,7 +207,7 @@ Result<RemoteNode::TomlAnswer> RemoteNode::parse_toml_answer(const RemoteAnswer&
 }
 
 Result<RemoteNode::TomlAnswer> RemoteNode::read_toml() {
-  auto r = run({}, "tomlout\n");
+  auto r = run(remote_script::read_toml, {});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote pihole.toml: cannot read it");
   return parse_toml_answer(*r);
@@ -368,8 +229,7 @@ Result<std::string> RemoteNode::read_text_file(Item item) {
 }
 
 Result<std::string> RemoteNode::read_text_at(Item item, const std::string& path, const std::string& what) {
-  auto r = run({{"src", path}, {"max", std::to_string(kMaxTextItem + 1)}},
-               "readhex \"$src\" \"$max\" || fail 65 \"$RERR\"\necho \"C $HEX\"\n");
+  auto r = run(remote_script::read_text, {{"src", path}, {"max", std::to_string(kMaxTextItem + 1)}});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, what + ": cannot read it");
   auto content = from_hex(r->last("C ").value_or(""));
@@ -379,25 +239,11 @@ Result<std::string> RemoteNode::read_text_at(Item item, const std::string& path,
 }
 
 Result<NodeProbe> RemoteNode::probe(const std::vector<Item>& items) {
-  auto r = run({{"dir", layout_.pihole_dir},
-                {"dns", layout_.dnsmasq_dir},
-                {"php", layout_.pihole_command},
-                {"ftlc", layout_.ftl_command},
-                {"incontainer", layout_.container.empty() ? "0" : "1"}},
-               R"SH(
-[ -d "$dir" ] && echo "D 1" || echo "D 0"
-if [ -L "$dir/gravity.db" ]; then echo "G L"; elif [ -f "$dir/gravity.db" ]; then echo "G 1"; elif [ -e "$dir/gravity.db" ]; then echo "G X"; else echo "G 0"; fi
-[ -d "$dns" ] && echo "N 1" || echo "N 0"
-[ -e "$dir/pihole.toml" ] && echo "T 1" || echo "T 0"
-if [ "$incontainer" = 0 ]; then
-  command -v "$php" >/dev/null 2>&1 && echo "P 1" || echo "P 0"
-  command -v "$ftlc" >/dev/null 2>&1 && echo "F 1" || echo "F 0"
-fi
-echo "V $(ftl -v 2>/dev/null | head -n 1 | oneline)"
-if [ -f "$dir/gravity.db" ] && [ ! -L "$dir/gravity.db" ]; then echo "S $(sqr "$dir/gravity.db" "$VERSION_SQL" 2>/dev/null | head -c 20 | oneline)"; fi
-[ -e "$dir/pihole.toml" ] && tomlout
-exit 0
-)SH");
+  auto r = run(remote_script::probe, {{"dir", layout_.pihole_dir},
+                                      {"dns", layout_.dnsmasq_dir},
+                                      {"php", layout_.pihole_command},
+                                      {"ftlc", layout_.ftl_command},
+                                      {"incontainer", layout_.container.empty() ? "0" : "1"}});
   if (!r) return r.error();
   NodeProbe p;
   bool has_toml = false;
@@ -442,39 +288,12 @@ exit 0
 }
 
 Result<NodeState> RemoteNode::inspect(const std::vector<Item>& items) {
-  std::string body = R"SH(
-echo "T $(date +%s)"
-if [ -e "$dir/pihole.toml" ]; then v6=1; echo "V 6"; else v6=0; echo "V 5"; fi
-values=0
-item() {
-  # A v6 value: read from pihole.toml (sent once, below) by the same reader as here.
-  if [ "$3" = text ] && [ "$v6" = 1 ]; then echo "X $1"; values=1; return; fi
-  if [ -L "$2" ]; then
-    echo "E $1 $(linkmsg "$2")"
-  elif [ -f "$2" ]; then
-    echo "I $1 1 $(stat -c '%s %Y %i' -- "$2")"
-    if [ "$3" = db ]; then
-      gstate "$1" "$2"
-    elif readhex "$2" "$MAXTEXT"; then
-      echo "C $1 $HEX"
-    else
-      echo "E $1 $RERR"
-    fi
-  elif [ -e "$2" ]; then
-    echo "E $1 $2 is not a regular file"
-  elif [ ! -d "${2%/*}" ]; then
-    echo "E $1 Pi-hole is missing there: directory ${2%/*} does not exist"
-  else
-    echo "I $1 0"
-  fi
-}
-)SH";
+  std::vector<std::string> args;;
   for (Item item : items) {
-    body += std::string("item ") + item_name(item) + " " + shell_quote(layout_.item_path(item)) + " " +
-            (item == Item::gravity ? "db" : "text") + "\n";
+    args.insert(args.end(), {item_name(item), layout_.item_path(item), item == Item::gravity ? "db" : "text"});
   }
-  body += "[ \"$values\" = 0 ] || tomlout\n";
-  auto r = run({{"dir", layout_.pihole_dir}, {"MAXTEXT", std::to_string(kMaxTextItem + 1)}}, body);
+  auto r = run(remote_script::inspect, {{"dir", layout_.pihole_dir}, {"MAXTEXT", std::to_string(kMaxTextItem + 1)}},
+               args);
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote inspection failed");
   NodeState state;
@@ -590,12 +409,9 @@ Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>&
   }
   if (stats.error().code == ExitCode::unreachable) return stats.error();
   spdlog::debug("{}; using stat over exec", stats.error().message);
-  std::string body;
-  for (Item item : items) {
-    body += std::string("echo \"") + item_name(item) + " $(stat -c '%s %Y' -- " +
-            shell_quote(layout_.watch_path(item, major)) + " 2>/dev/null || echo missing)\"\n";
-  }
-  auto r = run({}, body, "", Millis(60'000));
+  std::vector<std::string> args;
+  for (Item item : items) args.insert(args.end(), {item_name(item), layout_.watch_path(item, major)});
+  auto r = run(remote_script::stat_files, {}, args, "", Millis(60'000));
   if (!r) return r.error();
   std::map<Item, FileInfo> out;
   for (const auto& line : r->lines) {
@@ -620,7 +436,7 @@ Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>&
 
 Result<int64_t> RemoteNode::now() {
   if (last_time_ == 0) {
-    auto r = run({}, "echo \"T $(date +%s)\"\n");
+    auto r = run(remote_script::clock, {});
     if (!r) return r.error();
     auto t = to_number<int64_t>(r->last("T ").value_or(""));
     if (!t) return make_error(ExitCode::failure, "remote clock: unreadable answer");
@@ -635,14 +451,8 @@ Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
   if (!receiving) return {};  // a text item is read in place; stage() checks room for a snapshot
   if (item != Item::gravity && major_version() >= 6) return {};  // a value FTL writes; a few KB
   const std::string dir = dir_name(layout_.item_path(item));
-  auto r = run({{"dir", dir}, {"bdir", backups_.dir}, {"need", std::to_string(bytes / 1024 + 1024)}}, R"SH(
-[ -d "$dir" ] || fail 66 "directory $dir does not exist"
-bkdir "$bdir"
-for d in "$dir" "$bdir"; do
-  free=$(df -Pk -- "$d" | awk 'NR==2 {print $4}')
-  [ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $d: ${free:-0} KiB free, $need KiB needed"
-done
-)SH");
+  auto r = run(remote_script::check_space,
+               {{"dir", dir}, {"bdir", backups_.dir}, {"need", std::to_string(bytes / 1024 + 1024)}});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote");
   return {};
@@ -693,22 +503,12 @@ Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const 
   const uint64_t announced = sizes_[item];
   const uint64_t limit = announced + std::max<uint64_t>(announced, 64ULL << 20);
   uint64_t received = 0;
-  auto r = run({{"live", live},
+  auto r = run(remote_script::snapshot,
+               {{"live", live},
                 {"dir", dir_name(live)},
                 {"work", new_work_dir(item)},
                 {"need", std::to_string(announced / 1024 + 1024)}},
-               R"SH(
-regular "$live"
-private "$work"
-free=$(df -Pk . | awk 'NR==2 {print $4}')
-[ "${free:-0}" -ge "$need" ] || fail 65 "not enough disk space in $dir for a snapshot: ${free:-0} KiB free, $need KiB needed"
-err=$(sq "$live" ".backup '$H/snap'" 2>&1 >/dev/null)
-[ -s snap ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
-if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < snap > sha & else sha256sum < snap > sha & fi
-data snap
-wait
-echo "SHA $(cut -c1-64 sha)"
-)SH",
+               {},
                "", Millis(3'600'000), [&](const char* data, size_t size) -> Status {
                  if (received + size > limit) {
                    return make_error(ExitCode::refused, "remote " + live + " sent more than " + std::to_string(limit) +
@@ -749,13 +549,8 @@ Result<Staged> RemoteNode::stage_tables(NewStaged fresh) {
   const std::string live = layout_.item_path(Item::gravity);
   constexpr size_t kMaxDump = 256 << 20;
   std::string dump;
-  auto r = run({{"live", live}, {"work", new_work_dir(Item::gravity)}, {"DUMP", table_dump_sql(*schema)}}, R"SH(
-regular "$live"
-private "$work"
-recover "$live"
-err=$(sqr "$live" 'BEGIN;' "$DUMP" 'COMMIT;' 2>&1 > dump) || fail 66 "$(printf '%s' "$err" | oneline)"
-data dump
-)SH",
+  auto r = run(remote_script::dump_tables,
+               {{"live", live}, {"work", new_work_dir(Item::gravity)}, {"DUMP", table_dump_sql(*schema)}}, {},
                "", Millis(3'600'000), [&](const char* data, size_t size) -> Status {
                  if (dump.size() + size > kMaxDump) {
                    return make_error(ExitCode::refused, "the remote's configuration tables are larger than 256 MiB");
@@ -808,8 +603,7 @@ Result<std::string> RemoteNode::upload(const Staged& staged) {
   uint64_t sent = 0;
   Progress progress(std::string("push ") + item_name(staged.item), staged.size);
   const std::string work = new_work_dir(staged.item);
-  auto up = run({{"work", work}}, "private \"$work\"\ncat > up || fail 66 \"cannot write in $work\"\nKEEP=1\necho OK\n",
-                "", Millis(3'600'000), nullptr, [&](char* buffer, size_t capacity) -> Result<size_t> {
+  auto up = run(remote_script::upload, {{"work", work}}, {}, "", Millis(3'600'000), nullptr, [&](char* buffer, size_t capacity) -> Result<size_t> {
                   ssize_t n = ::read(in.get(), buffer, capacity);
                   if (n < 0) return make_error(ExitCode::failure, "cannot read " + staged.path);
                   sent += static_cast<uint64_t>(n);
@@ -823,7 +617,7 @@ Result<std::string> RemoteNode::upload(const Staged& staged) {
 }
 
 void RemoteNode::discard(const std::string& work) {
-  auto r = run({{"work", work}}, "enter \"$work\"\n", "", Millis(30'000));
+  auto r = run(remote_script::discard, {{"work", work}}, {}, "", Millis(30'000));
   if (!r || r->exit_code != 0) spdlog::debug("remote: could not remove {}; the next run does", work);
 }
 
@@ -839,34 +633,13 @@ Result<Installed> RemoteNode::install_tables(const Staged& staged, const std::st
     return make_error(ExitCode::refused, "remote gravity.db: unknown schema version");
   }
   const std::string live = layout_.item_path(Item::gravity);
-  auto r = run({{"work", work},
-                {"live", live},
-                {"sha", staged.sha256},
-                {"dg", staged.digest},
-                {"D", digest_sql(*schema)},
-                {"APPLY", tables_apply_sql(*schema)},
-                {"KEY", adlists_key_sql()}},
-               R"SH(
-enter "$work"
-got=$(sha256sum < up | cut -c1-64)
-[ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
-ic=$(sqr "$H/up" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
-[ "$ic" = "ok" ] || fail 65 "integrity check of the received tables failed: $ic"
-regular "$live"
-recover "$live"
-err=$(sq "$live" ".backup '$H/new'" 2>&1 >/dev/null)
-[ -s new ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
-res=$({ printf "PRAGMA foreign_keys = OFF;\nATTACH '%s' AS x;\nBEGIN IMMEDIATE;\n%s\n%s%s\nCOMMIT;\n" \
-          "$H/up" "$KEY" "$APPLY" "$KEY"; } | sq "$H/new" 2>&1) \
-  || fail 65 "cannot apply the received configuration tables: $(printf '%s' "$res" | tail -n 1 | oneline)"
-before=$(printf '%s\n' "$res" | head -n 1)
-after=$(printf '%s\n' "$res" | tail -n 1)
-d=$(sqr "$H/new" 'BEGIN;' "$D" 'COMMIT;' | sha256sum | cut -c1-64)
-[ "$d" = "$dg" ] || fail 65 "after applying the received tables the configuration digest is $d, not the sender's $dg"
-rm -f up
-[ "$before" = "$after" ] && echo "CHANGED 0" || echo "CHANGED 1"
-KEEP=1
-)SH");
+  auto r = run(remote_script::apply_tables, {{"work", work},
+                                             {"live", live},
+                                             {"sha", staged.sha256},
+                                             {"dg", staged.digest},
+                                             {"D", digest_sql(*schema)},
+                                             {"APPLY", tables_apply_sql(*schema)},
+                                             {"KEY", adlists_key_sql()}});
   if (!r) return r.error();
   if (r->exit_code != 0) {
     discard(work);
@@ -892,7 +665,8 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
   const std::string stamp = backup_stamp();
   const std::string old = dir_name(live) + "/" + our_name("old.");
 
-  auto r = run({{"work", work},
+  auto r = run(remote_script::install,
+               {{"work", work},
                 {"f", file},
                 {"live", live},
                 {"sha", sha},
@@ -902,62 +676,10 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
                 {"bdir", backups_.dir + "/" + item_name(item)},
                 {"bname", stamp + backup_suffix(item)},
                 {"old", old},
-                {"mode", item == Item::gravity ? "664" : "644"}},
-               R"SH(
-enter "$work"
-[ -f "$f" ] && [ ! -L "$f" ] || fail 66 "the copy to install is missing from $work"
-if [ -n "$sha" ]; then
-  got=$(sha256sum < "$f" | cut -c1-64)
-  [ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
-fi
-regular "$live"
-if [ "$kind" = db ]; then
-  ic=$(sqr "$H/$f" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
-  [ "$ic" = "ok" ] || fail 65 "integrity check failed: $ic"
-  v=$(sqr "$H/$f" "$VERSION_SQL" 2>&1 | oneline)
-  [ "$want" = 0 ] || [ "$v" = "$want" ] || fail 65 "schema version $v differs from the live database's $want; update Pi-hole on both nodes to the same version first"
-  i=0
-  while [ -e "${live}_temp" ]; do
-    i=$((i + 1)); [ $i -le 120 ] || fail 65 "Pi-hole is rebuilding gravity there (${live}_temp exists); try again when pihole -g has finished"
-    sleep 0.25
-  done
-fi
-if [ -e "$live" ]; then
-  bkdir "$broot"
-  bkdir "$bdir"
-  if [ "$kind" = db ]; then
-    # A consistent snapshot, in the private directory (inside a container's bind mount).
-    sq "$live" ".backup '$H/bak'" >/dev/null 2>&1 || fail 66 "backup of $live failed"
-  else
-    ri=$(stat -c %i -- "$live")
-    cp -- "$live" bak || fail 66 "backup of $live failed"
-    [ ! -L "$live" ] && [ "$(stat -c %i -- "$live")" = "$ri" ] || fail 65 "$live was replaced while it was backed up; try again"
-  fi
-  mv -f bak "$bdir/.gravity-sync.tmp" && mv -f "$bdir/.gravity-sync.tmp" "$bdir/$bname" || fail 66 "cannot store the backup in $bdir"
-  echo "BACKUP"
-  owner=$(stat -c '%u:%g' -- "$live"); perm=$(stat -c '%a' -- "$live")
-else
-  owner=$(stat -c '%u:%g' -- "${live%/*}"); perm=$mode
-fi
-chown "$owner" "$f" 2>/dev/null || [ "$(id -u)" != 0 ] || fail 66 "cannot set the owner of the copy"
-chmod "$perm" "$f" || fail 66 "cannot set the mode of the copy"
-if [ "$kind" = db ] && [ -e "$live" ]; then
-  i=0
-  while [ -s "$live-journal" ] || [ -s "$live-wal" ]; do
-    i=$((i + 1)); [ $i -le 40 ] || fail 65 "a hot journal or WAL lies beside $live; not swapping over it"
-    sleep 0.25
-  done
-fi
-sync "$f" 2>/dev/null || sync
-if [ "$kind" = db ] && [ -e "$live" ]; then
-  # FTL keeps the database open: the replaced file stays linked under another name until
-  # FTL has reopened it (FTL v6 ignores a renamed file, but warns about an unlinked one).
-  ln -P -- "$live" "$old" 2>/dev/null && echo "OLD"
-fi
-place "$f" "$live"
-sync "${live%/*}" 2>/dev/null || sync
-echo DONE
-)SH");
+                {"mode", item == Item::gravity ? "664" : "644"},
+                {"rtenths", std::to_string(waits_.rebuild.count() / 100 + 1)},
+                {"jms", std::to_string(waits_.journal.count())},
+                {"SWAPSH", std::string(remote_script::swap)}});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
   if (!r->last("DONE")) {
@@ -981,25 +703,12 @@ Result<Installed> RemoteNode::install_records(Item item, const Records& records)
   const std::string stamp = backup_stamp();
   const std::string bdir = backups_.dir + "/" + item_name(item);
   const std::string bname = stamp + backup_suffix(item);
-  auto kept = run({{"broot", backups_.dir}, {"bdir", bdir}, {"bname", bname}}, R"SH(
-bkdir "$broot"
-bkdir "$bdir"
-cat > "$bdir/.gravity-sync.tmp" || fail 66 "cannot write a backup in $bdir"
-mv -f "$bdir/.gravity-sync.tmp" "$bdir/$bname" || fail 66 "cannot store the backup in $bdir"
-echo BACKUP
-)SH",
+  auto kept = run(remote_script::keep_value, {{"broot", backups_.dir}, {"bdir", bdir}, {"bname", bname}}, {},
                   file_from_records(item, *old));
   if (!kept) return kept.error();
   if (kept->exit_code != 0 || !kept->last("BACKUP")) return failed(*kept, "remote " + std::string(item_name(item)));
   ftl_pacer().before_change(*this);
-  auto r = run({{"bdir", bdir}, {"bname", bname}, {"key", ftl_key(item)}},
-               R"SH(
-value=$(cat)
-out=$(ftl --config "$key" "$value" 2>&1); rc=$?
-[ "$rc" = 0 ] || rm -f -- "$bdir/$bname"
-echo "FTL $rc $(printf '%s' "$out" | head -c 600 | hex)"
-[ "$rc" != 0 ] || tomlout
-)SH",
+  auto r = run(remote_script::ftl_set, {{"bdir", bdir}, {"bname", bname}, {"key", ftl_key(item)}}, {},
                json);
   ftl_pacer().after_change(ftl_set_restarts(item));  // whatever came back, FTL may have taken it
   if (!r) return r.error();
@@ -1043,15 +752,7 @@ Result<FtlStatus> RemoteNode::ftl_status() {
   const int major = major_version();
   if (!pid_file_) {
     // Once per connection: FTL's PID file (from pihole.toml or pihole-FTL.conf) and SIGRTMIN.
-    auto r = run({{"v6", major >= 6 ? "1" : "0"}}, R"SH(
-if [ "$v6" = 1 ]; then
-  tomlout
-  printf 'R %s\n' "$(ftl sigrtmin 2>/dev/null | head -c 16 | oneline)"
-else
-  readhex "$PHD/pihole-FTL.conf" 65536 && printf 'C %s\n' "$HEX"
-fi
-exit 0
-)SH");
+    auto r = run(remote_script::ftl_info, {{"v6", major >= 6 ? "1" : "0"}});
     if (!r) return r.error();
     std::string toml_text, conf_text;
     if (major >= 6) {
@@ -1062,30 +763,16 @@ exit 0
     pid_file_ = ftl_pid_file(major, toml_text, conf_text);
     sigrtmin_ = ftl_sigrtmin(major, r->last("R ").value_or(""));
   }
-  auto r = run({}, "ftl " + shell_join(ftl_status_args(*pid_file_, sigrtmin_)) + " 2>&1\n", "", Millis(30'000));
+  auto r = run(remote_script::ftl_status, {}, ftl_status_args(*pid_file_, sigrtmin_), "", Millis(30'000));
   if (!r) return r.error();
   return parse_ftl_status(joined(*r));
 }
 
 void RemoteNode::release_replaced(Millis wait) {
   if (replaced_.empty()) return;
-  std::string body = "n=" + std::to_string(std::max<long>(1, static_cast<long>(wait.count() / 50))) + "\n" + R"SH(
-held() {  # is "$1" open in any process?
-  for f in /proc/[0-9]*/fd/*; do [ "$f" -ef "$1" ] && return 0; done
-  return 1
-}
-release() {
-  i=0
-  while held "$1"; do
-    i=$((i + 1)); [ $i -le "$n" ] || { echo "KEPT"; return; }
-    sleep 0.05
-  done
-  rm -f -- "$1"
-}
-)SH";
-  // Each path is ours: the name install_remote_temp gave the link.
-  for (const auto& path : replaced_) body += "release " + shell_quote(path) + "\n";
-  auto r = run({}, body, "", wait + Millis(30'000));
+  // Each path is ours: the name install gave the link.
+  auto r = run(remote_script::release, {{"tenths", std::to_string(std::max<long>(1, static_cast<long>(wait.count() / 100)))}},
+               replaced_, "", wait * static_cast<long>(replaced_.size()) + Millis(30'000));
   if (r.ok() && r->last("KEPT")) spdlog::debug("remote: a replaced gravity.db is still open; the next run removes it");
   replaced_.clear();
 }
@@ -1096,9 +783,7 @@ Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeo
   const std::string shown = join_args(layout_.pihole_argv(args));
   spdlog::info("remote: {}: {}", what, shown);
   // Its exit status, and the last lines it printed for a message.
-  auto s = run({}, "out=$(ph " + shell_join(args) + " 2>&1); rc=$?\nprintf '%s\\n' \"$out\" | tail -n 3 | sed 's/^/P /'\n"
-                   "exit \"$rc\"\n",
-               "", timeout);
+  auto s = run(remote_script::pihole, {}, args, "", timeout);
   if (!s) return s.error();
   if (s->exit_code != 0) {
     const auto said = s->all("P ");
@@ -1115,13 +800,10 @@ Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
   const long secs = std::max<long>(1, static_cast<long>(wait.count() / 1000));
   const std::string nonce = new_nonce();
   const std::string mark = "=GS " + nonce + " ";
-  std::string script = "umask 077; l=" + shell_quote(lock_path) + "; m='" + mark + "'; " +
-                       "mkdir -p -- \"${l%/*}\" || exit 66; "
-                       "[ ! -L \"$l\" ] || { echo \"${m}LINK\"; exit 66; }; "
-                       "exec 9>>\"$l\" || exit 66; "
-                       "command -v flock >/dev/null || { echo \"${m}NOFLOCK\"; exit 66; }; "
-                       "if flock -w " +
-                       std::to_string(secs) + " 9; then echo \"${m}LOCKED\"; exec cat >/dev/null; else echo \"${m}BUSY\"; fi";
+  // Not framed like the other verbs, and without the library: one line, the moment the
+  // answer is known, and the channel stays open while the lock is held.
+  const std::string script = "N=" + nonce + "\nl=" + shell_quote(lock_path) + "\nsecs=" + std::to_string(secs) +
+                             "\n" + std::string(remote_script::lock);
   if (auto st = ready(); !st) return st.error();
   auto channel = session_.open(shell(script));
   if (!channel) return channel.error();
@@ -1143,18 +825,8 @@ Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
 }
 
 void RemoteNode::clean_stale() {
-  auto r = run({{"a", layout_.pihole_dir}, {"b", layout_.dnsmasq_dir}, {"c", backups_.dir}}, R"SH(
-n=0
-for f in "$a"/.gravity-sync.* "$b"/.gravity-sync.* "$c"/*/.gravity-sync.*; do
-  if [ -f "$f" ] && [ ! -L "$f" ]; then
-    rm -f -- "$f" && n=$((n + 1))
-  elif ours "$f"; then
-    rm -rf -- "$f" && n=$((n + 1))
-  fi
-done
-echo "N $n"
-)SH",
-               "", Millis(5'000));
+  auto r = run(remote_script::clean_stale, {}, {layout_.pihole_dir, layout_.dnsmasq_dir, backups_.dir}, "",
+               Millis(5'000));
   const auto n = r.ok() ? to_number<int>(r->last("N ").value_or("")) : std::nullopt;
   if (n && *n > 0) spdlog::info("remote: removed {} temp file(s) left by an interrupted run", *n);
 }
@@ -1166,23 +838,16 @@ void RemoteNode::prune_backups(Item item) {
   for (auto& b : *all) {
     if (b.item == item) mine.push_back(b);
   }
-  std::string body;
-  for (const auto& old : backups_to_prune(mine, backups_.keep)) {
-    // The path is ours (backups() builds it from the stamp), never one the remote listed.
-    body += "rm -f -- " + shell_quote(old.path) + "\n";
-  }
-  if (body.empty()) return;
-  auto r = run({}, body);
+  std::vector<std::string> paths;
+  // Each path is ours (backups() builds it from the stamp), never one the remote listed.
+  for (const auto& old : backups_to_prune(mine, backups_.keep)) paths.push_back(old.path);
+  if (paths.empty()) return;
+  auto r = run(remote_script::prune, {}, paths);
   if (!r || r->exit_code != 0) spdlog::debug("remote: pruning old backups of {} failed", item_name(item));
 }
 
 Result<std::vector<BackupEntry>> RemoteNode::backups() {
-  auto r = run({{"c", backups_.dir}}, R"SH(
-for f in "$c"/*/*; do
-  [ -f "$f" ] && [ ! -L "$f" ] && echo "B $(stat -c %s -- "$f") ${f#"$c"/}"
-done
-exit 0
-)SH");
+  auto r = run(remote_script::backups, {}, {backups_.dir});
   if (!r) return r.error();
   std::vector<BackupEntry> out;
   for (const auto& line : r->all("B ")) {
@@ -1220,17 +885,10 @@ Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState&
     return install_records(entry.item, records_from_file(entry.item, *content));
   }
   const std::string work = new_work_dir(entry.item);
-  auto r = run({{"src", entry.path}, {"work", work}, {"text", entry.item == Item::gravity ? "0" : "1"},
-                {"max", std::to_string(kMaxTextItem + 1)}},
-               R"SH(
-regular "$src"
-[ -f "$src" ] || fail 66 "$src does not exist"
-private "$work"
-cp -- "$src" up || fail 66 "cannot copy $src"
-echo "SHA $(sha256sum < up | cut -c1-64)"
-if [ "$text" = 1 ]; then readhex up "$max" && echo "C $HEX"; fi
-KEEP=1
-)SH");
+  auto r = run(remote_script::restore_copy, {{"src", entry.path},
+                                             {"work", work},
+                                             {"text", entry.item == Item::gravity ? "0" : "1"},
+                                             {"max", std::to_string(kMaxTextItem + 1)}});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote restore");
   const auto sha = r->last("SHA ");

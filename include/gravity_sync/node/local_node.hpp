@@ -14,7 +14,9 @@ struct BackupPolicy {
   int keep = 10;
 };
 
-// How long an install waits for a gravity rebuild or a hot journal to go away.
+// How long an install waits for a gravity rebuild to finish, and for SQLite's write lock on
+// the live database (a writer finishing) and then for a hot journal to go away; the same on
+// both nodes.
 struct SwapWaits {
   Millis rebuild{30'000};
   Millis journal{10'000};

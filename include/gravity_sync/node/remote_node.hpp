@@ -33,6 +33,9 @@ class RemoteNode : public Node {
   RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
              RemoteAccess access = {});
 
+  // Change how long install() waits for a rebuild or for the write lock and a journal.
+  void set_waits(SwapWaits waits) { waits_ = waits; }
+
   const char* name() const override { return "remote"; }
   Result<NodeProbe> probe(const std::vector<Item>& items) override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
@@ -63,13 +66,15 @@ class RemoteNode : public Node {
   const std::string& shell_noise() const { return shell_noise_; }
 
  private:
-  // Run `body` there with `vars` defined as shell variables and the common functions,
-  // `input` (or `source`) on its stdin; its framed answer (remote_answer.hpp), payload
-  // bytes going to `payload`. An Error when it could not run, or its frame never began
-  // or ended (the command's stderr named).
-  Result<RemoteAnswer> run(const std::map<std::string, std::string>& vars, const std::string& body,
-                           const std::string& input = "", Millis timeout = Millis(600'000),
-                           const DataSink& payload = nullptr, const DataSource& source = nullptr);
+  // Run the remote verb `verb` (remote_scripts.hpp) there with `vars` defined as shell
+  // variables and `args` as its arguments, after the prelude and the library; `input` (or
+  // `source`) on its stdin. Its framed answer (remote_answer.hpp), payload bytes going to
+  // `payload`. An Error when it could not run, or its frame never began or ended (the
+  // command's stderr named).
+  Result<RemoteAnswer> run(std::string_view verb, const std::map<std::string, std::string>& vars,
+                           const std::vector<std::string>& args = {}, const std::string& input = "",
+                           Millis timeout = Millis(600'000), const DataSink& payload = nullptr,
+                           const DataSource& source = nullptr);
   // The error of a script that failed: its ERR message (or its exit status), as
   // ExitCode::refused for our "refused" status and ExitCode::failure otherwise.
   Error failed(const RemoteAnswer& answer, const std::string& what) const;
@@ -126,6 +131,7 @@ class RemoteNode : public Node {
   BackupPolicy backups_;
   std::string local_tmp_;
   RemoteAccess access_;
+  SwapWaits waits_;
   bool sudo_checked_ = false;
   int major_ = 0;
   std::map<Item, uint64_t> sizes_;  // of each item's file, as of the last inspect

@@ -1,0 +1,20 @@
+# Embeds the remote verbs (src/remote/*.sh) in the program: writes OUT, a C++ source that
+# defines gs::remote_script::NAME (the text of NAME.sh) for each .sh file of SOURCE_DIR.
+# Run by the build: cmake -DOUT=... -DSOURCE_DIR=.../src/remote -P embed_scripts.cmake
+file(GLOB SOURCES "${SOURCE_DIR}/*.sh")
+list(SORT SOURCES)
+set(body "// Generated from src/remote/*.sh by cmake/embed_scripts.cmake at build time; do not edit.\n")
+string(APPEND body "#include \"gravity_sync/node/remote_scripts.hpp\"\n\nnamespace gs::remote_script {\n\n")
+foreach(src IN LISTS SOURCES)
+  get_filename_component(name "${src}" NAME_WE)
+  file(READ "${src}" text)
+  string(FIND "${text}" ")GSSH" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${src} contains )GSSH, which ends the raw string it is embedded in")
+  endif()
+  string(APPEND body "const std::string_view ${name} = R\"GSSH(${text})GSSH\";\n\n")
+endforeach()
+string(APPEND body "}  // namespace gs::remote_script\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUT}.tmp")

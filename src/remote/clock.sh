@@ -1,0 +1,3 @@
+# Verb clock: the node's clock.
+# Answer: T SECONDS (since the epoch).
+echo "T $(date +%s)"

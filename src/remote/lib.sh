@@ -1,0 +1,164 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2154  # N, CT, PHD, DND, LINKMSG, MAXTOML and the *_SQL values come from the prelude
+#
+# gravity-sync's remote library: the shell functions every remote verb may use (POSIX sh
+# and coreutils). The prelude before it (built by RemoteNode, every value shell-quoted)
+# defines N (this command's nonce), the node's paths and commands (PHD, DND, CT, MAXTOML,
+# LINKMSG, the functions ftl and ph) and the fixed SQL (VERSION_SQL, OBJ_SQL, COL_SQL,
+# FRESH_SQL, digest_sql_for VERSION). docs/REMOTE.md is the protocol.
+#
+# Framing (include/gravity_sync/node/remote_answer.hpp): the prelude prints `=GS $N BEGIN`
+# first; finish, run at exit, prints `=GS $N END status`; fail prints `=GS $N ERR message`
+# and exits; data FILE prints a payload. Everything else a verb prints is an answer line.
+#
+# Private directories: private DIR makes the directory DIR (a name of ours, mkdir: never
+# one that exists) mode 0700 and enters it; enter DIR enters one made earlier and refuses
+# it unless it is still ours and 0700. From then on the verb uses its files by relative
+# names (through its working directory, which keeps the directory's inode whatever another
+# user renames), and hands Pi-hole's sqlite3 the path $H: the directory as /proc/$$/cwd
+# (the shell's own working directory), or inside a container the path the container sees.
+# finish removes the directory unless KEEP=1.
+#
+# Pi-hole's files: regular PATH fails unless PATH is a regular file or nothing (never a
+# symbolic link); readhex PATH MAX sets HEX to its first MAX bytes as hex, or RERR and
+# fails when it is not a regular file or was replaced while read. place FILE DEST renames
+# FILE over DEST, never into a directory DEST names (mv -T).
+#
+# cpath: where Pi-hole's programs see a host path (inside a container: the bind mounts of
+# /etc/pihole and /etc/dnsmasq.d). sq [-readonly] DB SQL...: the sqlite3 shell of
+# pihole-FTL on DB with no ~/.sqliterc, plain list output, stopping at the first error; a
+# Pi-hole file (dbpath: its directory resolved, so that the path holds no link) is opened
+# -nofollow, never through a symbolic link the pihole user swapped in (SQLite refuses a
+# link in any component, so files in the private directory, reached through /proc/$$/cwd,
+# are opened without it); only gravity-sync's own SQL and files. sqr DB SQL...: the same,
+# read-only, in the shell's safe mode (no ATTACH, no file or shell functions) and with the
+# schema untrusted: for reading a database whose content others control. recover DB: roll
+# back a hot journal a crashed writer left (taking the write lock does it; no statement of
+# the file runs). gstate NAME DB: the state of a gravity.db for inspect: its version,
+# schema listing, digest and freshness, all from fixed SQL (the digest's statements chosen
+# by the version, never built from the file). waitfor TENTHS TEST...: run TEST every 0.1 s
+# while it fails, up to TENTHS times; fails when it never passed.
+oneline() { tr -c '[:print:]' ' ' | head -c 300 | sed 's/ *$//'; }
+fail() { printf '=GS %s ERR %s\n' "$N" "$(printf '%s' "$2" | oneline)"; exit "$1"; }
+W=""; KEEP=0; H=""
+# Empty the directory through the working directory (whatever now bears its name), then
+# remove the name if it is still an empty directory.
+leave() { find . -mindepth 1 -delete 2>/dev/null; cd / && rmdir -- "$W" 2>/dev/null; W=""; }
+finish() {
+  rc=$?
+  if [ -n "$W" ] && [ "$KEEP" = 0 ]; then leave; fi
+  printf '\n=GS %s END %s\n' "$N" "$rc"
+}
+trap finish EXIT
+same() { [ "$(stat -L -c '%d:%i' -- "$1" 2>/dev/null)" = "$(stat -L -c '%d:%i' -- "$2" 2>/dev/null)" ] && [ -e "$1" ]; }
+ours() { [ -d "$1" ] && [ ! -L "$1" ] && [ "$(stat -c '%u %a' -- "$1")" = "$(id -u) 700" ]; }
+inside() {
+  cd -P -- "$1" 2>/dev/null || fail 66 "the private directory $1 is gone"
+  # Still ours, 0700, and in the directory we made it in: the pihole user may rename it
+  # and put a link to another directory in its place, which cd -P would follow.
+  if ! { ours . && same .. "${1%/*}"; }; then fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"; fi
+  W=$1
+  if [ "$CT" = 1 ]; then H=$(cpath "$W"); elif [ -d "/proc/$$/cwd" ]; then H=/proc/$$/cwd; else H=$W; fi
+}
+enter() {
+  inside "$1"
+  if ! { [ -f .id ] && [ "$(cat .id)" = "${1##*/}" ]; }; then fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"; fi
+}
+private() {
+  mkdir -m 700 -- "$1" || fail 66 "cannot create a private directory in ${1%/*}"
+  inside "$1"
+  [ -z "$(ls -A .)" ] || fail 65 "$1 is not the private directory just made (it was replaced)"
+  printf '%s' "${1##*/}" > .id || fail 66 "cannot write in $1"
+}
+linkmsg() { printf '%s %s' "$1" "$LINKMSG"; }
+regular() {
+  if [ -L "$1" ]; then fail 65 "$(linkmsg "$1")"; fi
+  if [ -e "$1" ] && [ ! -f "$1" ]; then fail 65 "$1 is not a regular file"; fi
+}
+hex() { od -An -v -tx1 | tr -d ' \n'; }
+readhex() {
+  HEX=""; RERR=""
+  if [ -L "$1" ]; then RERR=$(linkmsg "$1"); return 1; fi
+  if [ ! -f "$1" ]; then RERR="$1 is not a regular file"; return 1; fi
+  ri=$(stat -c %i -- "$1")
+  HEX=$(head -c "$2" -- "$1" | hex)
+  if [ -L "$1" ] || [ "$(stat -c %i -- "$1" 2>/dev/null)" != "$ri" ]; then
+    HEX=""; RERR="$1 was replaced while it was read; try again"; return 1
+  fi
+}
+place() {
+  regular "$2"
+  [ ! -d "$2" ] || fail 65 "$2 is a directory"
+  mv -fT -- "$1" "$2" || fail 66 "cannot rename $1 over $2"
+}
+data() { printf '=GS %s DATA %s\n' "$N" "$(wc -c < "$1" | tr -d ' ')"; cat -- "$1"; echo; }
+bkdir() {
+  mkdir -p -- "$1" || fail 66 "cannot create $1"
+  if [ -L "$1" ] || [ "$(stat -c %u -- "$1")" != "$(id -u)" ]; then
+    fail 65 "$1 must be a directory of $(id -un), not a symbolic link"
+  fi
+  chmod 700 -- "$1" || fail 66 "cannot make $1 private"
+}
+cpath() {
+  if [ "$CT" = 1 ]; then
+    case "$1" in
+      "$PHD"/*) printf '%s' "/etc/pihole/${1#"$PHD"/}"; return ;;
+      "$DND"/*) printf '%s' "/etc/dnsmasq.d/${1#"$DND"/}"; return ;;
+    esac
+  fi
+  printf '%s' "$1"
+}
+nofollow() { NF=-nofollow; if [ -n "$H" ]; then case "$1" in "$H"/*) NF="" ;; esac; fi; }
+dbpath() {
+  if [ -z "$NF" ]; then printf '%s' "$1"; return; fi
+  if [ "$CT" = 1 ]; then cpath "$1"; return; fi
+  d=$(cd -P -- "${1%/*}" 2>/dev/null && pwd -P) || d=${1%/*}
+  printf '%s/%s' "$d" "${1##*/}"
+}
+sq() {
+  ro=""; [ "$1" = -readonly ] && { ro=-readonly; shift; }
+  nofollow "$1"; db=$(dbpath "$1"); shift
+  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF $ro "$db" "$@"
+}
+sqr() {
+  nofollow "$1"; db=$(dbpath "$1"); shift
+  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
+}
+recover() {
+  [ -s "$1-journal" ] || return 0
+  sq "$1" 'BEGIN IMMEDIATE;' 'ROLLBACK;' >/dev/null 2>&1 || true
+}
+tomlout() {
+  tf="$PHD/pihole.toml"
+  if [ ! -e "$tf" ] && [ ! -L "$tf" ]; then echo "TOML -"; return; fi
+  tm=$(stat -c %Y -- "$tf" 2>/dev/null)
+  if readhex "$tf" "$MAXTOML"; then printf 'TOML %s %s\n' "$tm" "$HEX"; else printf 'TOMLERR %s\n' "$RERR"; fi
+}
+gstate() {
+  recover "$2"
+  v=$(sqr "$2" "$VERSION_SQL" 2>&1) || { echo "E $1 not a readable gravity database: $(printf '%s' "$v" | oneline)"; return; }
+  echo "S $1 ~V $(printf '%s' "$v" | head -c 64 | hex)"
+  d=$(digest_sql_for "$v") || return 0
+  out=$(sqr "$2" 'BEGIN;' "$OBJ_SQL" "$COL_SQL" "$d" "$FRESH_SQL" 'COMMIT;' 2>&1); rc=$?
+  printf '%s\n' "$out" | grep '^~' | sed "s/^/S $1 /"
+  if [ "$rc" != 0 ]; then
+    echo "E $1 not a readable gravity database: $(printf '%s\n' "$out" | grep -v '^~' | tail -n 1 | oneline)"
+    return
+  fi
+  echo "H $1 $(printf '%s\n' "$out" | grep -v '^~' | sha256sum | cut -c1-64)"
+}
+waitfor() {
+  wn=$1; shift
+  until "$@"; do
+    wn=$((wn - 1)); [ "$wn" -gt 0 ] || return 1
+    sleep 0.1
+  done
+}
+# room DIR KIB: whether DIR's filesystem has KIB KiB free; FREE is what it has.
+room() {
+  FREE=$(df -Pk -- "$1" 2>/dev/null | awk 'NR==2 {print $4}')
+  FREE=${FREE:-0}
+  [ "$FREE" -ge "$2" ]
+}
+# keep: leave this verb's private directory in place for a later verb.
+keep() { KEEP=1; }
