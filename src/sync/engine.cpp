@@ -171,7 +171,8 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       }
     }
     if (level != Reload::none) {
-      if (auto st = reload_when_ready(node, level, kFtlReadyWait); !st) fail("the Pi-hole reload", st.error(), false);
+      if (auto st = reload_when_ready(node, level, options.ftl_wait); !st)
+        fail("the Pi-hole reload", st.error(), false);
     }
     node.release_replaced(kReleaseWait);
   };

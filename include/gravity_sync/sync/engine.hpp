@@ -24,6 +24,7 @@ struct RunOptions {
   bool dry_run = false;
   bool force = false;
   Millis lock_wait{60'000};
+  Millis ftl_wait = kFtlReadyWait;  // how long a reload waits for that node's FTL to be ready
 };
 
 // What happened to one item.
