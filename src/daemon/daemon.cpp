@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
-#include <ctime>
-#include <map>
 #include <optional>
 #include <poll.h>
 #include <sys/resource.h>
@@ -14,6 +12,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "gravity_sync/config/config.hpp"
+#include "gravity_sync/daemon/clock.hpp"
+#include "gravity_sync/daemon/schedule.hpp"
 #include "gravity_sync/daemon/signals.hpp"
 #include "gravity_sync/daemon/watcher.hpp"
 #include "gravity_sync/node/peers.hpp"
@@ -26,14 +26,12 @@ namespace gs {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Logs what one daemon cycle cost at debug level (bench/run reads these lines).
 class CycleTimer {
  public:
-  explicit CycleTimer(uint64_t n) : n_(n), start_(Clock::now()), cpu_(cpu_us()) {}
+  CycleTimer(const Clock& clock, uint64_t n) : clock_(clock), n_(n), start_(clock.steady()), cpu_(cpu_us()) {}
   ~CycleTimer() {
-    const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start_).count();
+    const auto wall = std::chrono::duration_cast<std::chrono::microseconds>(clock_.steady() - start_).count();
     spdlog::debug("cycle {}: {} us wall, {} us CPU", n_, wall, cpu_us() - cpu_);
   }
 
@@ -43,38 +41,37 @@ class CycleTimer {
     ::getrusage(RUSAGE_SELF, &u);
     return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1'000'000 + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
   }
+  const Clock& clock_;
   uint64_t n_;
-  Clock::time_point start_;
+  SteadyTime start_;
   int64_t cpu_;
 };
 
-// A local change is acted on after this quiet time, so a burst of writes is one cycle.
-constexpr Millis kDebounce{250};
-// Digest everything whatever the stats say this often (or every 20 intervals, if longer):
-// catches a change that kept size and mtime (SFTP has no inode) or came mid-sync.
-constexpr Millis kFullCheckPeriod{300'000};
-// An idle session is kept alive this often.
-constexpr Millis kKeepaliveEvery{30'000};
-
 Command command_for(SyncMode mode) {
   switch (mode) {
-    case SyncMode::pull: return Command::pull;
-    case SyncMode::push: return Command::push;
-    case SyncMode::sync: return Command::sync;
+    case SyncMode::pull:
+      return Command::pull;
+    case SyncMode::push:
+      return Command::push;
+    case SyncMode::sync:
+      return Command::sync;
   }
   return Command::sync;
 }
 
 void notify(const std::string& message) { sd_notify(0, message.c_str()); }
 
-bool same_file(const FileInfo& a, const FileInfo& b) {
-  return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.inode == b.inode;
-}
-
+// The decisions about time and stats are daemon/schedule's pure functions; this class
+// reads the clock (only through `clock_`), does the I/O and keeps the state between cycles.
 class Daemon {
  public:
-  Daemon(Config config, std::string path, Verbosity verbosity)
-      : config_(std::move(config)), path_(std::move(path)), verbosity_(verbosity) {}
+  Daemon(Config config, std::string path, Verbosity verbosity, const Clock& clock)
+      : config_(std::move(config)),
+        path_(std::move(path)),
+        verbosity_(verbosity),
+        clock_(clock),
+        last_used_(clock.steady()),
+        last_full_(clock.steady()) {}
 
   int run() {
     spdlog::info("gravity-sync {} daemon started with {} (remote {}, every {}, mode {})", kVersion, path_,
@@ -140,18 +137,10 @@ class Daemon {
     last_message_ = message;
   }
 
-  Millis next_wait() const {
-    const Millis interval = config_.sync.interval;
-    if (failures_ == 0) return interval;
-    const Millis cap = std::max(interval, std::min(interval * 16, Millis(300'000)));
-    const int shift = std::min(failures_ - 1, 16);
-    return std::min(cap, interval * (int64_t{1} << shift));
-  }
-
   void cycle(bool full) {
-    const CycleTimer timer(cycles_ + 1);
+    const CycleTimer timer(clock_, cycles_ + 1);
     ++cycles_;
-    if (full) last_full_ = Clock::now();
+    if (full) last_full_ = clock_.steady();
     if (!peers_) {
       auto peers = connect_peers(config_);
       if (!peers) {
@@ -159,15 +148,15 @@ class Daemon {
         return;
       }
       peers_ = std::move(*peers);
-      last_used_ = Clock::now();
+      last_used_ = clock_.steady();
       baseline_.clear();
       full = true;
     }
     const auto& items = config_.sync.items;
-    const int64_t stat_time = static_cast<int64_t>(std::time(nullptr));
+    const int64_t stat_time = clock_.wall();
     auto local = peers_->local.stat_items(items);
     auto remote = peers_->remote.stat_items(items);
-    last_used_ = Clock::now();
+    last_used_ = clock_.steady();
     if (!local) {
       report(local.error().code, "local: " + local.error().message);
       return;
@@ -177,13 +166,7 @@ class Daemon {
       report(ExitCode::unreachable, "remote: " + remote.error().message);
       return;
     }
-    std::vector<Item> changed;
-    for (Item item : items) {
-      auto it = baseline_.find(item);
-      const bool same = it != baseline_.end() && same_file(it->second.first, (*local)[item]) &&
-                        same_file(it->second.second, (*remote)[item]);
-      if (full || !same) changed.push_back(item);
-    }
+    const std::vector<Item> changed = items_to_digest(items, baseline_, *local, *remote, full);
     if (changed.empty()) {
       if (last_code_ != ExitCode::ok) report(ExitCode::ok, "in sync");
       return;
@@ -194,10 +177,10 @@ class Daemon {
     options.command = command_for(config_.sync.mode);
     options.items = changed;
     StateStore state(config_.state_dir, remote_key(config_));
-    const auto started = Clock::now();
+    const auto started = clock_.steady();
     RunReport result = run_sync(config_, peers_->local, peers_->remote, state, options);
     if (result.changed && result.code == ExitCode::ok) {
-      update_metrics(config_, result, std::chrono::duration_cast<Millis>(Clock::now() - started));
+      update_metrics(config_, result, std::chrono::duration_cast<Millis>(clock_.steady() - started));
       if (!config_.hooks.on_success.empty()) run_hook(config_, config_.hooks.on_success, result);
     }
     if (cancel_requested()) {
@@ -220,14 +203,12 @@ class Daemon {
       report(result.code, result.error->message);
       return;
     }
-    // New baseline: what we saw before the run. An item this run rewrote has no baseline
-    // until the next cycle has digested it again: a change made right after our install
-    // (before any re-stat) must not be mistaken for the install itself.
-    for (Item item : changed) baseline_[item] = {(*local)[item], (*remote)[item]};
+    std::vector<Item> rewritten;
     for (const auto& r : result.items) {
-      if (r.plan.action == Action::pull || r.plan.action == Action::push) baseline_.erase(r.item);
+      if (r.plan.action == Action::pull || r.plan.action == Action::push) rewritten.push_back(r.item);
     }
-    forget_racy(stat_time, peers_->remote.clock_offset());
+    baseline_ = next_baseline(std::move(baseline_), changed, *local, *remote, rewritten, stat_time,
+                              peers_->remote.clock_offset());
     std::string summary;
     for (const auto& r : result.items) {
       if (r.plan.action != Action::none || r.code != ExitCode::ok) {
@@ -247,44 +228,29 @@ class Daemon {
     }
   }
 
-  // Mtimes have one-second resolution (SFTP reports no more), so a file written in the
-  // second we looked at it may change again without its stats moving. Like git's "racy"
-  // index entries, such an item keeps no baseline: the next cycle digests it again.
-  void forget_racy(int64_t stat_time, int64_t remote_offset) {
-    for (auto it = baseline_.begin(); it != baseline_.end();) {
-      const FileInfo& l = it->second.first;
-      const FileInfo& r = it->second.second;
-      const bool racy = (l.exists && l.mtime >= stat_time - 1) || (r.exists && r.mtime >= stat_time + remote_offset - 1);
-      it = racy ? baseline_.erase(it) : std::next(it);
-    }
-  }
-
   // Sleep until the next check; true when the next cycle must be a full one.
   bool wait_for_next() {
-    const Millis wait = next_wait();
-    const auto deadline = Clock::now() + wait;
-    const std::time_t next = std::time(nullptr) + static_cast<std::time_t>(wait.count() / 1000);
-    write_status(next);
-    std::optional<Clock::time_point> debounce;
+    const Millis wait = backoff_wait(config_.sync.interval, failures_);
+    const auto deadline = clock_.steady() + wait;
+    write_status(next_check_at(clock_.wall(), wait));
+    std::optional<SteadyTime> debounce;
     for (;;) {
-      auto now = Clock::now();
-      if (debounce && now >= *debounce) return false;
-      if (now >= deadline) {
-        return now - last_full_ >= std::max(kFullCheckPeriod, config_.sync.interval * 20);
+      const auto now = clock_.steady();
+      switch (wake(now, deadline, debounce, last_full_, config_.sync.interval)) {
+        case Wake::check: return false;
+        case Wake::full_check: return true;
+        case Wake::wait: break;
       }
-      auto until = debounce ? std::min(*debounce, deadline) : deadline;
-      Millis timeout = std::chrono::duration_cast<Millis>(until - now);
-      if (watchdog_.count() > 0) timeout = std::min(timeout, watchdog_);
-      if (peers_) timeout = std::min(timeout, kKeepaliveEvery);
+      const Millis timeout = poll_timeout(now, deadline, debounce, watchdog_, peers_ != nullptr);
       pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {watcher_ ? watcher_->fd() : -1, POLLIN, 0}};
-      ::poll(fds, 2, static_cast<int>(std::max<int64_t>(timeout.count(), 1)));
+      ::poll(fds, 2, static_cast<int>(timeout.count()));
       if (watchdog_.count() > 0) notify("WATCHDOG=1");
-      if (peers_ && Clock::now() - last_used_ >= kKeepaliveEvery) {
+      if (peers_ && keepalive_due(clock_.steady(), last_used_)) {
         if (!peers_->session.keepalive()) {
           spdlog::warn("the SSH session to {} dropped; reconnecting at the next check", remote_key(config_));
           peers_.reset();
         }
-        last_used_ = Clock::now();
+        last_used_ = clock_.steady();
       }
       if (fds[0].revents & POLLIN) {
         for (int signo : signals_.drain()) {
@@ -299,9 +265,9 @@ class Daemon {
           }
         }
       }
-      if ((fds[1].revents & POLLIN) && watcher_->drain() && !debounce) {
-        spdlog::debug("local change seen; checking in {}", format_duration(kDebounce));
-        debounce = Clock::now() + kDebounce;
+      if ((fds[1].revents & POLLIN) && watcher_->drain()) {
+        if (!debounce) spdlog::debug("local change seen; checking in {}", format_duration(kDebounce));
+        debounce = debounce_until(debounce, clock_.steady());
       }
     }
   }
@@ -323,9 +289,9 @@ class Daemon {
 
   // Tell systemd and `status` the state and the next check: on every change of state,
   // and otherwise every few seconds (a fast interval must not mean a write per cycle).
-  void write_status(std::time_t next) {
-    const auto now = Clock::now();
-    if (last_state_ == written_state_ && now - last_written_ < std::chrono::seconds(5)) return;
+  void write_status(int64_t next) {
+    const auto now = clock_.steady();
+    if (!status_due(now, last_written_, last_state_, written_state_)) return;
     written_state_ = last_state_;
     last_written_ = now;
     const std::string state = last_code_ == ExitCode::ok ? "in sync" : last_message_;
@@ -336,7 +302,7 @@ class Daemon {
     doc.set("state", last_code_ == ExitCode::ok ? "ok" : exit_code_reason(last_code_));
     doc.set("exit_code", static_cast<int>(last_code_));
     doc.set("message", last_message_);
-    doc.set("next_check", static_cast<int64_t>(next));
+    doc.set("next_check", next);
     doc.set("cycles", static_cast<int64_t>(cycles_));
     StateStore(config_.state_dir, remote_key(config_)).save_daemon_status(doc);
   }
@@ -344,30 +310,31 @@ class Daemon {
   Config config_;
   std::string path_;
   Verbosity verbosity_;
+  const Clock& clock_;
   SignalPipe signals_;
   std::optional<DirWatcher> watcher_;
   std::unique_ptr<Peers> peers_;
-  std::map<Item, std::pair<FileInfo, FileInfo>> baseline_;
-  Clock::time_point last_used_ = Clock::now();
+  Baseline baseline_;
+  SteadyTime last_used_;
   Millis watchdog_{0};
   std::string last_state_;
   std::string last_hooked_;  // the failure state on_failure last ran for
   std::string written_state_ = "(none)";
-  Clock::time_point last_written_;
+  SteadyTime last_written_;
   ExitCode last_code_ = ExitCode::ok;
   std::string last_message_ = "starting";
   int failures_ = 0;
   int64_t cycles_ = 0;
-  Clock::time_point last_full_ = Clock::now();
+  SteadyTime last_full_;
   bool stopping_ = false;
 };
 
 }  // namespace
 
-int run_daemon(const std::string& config_path, Verbosity verbosity) {
+int run_daemon(const std::string& config_path, Verbosity verbosity, const Clock& clock) {
   Config config = load_config(config_path);  // ConfigError -> exit 2 in the CLI
   setup_logging(verbosity, config.log_level);
-  Daemon daemon(std::move(config), config_path, verbosity);
+  Daemon daemon(std::move(config), config_path, verbosity, clock);
   return daemon.run();
 }
 

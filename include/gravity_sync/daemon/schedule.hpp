@@ -1,0 +1,94 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gravity_sync/daemon/clock.hpp"
+#include "gravity_sync/pihole/item.hpp"
+#include "gravity_sync/util/duration.hpp"
+#include "gravity_sync/util/files.hpp"
+
+// The daemon's decisions about time and stats, as pure functions: every time is an
+// argument, nothing here reads a clock or a file (docs/DAEMON.md says what they add up to).
+
+namespace gs {
+
+// A local change is acted on this long after it is first seen.
+inline constexpr Millis kDebounce{250};
+// Every item is digested, whatever its stats, at least this often (or every 20 intervals).
+inline constexpr Millis kFullCheckPeriod{300'000};
+// An idle SSH session is kept alive this often.
+inline constexpr Millis kKeepaliveEvery{30'000};
+// The status (systemd STATUS=, daemon.json) is rewritten at most this often while the
+// state does not change.
+inline constexpr Millis kStatusEvery{5'000};
+
+// Each node's stats of the items as stat_items() reports them.
+using Stats = std::map<Item, FileInfo>;
+// Per item, the (local, remote) stats seen before the last cycle that digested it without error.
+using Baseline = std::map<Item, std::pair<FileInfo, FileInfo>>;
+
+// The wait before the next check after `failures` failed cycles in a row: `interval`,
+// doubled per failure, at most 16 intervals or 5 minutes, whichever is shorter (but never
+// less than `interval`).
+Millis backoff_wait(Millis interval, int failures);
+
+// The wall-clock second of the check `wait` after `wall_now` (seconds, rounded down).
+int64_t next_check_at(int64_t wall_now, Millis wait);
+
+// Whether a check at `now` must be a full one: the last full check, at `last_full`, is at
+// least kFullCheckPeriod or 20 `interval`s ago, whichever is longer.
+bool full_check_due(SteadyTime now, SteadyTime last_full, Millis interval);
+
+// Whether stats `a` and `b` describe the same file: existence, size, mtime and inode.
+bool same_file(const FileInfo& a, const FileInfo& b);
+
+// The items of `items` a cycle digests: every one when `full`, otherwise those with no
+// baseline or whose `local` or `remote` stats differ from it (an item absent from a
+// Stats map counts as missing).
+std::vector<Item> items_to_digest(const std::vector<Item>& items, const Baseline& baseline, const Stats& local,
+                                  const Stats& remote, bool full);
+
+// Whether an item's stats taken at `stat_time` (this node's seconds since the epoch) may
+// miss a later change: its mtime is within a second of the stat on either node, the
+// remote's clock being `remote_offset` seconds ahead of this one's.
+bool racy(const FileInfo& local, const FileInfo& remote, int64_t stat_time, int64_t remote_offset);
+
+// `baseline` after a cycle that digested `digested` from stats `local` and `remote`
+// (taken at `stat_time`) and found no error: those stats are remembered, then the items
+// the run rewrote (`rewritten`) and every racy entry are forgotten.
+Baseline next_baseline(Baseline baseline, const std::vector<Item>& digested, const Stats& local, const Stats& remote,
+                       const std::vector<Item>& rewritten, int64_t stat_time, int64_t remote_offset);
+
+// What the wait between two checks does at a given moment.
+enum class Wake { wait, check, full_check };
+
+// The wait's decision at `now`, with the check due at `deadline` and a local change's
+// debounce ending at `debounce` (if one is pending): a debounce that has ended wins and
+// starts an ordinary check; then a deadline reached starts a check, a full one when
+// full_check_due(now, last_full, interval).
+Wake wake(SteadyTime now, SteadyTime deadline, std::optional<SteadyTime> debounce, SteadyTime last_full,
+          Millis interval);
+
+// The end of the debounce after a local change seen at `seen`: one already `pending` is
+// kept, so a stream of writes cannot postpone the check.
+SteadyTime debounce_until(std::optional<SteadyTime> pending, SteadyTime seen);
+
+// How long one poll() may sleep at `now` (whole ms, at least 1): until the debounce or
+// the deadline, whichever comes first, but no longer than `watchdog` (0: none) nor, while
+// an SSH session is open (`connected`), kKeepaliveEvery.
+Millis poll_timeout(SteadyTime now, SteadyTime deadline, std::optional<SteadyTime> debounce, Millis watchdog,
+                    bool connected);
+
+// Whether an open session, last used at `last_used`, needs a keepalive at `now`.
+bool keepalive_due(SteadyTime now, SteadyTime last_used);
+
+// Whether the status must be written at `now`: the state (`state`) is not the one last
+// written (`written_state`), or kStatusEvery has passed since that write (`last_written`).
+bool status_due(SteadyTime now, SteadyTime last_written, const std::string& state, const std::string& written_state);
+
+}  // namespace gs
