@@ -4,6 +4,7 @@
 #include <csignal>
 #include <dirent.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -237,6 +238,81 @@ TEST_F(Faults, AHotJournalIsRolledBackIntoTheOldFileNeverTheNewOne) {
   ASSERT_FALSE(backup_path.empty());
   EXPECT_EQ(sqlite(backup_path, "SELECT count(*) FROM gravity;"), rows);
   EXPECT_EQ(sqlite(backup_path, "SELECT count(*) FROM domainlist WHERE comment = 'half-done';"), "0\n");
+}
+
+// A writer holds SQLite's write lock (BEGIN IMMEDIATE, nothing written yet: no journal)
+// when the swap comes. The swap waits for it under the write lock of its own, on either
+// node, so no writer can start between the check for a journal and the rename. Before,
+// the remote swap only looked for a journal and renamed at once.
+TEST_F(Faults, TheSwapWaitsForAWriterOnEitherNode) {
+  struct Case {
+    const char* receiver;
+    const char* command;
+  };
+  for (const Case c : {Case{"secondary", "pull"}, Case{"primary", "push"}}) {
+    SCOPED_TRACE(c.receiver);
+    const std::string sender = std::string(c.receiver) == "secondary" ? "primary" : "secondary";
+    const std::string db = lab.gravity(c.receiver);
+    const std::string marker = std::string("swapped-") + c.receiver + ".example";
+    sqlite(lab.gravity(sender), "INSERT INTO domainlist (type, domain) VALUES (1, '" + marker + "');");
+    const auto start = Clock::now();
+    pid_t writer = ::fork();
+    if (writer == 0) {
+      ::setpgid(0, 0);
+      ::execlp("sqlite3", "sqlite3", db.c_str(), "BEGIN IMMEDIATE;", ".system sleep 4", "COMMIT;",
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it take the lock
+    auto r = lab.run({c.command});
+    const auto took = Clock::now() - start;
+    int status = 0;
+    ::waitpid(writer, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the writer failed";
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_GE(took, std::chrono::milliseconds(3800)) << "the swap did not wait for the writer";
+    auto journal = *stat_file(db + "-journal");
+    EXPECT_FALSE(journal.exists && journal.size > 0) << "a journal lies beside the new file";
+    EXPECT_EQ(sqlite(db, "PRAGMA integrity_check;"), "ok\n");
+    EXPECT_EQ(sqlite(db, "SELECT count(*) FROM domainlist WHERE domain = '" + marker + "';"), "1\n");
+  }
+}
+
+// Room for the backup is checked on the remote too, before anything is written there: a
+// restore whose backup of the live database would not fit is refused (exit 5), the live
+// file untouched and no partial backup left.
+TEST_F(Faults, NoRoomForTheRemoteBackupIsRefusedBeforeAnythingIsWritten) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a small tmpfs";
+  const std::string backups = lab.path("primary", "backups");
+  ASSERT_TRUE(make_dirs(backups).ok());
+  if (::mount("tmpfs", backups.c_str(), "tmpfs", 0, "size=16m,mode=0700") != 0) GTEST_SKIP() << "cannot mount tmpfs";
+  struct Unmount {
+    std::string d;
+    ~Unmount() { ::umount2(d.c_str(), MNT_DETACH); }
+  } unmount{backups};
+  // A push keeps a backup of the remote's database; then the remote database grows.
+  sqlite(lab.gravity("secondary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'first.example');");
+  ASSERT_EQ(lab.run({"push"}).code, 0);
+  grow_gravity(lab.gravity("secondary"), 60000, "grown.example");
+  ASSERT_EQ(lab.run({"push"}).code, 0);
+  std::string id;
+  const Json listed = lab.run({"--json", "backups"}).json();
+  for (const auto& b : listed.items()) {
+    if (b["node"].as_string() == "remote" && b["item"].as_string() == "gravity" && id.empty()) id = b["id"].as_string();
+  }
+  ASSERT_FALSE(id.empty()) << listed.dump();
+  // Fill the backup filesystem until half the live database would still fit.
+  const uint64_t live = stat_file(lab.gravity("primary"))->size;
+  const uint64_t room = *free_space(backups);
+  ASSERT_GT(room, live);
+  write_text(backups + "/filler", std::string(room - live / 2, 'x'));
+  const std::string before = read_text(lab.gravity("primary"));
+  auto r = lab.run({"restore", id});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.err.find("not enough disk space"), std::string::npos) << r.err;
+  EXPECT_TRUE(read_text(lab.gravity("primary")) == before) << "the live database changed";
+  EXPECT_EQ(count_temp_files(backups + "/gravity"), 0);
+  EXPECT_EQ(count_temp_files(lab.pihole_dir("primary")), 0);
 }
 
 TEST_F(Faults, KillDuringALargeTransferThenACleanRerun) {
