@@ -4,36 +4,23 @@
 #include <spdlog/spdlog.h>
 
 #include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/sync/restore.hpp"
 
 namespace gs::cli {
-
-namespace {
-
-Result<std::vector<BackupEntry>> all_backups(Peers& peers) {
-  auto local = peers.local.backups();
-  if (!local) return local.error();
-  auto remote = peers.remote.backups();
-  if (!remote) return remote.error();
-  auto all = *local;
-  all.insert(all.end(), remote->begin(), remote->end());
-  return all;
-}
-
-}  // namespace
 
 std::function<int()> setup_backups(CLI::App&, Globals& globals) {
   return [&globals] {
     Config config = load_config_for(globals);
     auto peers = connect_peers(config);
     if (!peers) return fail(globals, peers.error());
-    auto all = all_backups(**peers);
+    auto all = all_backups((*peers)->local, (*peers)->remote);
     if (!all) return fail(globals, all.error());
     if (globals.json) {
       Json list = Json::array();
       for (const auto& b : *all) {
         Json j = Json::object();
         j.set("id", b.id);
-        j.set("node", b.node);
+        j.set("node", side_name(b.side));
         j.set("item", item_name(b.item));
         j.set("time", b.time);
         j.set("size", b.size);
@@ -44,7 +31,7 @@ std::function<int()> setup_backups(CLI::App&, Globals& globals) {
       std::cout << "no backups yet\n";
     } else {
       for (const auto& b : *all) {
-        std::printf("%-44s %-6s %-12s %s %10llu bytes\n", b.id.c_str(), b.node.c_str(), item_name(b.item),
+        std::printf("%-44s %-6s %-12s %s %10llu bytes\n", b.id.c_str(), side_name(b.side), item_name(b.item),
                     format_local_time(b.time, "%Y-%m-%d %H:%M:%S").c_str(), static_cast<unsigned long long>(b.size));
       }
     }
@@ -59,39 +46,16 @@ std::function<int()> setup_restore(CLI::App& sub, Globals& globals) {
     Config config = load_config_for(globals);
     auto peers = connect_peers(config);
     if (!peers) return fail(globals, peers.error());
-    auto all = all_backups(**peers);
-    if (!all) return fail(globals, all.error());
-    const BackupEntry* entry = nullptr;
-    for (const auto& b : *all) {
-      if (b.id == *id) entry = &b;
-    }
-    if (!entry) return fail(globals, make_error(ExitCode::usage, "no backup with id " + *id + " (see `gravity-sync backups`)"));
-    Node& node = entry->node == "local" ? static_cast<Node&>((*peers)->local) : static_cast<Node&>((*peers)->remote);
-    auto local_lock = (*peers)->local.lock(Millis(60'000));
-    if (!local_lock) return fail(globals, local_lock.error());
-    std::unique_ptr<NodeLock> remote_lock;
-    if (&node == &(*peers)->remote) {
-      auto lock = (*peers)->remote.lock(Millis(60'000));
-      if (!lock) return fail(globals, lock.error());
-      remote_lock = std::move(*lock);
-    }
-    auto state = node.inspect({entry->item});
-    if (!state) return fail(globals, state.error());
-    auto installed = node.restore(*entry, (*state)[entry->item]);
-    if (!installed) return fail(globals, with_context(installed.error(), "restore " + *id));
-    auto reloaded = reload_when_ready(node, reload_for(entry->item, node.major_version()), kFtlReadyWait);
-    node.release_replaced(kReleaseWait);
-    if (!reloaded) {
-      return fail(globals, make_error(ExitCode::failure, "restored, but the reload failed: " + reloaded.error().message));
-    }
+    auto restored = restore_backup((*peers)->local, (*peers)->remote, *id, Millis(60'000), kFtlReadyWait);
+    if (!restored) return fail(globals, restored.error());
     if (globals.json) {
       Json doc = Json::object();
       doc.set("restored", *id);
-      doc.set("backup", installed->backup_id);
+      doc.set("backup", restored->backup_id);
       print_json(doc);
     } else {
-      std::cout << "restored " << *id << " on the " << entry->node << " node"
-                << (installed->backup_id ? " (what it replaced is backup " + *installed->backup_id + ")" : "")
+      std::cout << "restored " << *id << " on the " << side_name(restored->entry.side) << " node"
+                << (restored->backup_id ? " (what it replaced is backup " + *restored->backup_id + ")" : "")
                 << "; the next `gravity-sync sync` carries it to the other node\n";
     }
     return 0;

@@ -105,7 +105,7 @@ int run_init(InitArgs args, Globals& globals) {
   };
   auto session = SshSession::connect(options);
   if (!session) {
-    if (session.error().code == ExitCode::unreachable && session.error().message.find("authentication") != std::string::npos) {
+    if (session.error().kind == ErrorKind::authentication) {
       std::cout << "\nThe key is not installed on " << config.remote.host << " yet. Install it, then run init again:\n"
                 << "  ssh-copy-id -i " << config.remote.identity_file << ".pub -p " << config.remote.port << " "
                 << config.remote.user << "@" << config.remote.host << "\n";

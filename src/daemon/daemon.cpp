@@ -213,7 +213,7 @@ class Daemon {
     for (const auto& r : result.items) {
       if (r.plan.action != Action::none || r.code != ExitCode::ok) {
         summary += (summary.empty() ? "" : ", ") + std::string(item_name(r.item)) + " " + action_name(r.plan.action) +
-                   " " + r.result;
+                   " " + result_name(r);
       }
     }
     if (result.code == ExitCode::ok) {

@@ -72,14 +72,9 @@ bool wait_while(Pred busy, Millis limit, Millis step = Millis(250)) {
 }  // namespace
 
 LocalNode::LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir)
-    : layout_(std::move(layout)), backups_(std::move(backups)), state_dir_(std::move(state_dir)) {}
+    : PiholeNode(Side::local, std::move(layout), std::move(backups)), state_dir_(std::move(state_dir)) {}
 
 int LocalNode::major_version() { return exists(layout_.toml_path()) ? 6 : 5; }
-
-Result<ProcessResult> LocalNode::ftl_config(std::vector<std::string> args) {
-  args.insert(args.begin(), "--config");
-  return run_process(layout_.ftl_argv(args), "", Millis(60'000));
-}
 
 Result<PiholeToml> LocalNode::read_toml() {
   auto text = read_file(layout_.toml_path(), kMaxPiholeToml, Follow::no);
@@ -89,15 +84,18 @@ Result<PiholeToml> LocalNode::read_toml() {
   return toml;
 }
 
-Result<Records> LocalNode::read_records(Item item) {
-  if (major_version() < 6) {
-    auto content = read_file(layout_.item_path(item), kMaxTextItem, Follow::no);
-    if (!content) return content.error();
-    return records_from_file(item, *content);
-  }
-  auto toml = read_toml();
-  if (!toml) return toml.error();
-  return with_context(records_from_toml(*toml, item), "local");
+Result<std::string> LocalNode::read_text_file(Item item) {
+  return read_file(layout_.item_path(item), kMaxTextItem, Follow::no);
+}
+
+Result<std::string> LocalNode::read_backup_text(const BackupEntry& entry) {
+  return read_file(entry.path, kMaxTextItem, Follow::no);
+}
+
+Result<FtlSet> LocalNode::ftl_config_set(const std::string& key, const std::string& json) {
+  auto r = run_process(layout_.ftl_argv({"--config", key, json}), "", Millis(60'000));
+  if (!r) return r.error();
+  return FtlSet{r->exit_code, r->err.empty() ? r->out : r->err};
 }
 
 Result<NodeProbe> LocalNode::probe(const std::vector<Item>& items) {
@@ -207,11 +205,11 @@ Result<std::map<Item, FileInfo>> LocalNode::stat_items(const std::vector<Item>& 
 
 Result<int64_t> LocalNode::now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-Status LocalNode::check_space(Item item, uint64_t bytes, bool receiving) {
+Status LocalNode::check_space(Item item, uint64_t bytes, Role role) {
   // Receiving needs the copy beside the live file and a backup of the live file;
   // sending a database needs its snapshot in the staging area. 1 MiB to spare.
   std::vector<std::string> dirs;
-  if (receiving) {
+  if (role == Role::receiving) {
     dirs = {state_dir_ + "/tmp", dir_name(layout_.item_path(item)), backups_.dir};
   } else if (item == Item::gravity) {
     dirs = {state_dir_};
@@ -238,55 +236,34 @@ std::string LocalNode::staging_dir(Item) const {
   return state_dir_ + "/tmp";
 }
 
-Result<Staged> LocalNode::stage(Item item, const std::string& local_dir, const StageOptions& how) {
-  const std::string live = layout_.item_path(item);
-  auto fresh = new_staged(item, local_dir);
-  if (!fresh) return fresh.error();
-  Staged& staged = fresh->staged;
-  if (item == Item::gravity) {
-    fresh->fd.close();
-    if (how.gravity_tables) {
-      if (auto st = export_tables(live, staged.path); !st) return with_context(st.error(), "local tables");
-      staged.tables = true;
-    } else if (auto st = snapshot_database(live, staged.path); !st) {
-      return with_context(st.error(), "local snapshot");
-    }
-    auto sha = sha256_file(staged.path, -1, &staged.size);
-    if (!sha) return sha.error();
-    staged.sha256 = *sha;
-    // The digest of exactly what is sent, its schema checked first.
-    if (staged.tables) {
-      auto digest = tables_file_digest(staged.path);
-      if (!digest) return digest.error();
-      staged.digest = digest->sha256;
-    } else {
-      auto digest = gravity_digest(staged.path);
-      if (!digest) return digest.error();
-      staged.digest = digest->sha256;
-    }
-  } else if (how.form == TextForm::records || major_version() >= 6) {
-    if (major_version() < 6) {
-      // A v5 file is checked as it is before its records travel, so a foreign line is
-      // refused naming its line (rendering could otherwise lose it).
-      auto content = read_file(live, kMaxTextItem, Follow::no);
-      if (!content) return content.error();
-      if (auto st = validate_text_item(item, *content); !st) return st.error();
-      return staged_records(std::move(*fresh), records_from_file(item, *content));
-    }
-    auto records = read_records(item);
-    if (!records) return records.error();
-    return staged_records(std::move(*fresh), *records);
+Result<Staged> LocalNode::stage_gravity(NewStaged fresh, const StageOptions& how) {
+  const std::string live = layout_.item_path(Item::gravity);
+  Staged& staged = fresh.staged;
+  fresh.fd.close();
+  if (how.gravity_tables) {
+    if (auto st = export_tables(live, staged.path); !st) return with_context(st.error(), "local tables");
+    staged.tables = true;
+  } else if (auto st = snapshot_database(live, staged.path); !st) {
+    return with_context(st.error(), "local snapshot");
+  }
+  auto sha = sha256_file(staged.path, -1, &staged.size);
+  if (!sha) return sha.error();
+  staged.sha256 = *sha;
+  // The digest of exactly what is sent, its schema checked first.
+  if (staged.tables) {
+    auto digest = tables_file_digest(staged.path);
+    if (!digest) return digest.error();
+    staged.digest = digest->sha256;
   } else {
-    auto sha = sha256_file(live, fresh->fd.get(), &staged.size);
-    if (!sha) return sha.error();
-    staged.sha256 = *sha;
-    staged.digest = *sha;
+    auto digest = gravity_digest(staged.path);
+    if (!digest) return digest.error();
+    staged.digest = digest->sha256;
   }
   return std::move(staged);
 }
 
-Result<LocalNode::KeptBackup> LocalNode::keep_backup(Item item, const std::string& live) {
-  const std::string dir = backups_.dir + "/" + item_name(item);
+Result<BackupEntry> LocalNode::keep_backup(Item item, const std::string& live) {
+  const std::string dir = backup_dir(backups_, item);
   if (auto st = ensure_private_dir(backups_.dir); !st) return st.error();
   if (auto st = ensure_private_dir(dir); !st) return st.error();
   auto live_info = stat_file(live);
@@ -297,7 +274,7 @@ Result<LocalNode::KeptBackup> LocalNode::keep_backup(Item item, const std::strin
                                              std::to_string(live_info->size / 1024) + " KiB needed)");
   }
   const std::string stamp = backup_stamp();
-  const std::string path = dir + "/" + stamp + backup_suffix(item);
+  const std::string path = dir + "/" + backup_file_name(item, stamp);
   auto tmp = create_temp_file(dir, kTempPrefix, ".tmp");
   if (!tmp) return tmp.error();
   RemoveOnExit cleanup(tmp->path);
@@ -317,23 +294,29 @@ Result<LocalNode::KeptBackup> LocalNode::keep_backup(Item item, const std::strin
   }
   cleanup.release();
   if (auto st = fsync_dir(dir); !st) spdlog::warn("backup {}: {}", path, st.error().message);
-  return KeptBackup{std::string("local:") + item_name(item) + ":" + stamp, path};
+  auto entry = backup_entry(Side::local, backups_, item_name(item), backup_file_name(item, stamp), 0);
+  if (!entry) return make_error(ExitCode::failure, "backup " + path + ": not a backup's name");
+  return *entry;
 }
 
-void LocalNode::prune_backups(Item item) {
-  auto all = backups();
-  if (!all) return;
-  std::vector<BackupEntry> mine;
-  for (auto& b : *all) {
-    if (b.item == item) mine.push_back(b);
-  }
-  for (const auto& old : backups_to_prune(mine, backups_.keep)) {
+Result<BackupEntry> LocalNode::keep_value_backup(Item item, const std::string& file) {
+  if (auto st = ensure_private_dir(state_dir_ + "/tmp"); !st) return st.error();
+  auto tmp = create_temp_file(state_dir_ + "/tmp", kTempPrefix, ".old");
+  if (!tmp) return tmp.error();
+  RemoveOnExit cleanup(tmp->path);
+  if (auto st = write_all(tmp->fd.get(), file.data(), file.size()); !st) return st.error();
+  tmp->fd.close();
+  return keep_backup(item, tmp->path);
+}
+
+void LocalNode::remove_backups(const std::vector<BackupEntry>& entries) {
+  for (const auto& old : entries) {
     ::unlink(old.path.c_str());
     spdlog::debug("removed old backup {}", old.path);
   }
 }
 
-Result<Installed> LocalNode::install(const Staged& staged, const ItemState& current) {
+Result<Installed> LocalNode::install_file(const Staged& staged, const ItemState& current) {
   const Item item = staged.item;
   const std::string live = layout_.item_path(item);
   const std::string dir = dir_name(live);
@@ -353,12 +336,6 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
     }
   }
   if (staged.tables) return install_tables(staged, current);
-  if (item != Item::gravity) {
-    auto content = read_file(staged.path, kMaxTextItem, Follow::no);
-    if (!content) return content.error();
-    if (auto st = validate_text_item(item, *content); !st) return st.error();
-    if (major_version() >= 6) return install_records(item, records_from_file(item, *content));
-  }
 
   // 2. Never while Pi-hole is rebuilding gravity here.
   if (item == Item::gravity && !wait_while([&] { return exists(live + "_temp"); }, waits_.rebuild)) {
@@ -371,7 +348,7 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   auto live_info = stat_file(live, Follow::no);
   if (!live_info) return live_info.error();
   if (auto st = require_regular(live, *live_info); !st) return st.error();
-  std::optional<KeptBackup> kept;
+  std::optional<BackupEntry> kept;
   if (live_info->exists) {
     auto backup = keep_backup(item, live);
     if (!backup) return backup.error();
@@ -465,53 +442,6 @@ Result<Installed> LocalNode::install(const Staged& staged, const ItemState& curr
   return result;
 }
 
-Result<Installed> LocalNode::install_records(Item item, const Records& records) {
-  const std::string json = ftl_array_json(records);
-  if (auto st = check_ftl_value_size(item, json); !st) return st.error();
-  // Keep what we replace, as the v5 file that holds it (readable, and restorable anywhere).
-  auto old = read_records(item);
-  if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
-  Installed result;
-  std::string kept_path;
-  {
-    const std::string old_file = file_from_records(item, *old);
-    if (auto st = ensure_private_dir(state_dir_ + "/tmp"); !st) return st.error();
-    auto tmp = create_temp_file(state_dir_ + "/tmp", kTempPrefix, ".old");
-    if (!tmp) return tmp.error();
-    RemoveOnExit cleanup(tmp->path);
-    if (auto st = write_all(tmp->fd.get(), old_file.data(), old_file.size()); !st) return st.error();
-    tmp->fd.close();
-    auto backup = keep_backup(item, tmp->path);
-    if (!backup) return backup.error();
-    result.backup_id = backup->id;
-    kept_path = backup->path;
-  }
-  // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
-  // for CNAMEs and DHCP hosts); we never edit pihole.toml.
-  ftl_pacer().before_change(*this);
-  auto r = ftl_config({ftl_key(item), json});
-  ftl_pacer().after_change(ftl_set_restarts(item));
-  if (!r) return r.error();
-  if (r->exit_code != 0) {
-    ::unlink(kept_path.c_str());  // nothing was replaced
-    return ftl_set_error(item, r->exit_code, r->err.empty() ? r->out : r->err);
-  }
-  // What FTL now holds, read back the way sync reads it: the value must be the one sent.
-  auto now = read_records(item);
-  if (!now) {
-    return make_error(ExitCode::failure, std::string("pihole-FTL set the new ") + ftl_key(item) +
-                                             ", but reading it back failed (the value is in place): " +
-                                             now.error().message);
-  }
-  if (records_digest(item, *now) != records_digest(item, records)) {
-    return make_error(ExitCode::failure, std::string("pihole-FTL accepted the new ") + ftl_key(item) +
-                                             " but pihole.toml holds a different value; it is left as FTL wrote it");
-  }
-  spdlog::info("local {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
-  prune_backups(item);
-  return result;
-}
-
 Result<Installed> LocalNode::install_tables(const Staged& staged, const ItemState& current) {
   const std::string live = layout_.item_path(Item::gravity);
   if (auto st = verify_tables(staged.path, current.schema_version, staged.digest); !st) return st.error();
@@ -534,7 +464,7 @@ Result<Installed> LocalNode::install_tables(const Staged& staged, const ItemStat
   if (!info) return info.error();
   fresh->staged.size = info->size;  // made here: no checksum to compare (sha256 stays empty)
   fresh->staged.digest = staged.digest;
-  auto installed = install(fresh->staged, current);
+  auto installed = install_file(fresh->staged, current);
   if (installed) installed->rebuild = applied->adlists_changed;
   return installed;
 }
@@ -552,34 +482,22 @@ Status LocalNode::run_pihole(const std::vector<std::string>& args, Millis timeou
   return {};
 }
 
-Status LocalNode::reload(Reload level) {
-  auto args = reload_args(level, major_version());
-  if (args.empty()) return {};
-  return run_pihole(args, Millis(120'000), "reloading Pi-hole");
+Result<FtlIdentity> LocalNode::ftl_identity() {
+  FtlIdentity id;
+  if (major_version() >= 6) {
+    if (auto t = read_file(layout_.toml_path(), kMaxPiholeToml, Follow::no); t) id.toml = *t;
+    auto r = run_process(layout_.ftl_argv({"sigrtmin"}), "", Millis(10'000));
+    if (r && r->exit_code == 0) id.sigrtmin = r->out;
+  } else if (auto c = read_file(layout_.pihole_dir + "/pihole-FTL.conf", 1 << 20, Follow::no); c) {
+    id.conf = *c;
+  }
+  return id;
 }
 
-Result<FtlStatus> LocalNode::ftl_status() {
-  const int major = major_version();
-  if (!pid_file_) {
-    std::string toml_text, conf_text;
-    if (major >= 6) {
-      auto t = read_file(layout_.toml_path(), kMaxPiholeToml, Follow::no);
-      if (t) toml_text = *t;
-    } else {
-      auto c = read_file(layout_.pihole_dir + "/pihole-FTL.conf", 1 << 20, Follow::no);
-      if (c) conf_text = *c;
-    }
-    pid_file_ = ftl_pid_file(major, toml_text, conf_text);
-    std::string printed;
-    if (major >= 6) {
-      auto r = run_process(layout_.ftl_argv({"sigrtmin"}), "", Millis(10'000));
-      if (r && r->exit_code == 0) printed = r->out;
-    }
-    sigrtmin_ = ftl_sigrtmin(major, printed);
-  }
-  auto r = run_process(layout_.ftl_argv(ftl_status_args(*pid_file_, sigrtmin_)), "", Millis(10'000));
+Result<std::string> LocalNode::run_ftl(const std::vector<std::string>& args, Millis timeout) {
+  auto r = run_process(layout_.ftl_argv(args), "", timeout);
   if (!r) return r.error();
-  return parse_ftl_status(r->out);
+  return r->out + r->err;
 }
 
 void LocalNode::release_replaced(Millis wait) {
@@ -593,8 +511,6 @@ void LocalNode::release_replaced(Millis wait) {
   }
   replaced_.clear();
 }
-
-Status LocalNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout, "rebuilding gravity"); }
 
 Result<std::unique_ptr<NodeLock>> LocalNode::lock(Millis wait) {
   if (auto st = make_dirs(state_dir_, 0755); !st) return st.error();
@@ -613,33 +529,21 @@ void LocalNode::clean_stale() {
 Result<std::vector<BackupEntry>> LocalNode::backups() {
   std::vector<BackupEntry> out;
   for (Item item : kAllItems) {
-    const std::string dir = backups_.dir + "/" + item_name(item);
+    const std::string dir = backup_dir(backups_, item);
     DirHandle d(::opendir(dir.c_str()));
     if (!d) continue;
     while (dirent* e = ::readdir(d.get())) {
-      std::string file = e->d_name;
-      const std::string suffix = backup_suffix(item);
-      if (file.size() <= suffix.size() || file.compare(file.size() - suffix.size(), suffix.size(), suffix) != 0)
-        continue;
-      const std::string stamp = file.substr(0, file.size() - suffix.size());
-      const int64_t time = parse_backup_stamp(stamp);
-      if (time == 0) continue;
-      BackupEntry b;
-      b.id = std::string("local:") + item_name(item) + ":" + stamp;
-      b.node = "local";
-      b.item = item;
-      b.time = time;
-      b.path = dir + "/" + file;
-      auto info = stat_file(b.path);
-      b.size = info.ok() ? info->size : 0;
-      out.push_back(b);
+      auto info = stat_file(dir + "/" + e->d_name, Follow::no);
+      if (!info.ok() || info->type != FileType::regular) continue;
+      auto entry = backup_entry(Side::local, backups_, item_name(item), e->d_name, info->size);
+      if (entry) out.push_back(*entry);
     }
   }
-  std::sort(out.begin(), out.end(), [](const BackupEntry& a, const BackupEntry& b) { return a.id < b.id; });
+  sort_backups(out);
   return out;
 }
 
-Result<Installed> LocalNode::restore(const BackupEntry& entry, const ItemState& current) {
+Result<Installed> LocalNode::restore_file(const BackupEntry& entry, const ItemState& current) {
   auto fresh = new_staged(entry.item, staging_dir(entry.item));
   if (!fresh) return fresh.error();
   auto sha = sha256_file(entry.path, fresh->fd.get(), &fresh->staged.size);

@@ -14,31 +14,6 @@
 
 namespace gs {
 
-std::string backup_stamp() {
-  using namespace std::chrono;
-  const auto now = system_clock::now();
-  const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02dT%02d%02d%02d%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
-int64_t parse_backup_stamp(const std::string& stamp) {
-  std::tm tm{};
-  int ms = 0;
-  if (stamp.size() != 19 || std::sscanf(stamp.c_str(), "%4d%2d%2dT%2d%2d%2d%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                                        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
-    return 0;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 Result<NewStaged> new_staged(Item item, const std::string& dir) {
   if (auto st = ensure_private_dir(dir); !st) return st.error();
   auto tmp = create_temp_file(dir, kTempPrefix, backup_suffix(item));
@@ -189,32 +164,6 @@ Status reload_when_ready(Node& node, Reload level, Millis wait) {
   spdlog::debug("{}: pihole-FTL {} after the {}", node.name(),
                 after->state == FtlState::ready ? "ready" : "still starting", level_name(level));
   return {};
-}
-
-std::vector<BackupEntry> backups_to_prune(const std::vector<BackupEntry>& backups, int keep) {
-  std::vector<BackupEntry> out;
-  const size_t kept = static_cast<size_t>(std::max(keep, 1));
-  if (backups.size() <= kept) return out;
-  // The current run of changes: back from the newest while the gaps stay short.
-  size_t run_start = backups.size() - 1;
-  while (run_start > 0 && backups[run_start].time - backups[run_start - 1].time < kChangeRunGapSeconds) --run_start;
-  for (size_t i = 0; i + kept < backups.size(); ++i) {
-    if (i != run_start) out.push_back(backups[i]);
-  }
-  return out;
-}
-
-const char* backup_suffix(Item item) {
-  switch (item) {
-    case Item::gravity:
-      return ".db";
-    case Item::custom_dns:
-      return ".list";
-    case Item::cname:
-    case Item::static_dhcp:
-      return ".conf";
-  }
-  return "";
 }
 
 }  // namespace gs

@@ -92,9 +92,8 @@ std::string our_name(const std::string& kind) { return std::string(kTempPrefix) 
 
 RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
                        RemoteAccess access)
-    : session_(session),
-      layout_(std::move(layout)),
-      backups_(std::move(backups)),
+    : PiholeNode(Side::remote, std::move(layout), std::move(backups)),
+      session_(session),
       local_tmp_(std::move(local_tmp)),
       access_(std::move(access)) {}
 
@@ -206,22 +205,22 @@ Result<RemoteNode::TomlAnswer> RemoteNode::parse_toml_answer(const RemoteAnswer&
   return out;
 }
 
-Result<RemoteNode::TomlAnswer> RemoteNode::read_toml() {
+Result<RemoteNode::TomlAnswer> RemoteNode::read_toml_answer() {
   auto r = run(remote_script::read_toml, {});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote pihole.toml: cannot read it");
   return parse_toml_answer(*r);
 }
 
-Result<Records> RemoteNode::read_records(Item item) {
-  if (major_version() >= 6) {
-    auto toml = read_toml();
-    if (!toml) return toml.error();
-    return with_context(records_from_toml(toml->toml, item), "remote");
-  }
-  auto text = read_text_file(item);
-  if (!text) return text.error();
-  return records_from_file(item, *text);
+Result<PiholeToml> RemoteNode::read_toml() {
+  auto answer = read_toml_answer();
+  if (!answer) return answer.error();
+  return std::move(answer->toml);
+}
+
+Result<std::string> RemoteNode::read_backup_text(const BackupEntry& entry) {
+  // entry.path is ours (backup_entry builds it), checked to be a regular file there.
+  return read_text_at(entry.item, entry.path, "remote " + entry.path);
 }
 
 Result<std::string> RemoteNode::read_text_file(Item item) {
@@ -447,8 +446,8 @@ Result<int64_t> RemoteNode::now() {
 
 std::string RemoteNode::staging_dir(Item) const { return local_tmp_; }
 
-Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
-  if (!receiving) return {};  // a text item is read in place; stage() checks room for a snapshot
+Status RemoteNode::check_space(Item item, uint64_t bytes, Role role) {
+  if (role == Role::sending) return {};  // a text item is read in place; stage() checks room for a snapshot
   if (item != Item::gravity && major_version() >= 6) return {};  // a value FTL writes; a few KB
   const std::string dir = dir_name(layout_.item_path(item));
   auto r = run(remote_script::check_space,
@@ -458,46 +457,18 @@ Status RemoteNode::check_space(Item item, uint64_t bytes, bool receiving) {
   return {};
 }
 
-Result<Staged> RemoteNode::stage(Item item, const std::string& local_dir, const StageOptions& how) {
+Result<Staged> RemoteNode::stage_gravity(NewStaged fresh, const StageOptions& how) {
+  const Item item = Item::gravity;
   const std::string live = layout_.item_path(item);
-  auto fresh = new_staged(item, local_dir);
-  if (!fresh) return fresh.error();
-  Staged& staged = fresh->staged;
-  if (item != Item::gravity) {
-    if (how.form == TextForm::records || major_version() >= 6) {
-      Result<Records> records = Records{};
-      if (major_version() < 6) {
-        // A v5 file is checked as it is before its records travel, so a foreign line is
-        // refused naming its line (rendering could otherwise lose it).
-        auto text = read_text_file(item);
-        if (!text) return text.error();
-        if (auto st = validate_text_item(item, *text); !st) return st.error();
-        records = records_from_file(item, *text);
-      } else {
-        records = read_records(item);
-      }
-      if (!records) return records.error();
-      auto done = staged_records(std::move(*fresh), *records);
-      if (done) bytes_ += done->size;
-      return done;
-    }
-    // The v5 file as it is (at most kMaxTextItem bytes, a regular file only).
-    auto text = read_text_file(item);
-    if (!text) return text.error();
-    if (auto st = write_all(fresh->fd.get(), text->data(), text->size()); !st) return st.error();
-    bytes_ += text->size();
-    staged.size = text->size();
-    staged.sha256 = staged.digest = sha256_hex(*text);
-    return std::move(staged);
-  }
-  if (how.gravity_tables) return stage_tables(std::move(*fresh));
+  Staged& staged = fresh.staged;
+  if (how.gravity_tables) return stage_tables(std::move(fresh));
 
   // One exec: a consistent snapshot is made in a private directory beside the live file
   // (inside the bind mount for containers) and sent as the answer's payload while it is
   // hashed there too; hashed here while it arrives.
   Sha256 sha;
   Progress progress(std::string("pull ") + item_name(item), sizes_[item]);
-  const int fd = fresh->fd.get();
+  const int fd = fresh.fd.get();
   // What a peer sends is cut at what it announced (with room for the database to have
   // grown since): memory and disk never grow with a peer's say.
   const uint64_t announced = sizes_[item];
@@ -572,14 +543,7 @@ Result<Staged> RemoteNode::stage_tables(NewStaged fresh) {
   return std::move(fresh.staged);
 }
 
-Result<Installed> RemoteNode::install(const Staged& staged, const ItemState& current) {
-  if (staged.item != Item::gravity) {
-    // What we send must pass the same check a received text item passes here.
-    auto content = read_file(staged.path, kMaxTextItem, Follow::no);
-    if (!content) return content.error();
-    if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
-    if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
-  }
+Result<Installed> RemoteNode::install_file(const Staged& staged, const ItemState& current) {
   if (staged.tables) {
     auto made = tables_file_digest(staged.path);
     if (!made) return made.error();
@@ -673,8 +637,8 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
                 {"kind", item == Item::gravity ? "db" : "text"},
                 {"want", std::to_string(current.exists ? current.schema_version : 0)},
                 {"broot", backups_.dir},
-                {"bdir", backups_.dir + "/" + item_name(item)},
-                {"bname", stamp + backup_suffix(item)},
+                {"bdir", backup_dir(backups_, item)},
+                {"bname", backup_file_name(item, stamp)},
                 {"old", old},
                 {"mode", item == Item::gravity ? "664" : "644"},
                 {"rtenths", std::to_string(waits_.rebuild.count() / 100 + 1)},
@@ -686,86 +650,57 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
     return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");
   }
   Installed result;
-  if (r->last("BACKUP")) result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
+  if (r->last("BACKUP")) result.backup_id = backup_id(Side::remote, item, stamp);
   if (r->last("OLD")) replaced_.push_back(old);
   spdlog::info("remote {}: installed {}", item_name(item), live);
   prune_backups(item);
   return result;
 }
 
-Result<Installed> RemoteNode::install_records(Item item, const Records& records) {
-  const std::string json = ftl_array_json(records);
-  if (auto st = check_ftl_value_size(item, json); !st) return with_context(st.error(), "remote");
-  // Keep what we replace, as the v5 file that holds it; then let FTL set the new value.
-  // Each travels on stdin (not in the command line, which has a size limit of its own).
-  auto old = read_records(item);
-  if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
+Result<BackupEntry> RemoteNode::keep_value_backup(Item item, const std::string& file) {
+  // The file travels on stdin.
   const std::string stamp = backup_stamp();
-  const std::string bdir = backups_.dir + "/" + item_name(item);
-  const std::string bname = stamp + backup_suffix(item);
-  auto kept = run(remote_script::keep_value, {{"broot", backups_.dir}, {"bdir", bdir}, {"bname", bname}}, {},
-                  file_from_records(item, *old));
+  auto kept = run(remote_script::keep_value,
+                  {{"broot", backups_.dir}, {"bdir", backup_dir(backups_, item)}, {"bname", backup_file_name(item, stamp)}},
+                  {}, file);
   if (!kept) return kept.error();
   if (kept->exit_code != 0 || !kept->last("BACKUP")) return failed(*kept, "remote " + std::string(item_name(item)));
-  ftl_pacer().before_change(*this);
-  auto r = run(remote_script::ftl_set, {{"bdir", bdir}, {"bname", bname}, {"key", ftl_key(item)}}, {},
-               json);
-  ftl_pacer().after_change(ftl_set_restarts(item));  // whatever came back, FTL may have taken it
+  auto entry = backup_entry(Side::remote, backups_, item_name(item), backup_file_name(item, stamp), file.size());
+  if (!entry) return make_error(ExitCode::failure, "remote backup " + stamp + ": not a backup's name");
+  return *entry;
+}
+
+Result<FtlSet> RemoteNode::ftl_config_set(const std::string& key, const std::string& json) {
+  // The value travels on stdin (a command line has a size limit of its own).
+  auto r = run(remote_script::ftl_set, {{"key", key}}, {}, json);
   if (!r) return r.error();
-  if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
-  Installed result;
+  if (r->exit_code != 0) return failed(*r, "remote " + key);
   // "FTL RC HEX": pihole-FTL's exit code and what it printed.
   const auto w = split_words(r->last("FTL ").value_or(""));
-  const auto ftl_rc = !w.empty() ? to_number<int>(w[0]) : std::nullopt;
-  if (!ftl_rc) {
-    return make_error(ExitCode::failure, "remote " + std::string(item_name(item)) + ": pihole-FTL did not answer");
-  }
-  if (*ftl_rc != 0) {
-    auto detail = from_hex(w.size() >= 2 ? w[1] : "");
-    return with_context(ftl_set_error(item, *ftl_rc, detail ? *detail : ""), "remote");
-  }
-  result.backup_id = std::string("remote:") + item_name(item) + ":" + stamp;
-  // What FTL now holds, read back the way sync reads it: the value must be the one sent.
-  auto toml = parse_toml_answer(*r);
-  auto now = toml ? with_context(records_from_toml(toml->toml, item), "remote") : Result<Records>(toml.error());
-  if (!now) {
-    return make_error(ExitCode::failure, std::string("remote pihole-FTL set the new ") + ftl_key(item) +
-                                             ", but reading it back failed (the value is in place): " +
-                                             now.error().message);
-  }
-  if (records_digest(item, *now) != records_digest(item, records)) {
-    return make_error(ExitCode::failure, std::string("remote pihole-FTL accepted the new ") + ftl_key(item) +
-                                             " but pihole.toml holds a different value; it is left as FTL wrote it");
-  }
-  spdlog::info("remote {}: set {} ({} records)", item_name(item), ftl_key(item), records.size());
-  prune_backups(item);
-  return result;
+  const auto rc = !w.empty() ? to_number<int>(w[0]) : std::nullopt;
+  if (!rc) return make_error(ExitCode::failure, "remote " + key + ": pihole-FTL did not answer");
+  auto printed = from_hex(w.size() >= 2 ? w[1] : "");
+  return FtlSet{*rc, printed ? *printed : ""};
 }
 
-Status RemoteNode::reload(Reload level) {
-  auto args = reload_args(level, major_version());
-  if (args.empty()) return {};
-  return run_pihole(args, Millis(120'000), "reloading Pi-hole");
-}
-
-Result<FtlStatus> RemoteNode::ftl_status() {
+Result<FtlIdentity> RemoteNode::ftl_identity() {
   const int major = major_version();
-  if (!pid_file_) {
-    // Once per connection: FTL's PID file (from pihole.toml or pihole-FTL.conf) and SIGRTMIN.
-    auto r = run(remote_script::ftl_info, {{"v6", major >= 6 ? "1" : "0"}});
-    if (!r) return r.error();
-    std::string toml_text, conf_text;
-    if (major >= 6) {
-      if (auto toml = parse_toml_answer(*r); toml) toml_text = toml->text;
-    } else if (auto conf = from_hex(r->last("C ").value_or("")); conf) {
-      conf_text = *conf;
-    }
-    pid_file_ = ftl_pid_file(major, toml_text, conf_text);
-    sigrtmin_ = ftl_sigrtmin(major, r->last("R ").value_or(""));
-  }
-  auto r = run(remote_script::ftl_status, {}, ftl_status_args(*pid_file_, sigrtmin_), "", Millis(30'000));
+  auto r = run(remote_script::ftl_info, {{"v6", major >= 6 ? "1" : "0"}});
   if (!r) return r.error();
-  return parse_ftl_status(joined(*r));
+  FtlIdentity id;
+  if (major >= 6) {
+    if (auto toml = parse_toml_answer(*r); toml) id.toml = toml->text;
+    id.sigrtmin = r->last("R ").value_or("");
+  } else if (auto conf = from_hex(r->last("C ").value_or("")); conf) {
+    id.conf = *conf;
+  }
+  return id;
+}
+
+Result<std::string> RemoteNode::run_ftl(const std::vector<std::string>& args, Millis timeout) {
+  auto r = run(remote_script::ftl_status, {}, args, "", timeout);
+  if (!r) return r.error();
+  return joined(*r);
 }
 
 void RemoteNode::release_replaced(Millis wait) {
@@ -776,8 +711,6 @@ void RemoteNode::release_replaced(Millis wait) {
   if (r.ok() && r->last("KEPT")) spdlog::debug("remote: a replaced gravity.db is still open; the next run removes it");
   replaced_.clear();
 }
-
-Status RemoteNode::rebuild_gravity() { return run_pihole({"-g"}, kRebuildTimeout, "rebuilding gravity"); }
 
 Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
   const std::string shown = join_args(layout_.pihole_argv(args));
@@ -831,19 +764,13 @@ void RemoteNode::clean_stale() {
   if (n && *n > 0) spdlog::info("remote: removed {} temp file(s) left by an interrupted run", *n);
 }
 
-void RemoteNode::prune_backups(Item item) {
-  auto all = backups();
-  if (!all) return;
-  std::vector<BackupEntry> mine;
-  for (auto& b : *all) {
-    if (b.item == item) mine.push_back(b);
-  }
+void RemoteNode::remove_backups(const std::vector<BackupEntry>& entries) {
   std::vector<std::string> paths;
-  // Each path is ours (backups() builds it from the stamp), never one the remote listed.
-  for (const auto& old : backups_to_prune(mine, backups_.keep)) paths.push_back(old.path);
+  // Each path is ours (backup_entry builds it from the stamp), never one the remote listed.
+  for (const auto& old : entries) paths.push_back(old.path);
   if (paths.empty()) return;
   auto r = run(remote_script::prune, {}, paths);
-  if (!r || r->exit_code != 0) spdlog::debug("remote: pruning old backups of {} failed", item_name(item));
+  if (!r || r->exit_code != 0) spdlog::debug("remote: removing old backups failed");
 }
 
 Result<std::vector<BackupEntry>> RemoteNode::backups() {
@@ -851,39 +778,22 @@ Result<std::vector<BackupEntry>> RemoteNode::backups() {
   if (!r) return r.error();
   std::vector<BackupEntry> out;
   for (const auto& line : r->all("B ")) {
-    // "SIZE ITEM/STAMP.SUFFIX": only names of our own form are backups.
+    // "SIZE ITEM/FILE": only names of a backup's form are backups.
     const auto w = split_words(line);
     if (w.size() != 2) continue;
     const auto size = to_number<uint64_t>(w[0]);
     const auto slash = w[1].find('/');
     if (!size || slash == std::string::npos) continue;
-    auto item = parse_item(w[1].substr(0, slash));
-    if (!item) continue;
-    const std::string file = w[1].substr(slash + 1);
-    const std::string stamp = file.substr(0, file.find('.'));
-    if (file != stamp + backup_suffix(*item) || parse_backup_stamp(stamp) == 0) continue;
-    BackupEntry b;
-    b.id = std::string("remote:") + item_name(*item) + ":" + stamp;
-    b.node = "remote";
-    b.item = *item;
-    b.time = parse_backup_stamp(stamp);
-    b.size = *size;
-    b.path = backups_.dir + "/" + item_name(*item) + "/" + stamp + backup_suffix(*item);
-    out.push_back(b);
+    auto entry = backup_entry(Side::remote, backups_, std::string_view(w[1]).substr(0, slash),
+                              std::string_view(w[1]).substr(slash + 1), *size);
+    if (entry) out.push_back(*entry);
   }
-  std::sort(out.begin(), out.end(), [](const BackupEntry& a, const BackupEntry& b) { return a.id < b.id; });
+  sort_backups(out);
   return out;
 }
 
-Result<Installed> RemoteNode::restore(const BackupEntry& entry, const ItemState& current) {
-  // entry.path is ours (backups() builds it), checked to be a regular file there.
-  if (entry.item != Item::gravity && major_version() >= 6) {
-    // A v6 value: the backup holds its records as a v5 file; checked, then set through FTL.
-    auto content = read_text_at(entry.item, entry.path, "remote " + entry.path);
-    if (!content) return content.error();
-    if (auto st = validate_text_item(entry.item, *content); !st) return st.error();
-    return install_records(entry.item, records_from_file(entry.item, *content));
-  }
+Result<Installed> RemoteNode::restore_file(const BackupEntry& entry, const ItemState& current) {
+  // entry.path is ours (backup_entry builds it), checked to be a regular file there.
   const std::string work = new_work_dir(entry.item);
   auto r = run(remote_script::restore_copy, {{"src", entry.path},
                                              {"work", work},

@@ -19,7 +19,7 @@ bool failed(const RunReport& report) { return report.code != ExitCode::ok && rep
 std::string changed_items(const RunReport& report) {
   std::string out;
   for (const auto& r : report.items) {
-    if ((r.plan.action == Action::pull || r.plan.action == Action::push) && r.result == "ok") {
+    if ((r.plan.action == Action::pull || r.plan.action == Action::push) && r.outcome == Outcome::ok) {
       out += (out.empty() ? "" : " ") + std::string(item_name(r.item)) + ":" + action_name(r.plan.action);
     }
   }
@@ -53,7 +53,7 @@ void update_metrics(const Config& config, const RunReport& report, std::chrono::
   };
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   for (const auto& r : report.items) {
-    if ((r.plan.action == Action::pull || r.plan.action == Action::push) && r.result == "ok") {
+    if ((r.plan.action == Action::pull || r.plan.action == Action::push) && r.outcome == Outcome::ok) {
       const std::string key = std::string(item_name(r.item)) + "|" + action_name(r.plan.action);
       bump("syncs", key, 1);
       bump("bytes", key, static_cast<int64_t>(r.bytes));

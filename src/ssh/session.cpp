@@ -80,7 +80,10 @@ Status authenticate(ssh_session s, const SshOptions& o) {
       Key key(raw);
       int rc = ssh_userauth_publickey(s, nullptr, key.get());
       if (rc == SSH_AUTH_SUCCESS) return {};
-      if (rc == SSH_AUTH_ERROR) return ssh_error(ExitCode::unreachable, "authentication failed", s);
+      if (rc == SSH_AUTH_ERROR) {
+        return make_error(ExitCode::unreachable, std::string("authentication failed: ") + ssh_get_error(s),
+                          ErrorKind::authentication);
+      }
       tried = "key " + o.identity_file + " was refused";
     } else {
       tried = "cannot read private key " + o.identity_file + " (missing, unreadable, or protected by a passphrase)";
@@ -96,7 +99,8 @@ Status authenticate(ssh_session s, const SshOptions& o) {
   return make_error(ExitCode::unreachable, "authentication as " + o.user + "@" + o.host + " failed: " + tried +
                                                ". Install the public key on the remote (ssh-copy-id -i " +
                                                o.identity_file + ".pub -p " + std::to_string(o.port) + " " + o.user +
-                                               "@" + o.host + ").");
+                                               "@" + o.host + ").",
+                    ErrorKind::authentication);
 }
 
 }  // namespace

@@ -64,8 +64,8 @@ Result<std::string> transfer(Item item, Node& sender, Node& receiver, const Item
                              const ItemState& receiver_state, StageOptions how, ItemReport& report) {
   // Room on each side before anything is written on either.
   const uint64_t size = std::max(sender_state.size.value_or(0), receiver_state.size.value_or(0));
-  if (auto st = sender.check_space(item, size, false); !st) return st.error();
-  if (auto st = receiver.check_space(item, size, true); !st) return st.error();
+  if (auto st = sender.check_space(item, size, Role::sending); !st) return st.error();
+  if (auto st = receiver.check_space(item, size, Role::receiving); !st) return st.error();
   // Tables mode needs a database there to apply the tables to; a missing one is created
   // from the whole file.
   how.gravity_tables = how.gravity_tables && item == Item::gravity && receiver_state.exists;
@@ -148,9 +148,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       spdlog::error("{}: {} FAILED after the new files were swapped in; they stay in place: {}", node.name(), what,
                     error.message);
       for (auto& r : report.items) {
-        if (r.plan.action == installed_by && r.result == "ok" && (!only_rebuilt || r.rebuild)) {
+        if (r.plan.action == installed_by && r.outcome == Outcome::ok && (!only_rebuilt || r.rebuild)) {
           r.code = ExitCode::failure;
-          r.result = exit_code_reason(ExitCode::failure);
+          r.outcome = Outcome::failed;
           r.message = "installed, but " + what + " failed: " + error.message;
         }
       }
@@ -181,32 +181,32 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   auto apply = [&](ItemReport& r) {
     const Planned& p = r.plan;
     if (p.refusal == ExitCode::conflict && options.command == Command::compare) {
-      r.result = "conflict";
+      r.outcome = Outcome::conflict;
       r.code = ExitCode::differs;  // compare: an unresolved conflict is a difference
       r.message = p.reason;
       return;
     }
     if (p.refusal != ExitCode::ok) {
       r.code = p.refusal;
-      r.result = exit_code_reason(p.refusal);
+      r.outcome = Outcome::failed;
       r.message = p.reason;
       if (options.command != Command::compare) spdlog::warn("{}: {}", item_name(r.item), p.reason);
       return;
     }
     if (p.action == Action::none) {
-      r.result = "ok";
+      r.outcome = Outcome::ok;
       if (r.local.exists && r.remote.exists && r.local.sha256 == r.remote.sha256 && changing) {
         state.set_history(r.item, {r.local.sha256, r.remote.sha256});
       }
       return;
     }
     if (options.command == Command::compare) {
-      r.result = "skipped";
+      r.outcome = Outcome::skipped;
       r.code = ExitCode::differs;
       return;
     }
     if (options.dry_run) {
-      r.result = "skipped";
+      r.outcome = Outcome::skipped;
       spdlog::info("{}: would {} ({})", item_name(r.item), action_name(p.action), p.reason);
       return;
     }
@@ -218,12 +218,12 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
         transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote, how, r);
     if (!digest) {
       r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
-      r.result = exit_code_reason(r.code);
+      r.outcome = Outcome::failed;
       r.message = digest.error().message;
       spdlog::error("{}: {} failed, left as it was: {}", item_name(r.item), action_name(p.action), r.message);
       return;
     }
-    r.result = "ok";
+    r.outcome = Outcome::ok;
     report.changed = true;
     state.set_history(r.item, {*digest, *digest});
     Reload& level = pull ? local_reload : remote_reload;
@@ -301,6 +301,20 @@ std::string versions_text(const char* name, const NodeVersions& v) {
 
 }  // namespace
 
+std::string result_name(const ItemReport& r) {
+  switch (r.outcome) {
+    case Outcome::ok:
+      return "ok";
+    case Outcome::skipped:
+      return "skipped";
+    case Outcome::conflict:
+      return "conflict";
+    case Outcome::failed:
+      return exit_code_reason(r.code);
+  }
+  return "skipped";
+}
+
 Json report_json(const RunReport& report) {
   Json doc = Json::object();
   if (report.command == Command::compare && !report.error) {
@@ -317,7 +331,7 @@ Json report_json(const RunReport& report) {
     j.set("action", action_name(r.plan.action));
     j.set("conflict", r.plan.conflict);
     if (report.command != Command::compare) {
-      j.set("result", r.result);
+      j.set("result", result_name(r));
       j.set("backup", r.backup);
       j.set("bytes", r.bytes);
       if (r.item == Item::gravity) j.set("rebuild", r.rebuild);
@@ -374,9 +388,8 @@ std::string report_text(const RunReport& report) {
     char line[512];
     std::string detail = r.message.empty() ? r.plan.reason : r.message;
     if (r.backup) detail += " (backup " + *r.backup + ")";
-    const char* result =
-        report.command == Command::compare ? (r.code == ExitCode::ok ? "" : r.result.c_str()) : r.result.c_str();
-    std::snprintf(line, sizeof line, "%-12s %-9s %-10s %s\n", item_name(r.item), action_name(r.plan.action), result,
+    const std::string result = report.command == Command::compare && r.code == ExitCode::ok ? "" : result_name(r);
+    std::snprintf(line, sizeof line, "%-12s %-9s %-10s %s\n", item_name(r.item), action_name(r.plan.action), result.c_str(),
                   detail.c_str());
     out += line;
   }

@@ -160,8 +160,8 @@ Result<Staged> FakeNode::stage(Item i, const std::string& local_dir, const Stage
   return std::move(staged);
 }
 
-Status FakeNode::check_space(Item i, uint64_t, bool receiving) {
-  if (auto e = record(std::string("check_space ") + item_name(i) + (receiving ? " receiving" : " sending"))) return *e;
+Status FakeNode::check_space(Item i, uint64_t, Role role) {
+  if (auto e = record(std::string("check_space ") + item_name(i) + (role == Role::receiving ? " receiving" : " sending"))) return *e;
   return {};
 }
 

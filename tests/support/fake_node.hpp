@@ -63,7 +63,7 @@ class FakeNode : public Node {
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) override;
-  Status check_space(Item item, uint64_t bytes, bool receiving) override;
+  Status check_space(Item item, uint64_t bytes, Role role) override;
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Status reload(Reload level) override;

@@ -171,7 +171,7 @@ TEST(Engine, DryRunReportsWhatItWouldDoAndChangesNothing) {
     EXPECT_EQ(report.code, ExitCode::ok);
     EXPECT_FALSE(report.changed);
     EXPECT_EQ(report_of(report, Item::gravity).plan.action, c.action);
-    EXPECT_EQ(report_of(report, Item::gravity).result, "skipped");
+    EXPECT_EQ(result_name(report_of(report, Item::gravity)), "skipped");
     EXPECT_EQ(rig.local.actions(), (Calls{"lock", "clean_stale", "unlock"}));
     EXPECT_EQ(rig.remote.actions(), Calls{});
     EXPECT_EQ(rig.local.item(Item::gravity).digest, "a");
@@ -211,7 +211,7 @@ TEST(Engine, EachItemMovesTheWayThePlanSays) {
     const ItemReport& r = report_of(report, Item::custom_dns);
     EXPECT_EQ(report.code, ExitCode::ok);
     EXPECT_EQ(r.plan.action, c.action);
-    EXPECT_EQ(r.result, "ok");
+    EXPECT_EQ(result_name(r), "ok");
     FakeNode& sender = c.action == Action::pull ? rig.remote : rig.local;
     FakeNode& receiver = c.action == Action::pull ? rig.local : rig.remote;
     if (c.action == Action::none) {
@@ -453,12 +453,12 @@ TEST(Engine, AFailedStepLeavesItsItemAsItWasAndTheOthersGoAhead) {
     const ItemReport& gravity = report_of(report, Item::gravity);
     EXPECT_EQ(report.code, want);
     EXPECT_EQ(gravity.code, want);
-    EXPECT_EQ(gravity.result, exit_code_reason(want));
+    EXPECT_EQ(result_name(gravity), exit_code_reason(want));
     EXPECT_TRUE(contains(gravity.message, "refused by the test"));
     EXPECT_EQ(receiver.item(Item::gravity).digest, "old");
     EXPECT_EQ(rig.history(Item::gravity)->local, "old");
     // custom-dns went ahead, and its reload is the only one.
-    EXPECT_EQ(report_of(report, Item::custom_dns).result, "ok");
+    EXPECT_EQ(result_name(report_of(report, Item::custom_dns)), "ok");
     EXPECT_EQ(receiver.item(Item::custom_dns).digest, "new");
     EXPECT_EQ(calls_of(receiver, "reload"), Calls{"reload dns"});
     EXPECT_EQ(calls_of(sender, "reload"), Calls{});
@@ -483,7 +483,7 @@ TEST(Engine, ABusyLockStopsTheRunBeforeAnyItem) {
     ASSERT_TRUE(report.error);
     EXPECT_TRUE(contains(report.error->message, "held by pid 99"));
     for (const auto& r : report.items) {
-      EXPECT_EQ(r.result, "skipped");
+      EXPECT_EQ(result_name(r), "skipped");
     }
     for (const FakeNode* node : {&rig.local, &rig.remote}) {
       EXPECT_EQ(calls_of(*node, "stage"), Calls{});

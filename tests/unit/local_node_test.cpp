@@ -259,12 +259,12 @@ TEST_F(LocalNodeTest, StaleTempFilesAreCleaned) {
 }
 
 TEST_F(LocalNodeTest, NotEnoughSpaceIsRefusedBeforeAnythingIsWritten) {
-  auto st = node->check_space(Item::gravity, uint64_t{1} << 60, true);
+  auto st = node->check_space(Item::gravity, uint64_t{1} << 60, Role::receiving);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code, ExitCode::refused);
   EXPECT_NE(st.error().message.find("not enough disk space"), std::string::npos);
-  EXPECT_TRUE(node->check_space(Item::gravity, 4096, true).ok());
-  EXPECT_TRUE(node->check_space(Item::custom_dns, uint64_t{1} << 60, false).ok()) << "a text item is read in place";
+  EXPECT_TRUE(node->check_space(Item::gravity, 4096, Role::receiving).ok());
+  EXPECT_TRUE(node->check_space(Item::custom_dns, uint64_t{1} << 60, Role::sending).ok()) << "a text item is read in place";
 }
 
 TEST_F(LocalNodeTest, LockIsExclusive) {

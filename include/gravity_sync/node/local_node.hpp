@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gravity_sync/node/node.hpp"
+#include "gravity_sync/node/pihole_node.hpp"
 #include "gravity_sync/pihole/layout.hpp"
 #include "gravity_sync/pihole/pihole_toml.hpp"
 #include "gravity_sync/pihole/records.hpp"
@@ -8,76 +8,51 @@
 
 namespace gs {
 
-// Where a node keeps its backups and how many.
-struct BackupPolicy {
-  std::string dir;
-  int keep = 10;
-};
-
-// How long an install waits for a gravity rebuild to finish, and for SQLite's write lock on
-// the live database (a writer finishing) and then for a hot journal to go away; the same on
-// both nodes.
-struct SwapWaits {
-  Millis rebuild{30'000};
-  Millis journal{10'000};
-};
-
 // The Pi-hole on this machine: SQLite C API and POSIX calls, no shell.
-class LocalNode : public Node {
+class LocalNode : public PiholeNode {
  public:
   // `state_dir` holds the lock and the staging area for pushes.
   LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir);
 
-  // Change how long install() waits for a rebuild or a journal (tests use short waits).
+  // Change how long install() waits for a rebuild, the write lock or a journal (tests use
+  // short waits).
   void set_waits(SwapWaits waits) { waits_ = waits; }
 
-  const char* name() const override { return "local"; }
   Result<NodeProbe> probe(const std::vector<Item>& items) override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
-  Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) override;
-  Status check_space(Item item, uint64_t bytes, bool receiving) override;
+  Status check_space(Item item, uint64_t bytes, Role role) override;
   std::string staging_dir(Item item) const override;
-  Result<Installed> install(const Staged& staged, const ItemState& current) override;
-  Status reload(Reload level) override;
-  Result<FtlStatus> ftl_status() override;
   void release_replaced(Millis wait) override;
-  Status rebuild_gravity() override;
   int major_version() override;
   Result<std::unique_ptr<NodeLock>> lock(Millis wait) override;
   void clean_stale() override;
   Result<std::vector<BackupEntry>> backups() override;
-  Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
+
+ protected:
+  Result<PiholeToml> read_toml() override;
+  Result<std::string> read_text_file(Item item) override;
+  Result<std::string> read_backup_text(const BackupEntry& entry) override;
+  Result<BackupEntry> keep_value_backup(Item item, const std::string& file) override;
+  Result<FtlSet> ftl_config_set(const std::string& key, const std::string& json) override;
+  void remove_backups(const std::vector<BackupEntry>& entries) override;
+  Result<Staged> stage_gravity(NewStaged fresh, const StageOptions& how) override;
+  Result<Installed> install_file(const Staged& staged, const ItemState& current) override;
+  Result<Installed> restore_file(const BackupEntry& entry, const ItemState& current) override;
+  Result<FtlIdentity> ftl_identity() override;
+  Result<std::string> run_ftl(const std::vector<std::string>& args, Millis timeout) override;
+  Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) override;
 
  private:
-  struct KeptBackup {
-    std::string id;
-    std::string path;
-  };
-  // A backup of `live` in backup_dir (pruned by prune_backups() once the install is done).
-  Result<KeptBackup> keep_backup(Item item, const std::string& live);
-  // `pihole-FTL --config ARGS...` on this node (through its container, if any).
-  Result<ProcessResult> ftl_config(std::vector<std::string> args);
-  // pihole.toml of this v6 node, parsed.
-  Result<PiholeToml> read_toml();
-  // The records of a text item: from its v5 file, or from pihole.toml on v6.
-  Result<Records> read_records(Item item);
-  // v6: back up the current value, then set `records` through FTL.
-  Result<Installed> install_records(Item item, const Records& records);
+  // A backup of the file `live` in backup_dir (pruned by prune_backups() once the install is done).
+  Result<BackupEntry> keep_backup(Item item, const std::string& live);
   // Tables mode: apply the received tables to a snapshot of the live gravity.db, then
   // install that snapshot like any received copy.
   Result<Installed> install_tables(const Staged& staged, const ItemState& current);
-  // Run `pihole ARGS...` here (through the container, if any).
-  Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what);
-  void prune_backups(Item item);
 
-  PiholeLayout layout_;
-  BackupPolicy backups_;
   std::string state_dir_;
   SwapWaits waits_;
-  std::optional<std::string> pid_file_;  // FTL's PID file as FTL sees it, once known
-  int sigrtmin_ = 34;
   std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gravity_sync/node/backups.hpp"
 #include "gravity_sync/pihole/ftl_status.hpp"
 #include "gravity_sync/pihole/item.hpp"
 #include "gravity_sync/pihole/pihole_toml.hpp"
@@ -76,16 +77,6 @@ struct Installed {
   bool rebuild = false;                  // tables mode: the adlists changed, so gravity must be rebuilt there
 };
 
-// One entry of `backups`.
-struct BackupEntry {
-  std::string id;
-  std::string node;  // "local" | "remote"
-  Item item = Item::gravity;
-  int64_t time = 0;
-  uint64_t size = 0;
-  std::string path;
-};
-
 // What `check` learns of a node.
 struct NodeProbe {
   int major = 0;                      // Pi-hole major version, 0 when unknown
@@ -102,6 +93,9 @@ ItemState value_state(Item item, const Result<PiholeToml>& toml, std::optional<i
 // For `check`: a problem for each v6 value among `items` that sync could not read there.
 void add_unreadable_values(NodeProbe& probe, const Result<PiholeToml>& toml, const std::vector<Item>& items,
                            const char* where);
+
+// Which end of a transfer a node is.
+enum class Role { sending, receiving };
 
 // A lock on a node, released when destroyed.
 class NodeLock {
@@ -173,7 +167,7 @@ class Node {
   // Check there is room on this node for `bytes` of `item` before anything is written:
   // receiving, for the copy beside the live file and for the backup; sending, for the
   // snapshot. ExitCode::refused when there is not.
-  virtual Status check_space(Item item, uint64_t bytes, bool receiving) = 0;
+  virtual Status check_space(Item item, uint64_t bytes, Role role) = 0;
 
   // Where a staged copy for installing `item` on this node must be written locally.
   virtual std::string staging_dir(Item item) const = 0;
@@ -245,24 +239,5 @@ inline constexpr Millis kRebuildTimeout{3'600'000};
 
 // The prefix of the names of every temp file gravity-sync creates beside live files.
 inline constexpr const char* kTempPrefix = ".gravity-sync.";
-
-// Backups closer together than this belong to one run of changes (backups_to_prune).
-inline constexpr int64_t kChangeRunGapSeconds = 3600;
-
-// Which of `backups` (one item on one node, oldest first) to remove so that the newest
-// `keep` remain — but never the last known-good version: the oldest backup of the current
-// run of changes (backups each less than kChangeRunGapSeconds after the one before, up to
-// the newest), which holds what the node had before that run began. However many changes a
-// peer makes in a row, the version from before them survives. Oldest first.
-std::vector<BackupEntry> backups_to_prune(const std::vector<BackupEntry>& backups, int keep);
-
-// The time stamp used in backup names: 20261123T042700123Z (UTC, milliseconds).
-std::string backup_stamp();
-
-// Parse a backup stamp back into seconds since the epoch; 0 if it is not one.
-int64_t parse_backup_stamp(const std::string& stamp);
-
-// The file name suffix of a backup of `item`.
-const char* backup_suffix(Item item);
 
 }  // namespace gs

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "gravity_sync/node/local_node.hpp"
-#include "gravity_sync/node/node.hpp"
+#include "gravity_sync/node/pihole_node.hpp"
 #include "gravity_sync/node/remote_answer.hpp"
 #include "gravity_sync/pihole/layout.hpp"
 #include "gravity_sync/pihole/pihole_toml.hpp"
@@ -27,7 +27,7 @@ inline std::string sudoers_line(const std::string& user) { return user + " ALL=(
 // ends. Temp files there live in a private directory (0700, a name of ours) beside the
 // live item, used through the script's working directory, never by a path another user
 // could replace.
-class RemoteNode : public Node {
+class RemoteNode : public PiholeNode {
  public:
   // `session` must outlive this node. `local_tmp` is where pushes are staged here.
   RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
@@ -36,24 +36,17 @@ class RemoteNode : public Node {
   // Change how long install() waits for a rebuild or for the write lock and a journal.
   void set_waits(SwapWaits waits) { waits_ = waits; }
 
-  const char* name() const override { return "remote"; }
   Result<NodeProbe> probe(const std::vector<Item>& items) override;
   Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
-  Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) override;
-  Status check_space(Item item, uint64_t bytes, bool receiving) override;
+  Status check_space(Item item, uint64_t bytes, Role role) override;
   std::string staging_dir(Item item) const override;
-  Result<Installed> install(const Staged& staged, const ItemState& current) override;
-  Status reload(Reload level) override;
-  Result<FtlStatus> ftl_status() override;
   void release_replaced(Millis wait) override;
-  Status rebuild_gravity() override;
   int major_version() override;
   Result<std::unique_ptr<NodeLock>> lock(Millis wait) override;
   void clean_stale() override;
   Result<std::vector<BackupEntry>> backups() override;
-  Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
 
   // The remote clock minus ours, in seconds, as of the last inspect (0 before one).
   int64_t clock_offset() const { return clock_offset_; }
@@ -64,6 +57,21 @@ class RemoteNode : public Node {
  // What the remote user's shell printed outside gravity-sync's answers (a greeting from
   // a startup file), printable; empty when it printed nothing. Never part of an answer.
   const std::string& shell_noise() const { return shell_noise_; }
+
+ protected:
+  Result<PiholeToml> read_toml() override;
+  Result<std::string> read_text_file(Item item) override;
+  Result<std::string> read_backup_text(const BackupEntry& entry) override;
+  Result<BackupEntry> keep_value_backup(Item item, const std::string& file) override;
+  Result<FtlSet> ftl_config_set(const std::string& key, const std::string& json) override;
+  void remove_backups(const std::vector<BackupEntry>& entries) override;
+  Result<Staged> stage_gravity(NewStaged fresh, const StageOptions& how) override;
+  void count_staged(const Staged& staged) override { bytes_ += staged.size; }
+  Result<Installed> install_file(const Staged& staged, const ItemState& current) override;
+  Result<Installed> restore_file(const BackupEntry& entry, const ItemState& current) override;
+  Result<FtlIdentity> ftl_identity() override;
+  Result<std::string> run_ftl(const std::vector<std::string>& args, Millis timeout) override;
+  Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) override;
 
  private:
   // Run the remote verb `verb` (remote_scripts.hpp) there with `vars` defined as shell
@@ -100,16 +108,10 @@ class RemoteNode : public Node {
     std::optional<int64_t> mtime;
   };
   Result<TomlAnswer> parse_toml_answer(const RemoteAnswer& answer);
-  Result<TomlAnswer> read_toml();
-  // The records of a text item there: its v5 file, or its value in pihole.toml on v6.
-  Result<Records> read_records(Item item);
-  // A v5 text file there, as it is (at most kMaxTextItem bytes; a regular file only).
-  Result<std::string> read_text_file(Item item);
-  // The text file of `item`'s kind at `path` there (a backup, say) the same way; `what`
-  // names it in an error.
+  Result<TomlAnswer> read_toml_answer();
+  // The text file of `item`'s kind at `path` there (a backup, say), as it is (at most
+  // kMaxTextItem bytes; a regular file only); `what` names it in an error.
   Result<std::string> read_text_at(Item item, const std::string& path, const std::string& what);
-  // v6: back up the current value there, then set `records` through FTL.
-  Result<Installed> install_records(Item item, const Records& records);
   // Tables mode, pulling: the remote's configuration rows as data, made into a tables
   // file in `fresh` here.
   Result<Staged> stage_tables(NewStaged fresh);
@@ -121,14 +123,8 @@ class RemoteNode : public Node {
   Result<Installed> install_tables(const Staged& staged, const std::string& work, const ItemState& current);
   // Remove the private directory `work` there (after a refusal).
   void discard(const std::string& work);
-  // Remove backups of `item` there beyond backup.keep (backups_to_prune).
-  void prune_backups(Item item);
-  // Run `pihole ARGS...` there.
-  Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what);
 
   SshSession& session_;
-  PiholeLayout layout_;
-  BackupPolicy backups_;
   std::string local_tmp_;
   RemoteAccess access_;
   SwapWaits waits_;
@@ -139,8 +135,6 @@ class RemoteNode : public Node {
   int64_t last_time_ = 0;
   int64_t clock_offset_ = 0;
   uint64_t bytes_ = 0;
-  std::optional<std::string> pid_file_;  // FTL's PID file as FTL sees it, once known
-  int sigrtmin_ = 34;
   std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
   std::string shell_noise_;            // the first bytes seen outside an answer
   std::string prelude_;                // prelude(), once built

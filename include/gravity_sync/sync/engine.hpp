@@ -27,13 +27,21 @@ struct RunOptions {
   Millis ftl_wait = kFtlReadyWait;  // how long a reload waits for that node's FTL to be ready
 };
 
+// What became of one item in a run.
+enum class Outcome {
+  ok,        // in sync, or moved
+  skipped,   // not moved: compare, a dry run, or nothing to do yet
+  conflict,  // compare: a conflict the policy leaves unresolved
+  failed,    // refused or failed: ItemReport::code says which
+};
+
 // What happened to one item.
 struct ItemReport {
   Item item = Item::gravity;
   ItemState local;
   ItemState remote;
   Planned plan;
-  std::string result = "skipped";   // ok | skipped | the exit code's reason
+  Outcome outcome = Outcome::skipped;
   ExitCode code = ExitCode::ok;
   std::string message;
   std::optional<std::string> backup;
@@ -57,6 +65,10 @@ struct RunReport {
 // Run `options.command` between `local` and `remote`, reading and recording the sync
 // history in `state`. Never throws; failures are in the report.
 RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& state, const RunOptions& options);
+
+// The contract's `result` of `r`: ok | skipped | conflict, or when it failed the reason of
+// its exit code (exit_code_reason: "refused", "failure", ...).
+std::string result_name(const ItemReport& r);
 
 // The report as the contract's JSON document.
 Json report_json(const RunReport& report);

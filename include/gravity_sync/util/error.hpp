@@ -26,10 +26,18 @@ const char* exit_code_reason(ExitCode code);
 // The code that wins when items end with `a` and `b`: 8, then 5, then 6, then the rest.
 ExitCode worse(ExitCode a, ExitCode b);
 
+// What kind of failure an Error is, where a caller acts on more than its exit code (a
+// caller never reads the message for that).
+enum class ErrorKind {
+  other,
+  authentication,  // the remote refused every key we offered
+};
+
 // An expected failure: what went wrong, and the exit code it maps to.
 struct Error {
   ExitCode code = ExitCode::failure;
   std::string message;
+  ErrorKind kind = ErrorKind::other;
 };
 
 // Prefix `context` to the message of `error` ("pull gravity: " + "...").
@@ -78,6 +86,8 @@ Result<T> with_context(Result<T> result, const std::string& context) {
 }
 
 // Shorthand for building an Error.
-inline Error make_error(ExitCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(ExitCode code, std::string message, ErrorKind kind = ErrorKind::other) {
+  return Error{code, std::move(message), kind};
+}
 
 }  // namespace gs
