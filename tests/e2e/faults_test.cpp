@@ -242,8 +242,9 @@ TEST_F(Faults, AHotJournalIsRolledBackIntoTheOldFileNeverTheNewOne) {
 
 // A writer holds SQLite's write lock (BEGIN IMMEDIATE, nothing written yet: no journal)
 // when the swap comes. The swap waits for it under the write lock of its own, on either
-// node, so no writer can start between the check for a journal and the rename. Before,
-// the remote swap only looked for a journal and renamed at once.
+// node, so no writer can start between the check for a journal and the rename: the live
+// file the writer sees just before it commits is still the one it began on. Before, the
+// remote swap only looked for a journal and renamed at once, under the writer.
 TEST_F(Faults, TheSwapWaitsForAWriterOnEitherNode) {
   struct Case {
     const char* receiver;
@@ -255,22 +256,25 @@ TEST_F(Faults, TheSwapWaitsForAWriterOnEitherNode) {
     const std::string db = lab.gravity(c.receiver);
     const std::string marker = std::string("swapped-") + c.receiver + ".example";
     sqlite(lab.gravity(sender), "INSERT INTO domainlist (type, domain) VALUES (1, '" + marker + "');");
-    const auto start = Clock::now();
+    const uint64_t inode_before = stat_file(db)->inode;
+    const std::string seen = lab.dir() + "/inode-at-commit";
+    ::unlink(seen.c_str());
     pid_t writer = ::fork();
     if (writer == 0) {
       ::setpgid(0, 0);
-      ::execlp("sqlite3", "sqlite3", db.c_str(), "BEGIN IMMEDIATE;", ".system sleep 4", "COMMIT;",
+      const std::string look = ".system stat -c %i " + db + " > " + seen;
+      ::execlp("sqlite3", "sqlite3", db.c_str(), "BEGIN IMMEDIATE;", ".system sleep 4", look.c_str(), "COMMIT;",
                static_cast<char*>(nullptr));
       ::_exit(127);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it take the lock
     auto r = lab.run({c.command});
-    const auto took = Clock::now() - start;
     int status = 0;
     ::waitpid(writer, &status, 0);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the writer failed";
     ASSERT_EQ(r.code, 0) << r.out << r.err;
-    EXPECT_GE(took, std::chrono::milliseconds(3800)) << "the swap did not wait for the writer";
+    EXPECT_EQ(read_text(seen), std::to_string(inode_before) + "\n") << "the file was swapped under the writer";
+    EXPECT_NE(stat_file(db)->inode, inode_before) << "the new file went in after the writer";
     auto journal = *stat_file(db + "-journal");
     EXPECT_FALSE(journal.exists && journal.size > 0) << "a journal lies beside the new file";
     EXPECT_EQ(sqlite(db, "PRAGMA integrity_check;"), "ok\n");
