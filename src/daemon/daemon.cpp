@@ -12,7 +12,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "gravity_sync/config/config.hpp"
-#include "gravity_sync/daemon/clock.hpp"
+#include "gravity_sync/util/clock.hpp"
 #include "gravity_sync/daemon/schedule.hpp"
 #include "gravity_sync/daemon/signals.hpp"
 #include "gravity_sync/daemon/watcher.hpp"

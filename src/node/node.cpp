@@ -70,18 +70,19 @@ constexpr Millis kNotRunningGrace{5'000};
 // Poll `node`'s FTL until it is ready, or `wait` is over, or it has not been running for
 // kNotRunningGrace; the last status seen.
 Result<FtlStatus> wait_until_ready(Node& node, Millis wait) {
-  const auto start = std::chrono::steady_clock::now();
+  const Clock& clock = node.clock();
+  const auto start = clock.steady();
   auto running_since = start;  // when FTL was last seen running (or the wait began)
   for (;;) {
     auto st = node.ftl_status();
     if (!st) return st.error();
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock.steady();
     if (st->state != FtlState::not_running) running_since = now;
     if (st->state == FtlState::ready || now - start >= wait || now - running_since >= kNotRunningGrace ||
         cancel_requested()) {
       return st;
     }
-    std::this_thread::sleep_for(Millis(150));
+    clock.sleep_for(Millis(150));
   }
 }
 
@@ -105,11 +106,11 @@ bool ftl_set_restarts(Item item) { return item == Item::cname || item == Item::s
 
 void FtlPacer::before_change(Node& node) {
   if (!last_) return;
+  const Clock& clock = node.clock();
   const auto settle = restarts_ ? kFtlRestartSettle : kFtlSettle;
   const auto until = *last_ + settle;
-  while (std::chrono::steady_clock::now() < until && !cancel_requested()) {
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        until - std::chrono::steady_clock::now(), Millis(100)));
+  while (clock.steady() < until && !cancel_requested()) {
+    clock.sleep_for(std::min(std::chrono::ceil<Millis>(until - clock.steady()), Millis(100)));
   }
   if (restarts_) {
     spdlog::debug("{}: waiting for pihole-FTL to finish restarting before the next change", node.name());
@@ -119,8 +120,8 @@ void FtlPacer::before_change(Node& node) {
   restarts_ = false;
 }
 
-void FtlPacer::after_change(bool restarts) {
-  last_ = std::chrono::steady_clock::now();
+void FtlPacer::after_change(Node& node, bool restarts) {
+  last_ = node.clock().steady();
   restarts_ = restarts;
 }
 
@@ -130,7 +131,7 @@ Status reload_when_ready(Node& node, Reload level, Millis wait) {
   // Whatever the outcome, a signal may have been sent (a full restart is waited for below).
   struct NoteChange {
     Node& node;
-    ~NoteChange() { node.ftl_pacer().after_change(false); }
+    ~NoteChange() { node.ftl_pacer().after_change(node, false); }
   } note{node};
   const std::string where = std::string("the ") + node.name() + " node";
   if (level != Reload::restart) {
@@ -150,7 +151,7 @@ Status reload_when_ready(Node& node, Reload level, Millis wait) {
   // A full restart must bring FTL back; a signal must not have stopped it (a process a
   // signal kills is gone, or a zombie, within milliseconds). FTL may also have begun a
   // restart of its own just then (a CNAME changed there): then it must come back.
-  if (level != Reload::restart) std::this_thread::sleep_for(Millis(50));
+  if (level != Reload::restart) node.clock().sleep_for(Millis(50));
   Result<FtlStatus> after = level == Reload::restart ? wait_until_ready(node, wait) : node.ftl_status();
   if (after && after->state == FtlState::not_running && level != Reload::restart) {
     spdlog::debug("{}: pihole-FTL not seen after the {}; waiting for it to come back", node.name(), level_name(level));

@@ -83,7 +83,7 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records)
   // for CNAMEs and DHCP hosts); we never edit pihole.toml.
   ftl_pacer().before_change(*this);
   auto set = ftl_config_set(ftl_key(item), json);
-  ftl_pacer().after_change(ftl_set_restarts(item));  // whatever came back, FTL may have taken it
+  ftl_pacer().after_change(*this, ftl_set_restarts(item));  // whatever came back, FTL may have taken it
   if (!set) return set.error();
   if (set->exit_code != 0) {
     remove_backups({*kept});  // nothing was replaced

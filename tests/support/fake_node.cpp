@@ -38,7 +38,7 @@ class FakeLock : public NodeLock {
 
 }  // namespace
 
-FakeNode::FakeNode(const char* name, int major) : name_(name), major_(major) {}
+FakeNode::FakeNode(const char* name, int major) : name_(name), major_(major) { set_clock(clock_); }
 
 void FakeNode::set_item(Item which, FakeItem state) { items_[which] = std::move(state); }
 
@@ -180,7 +180,7 @@ Result<Installed> FakeNode::install(const Staged& staged, const ItemState& curre
   if (value) {
     // `pihole-FTL --config KEY VALUE`: a change to FTL, paced like the real node's.
     ftl_pacer().before_change(*this);
-    ftl_pacer().after_change(ftl_set_restarts(i));
+    ftl_pacer().after_change(*this, ftl_set_restarts(i));
   }
   Installed result;
   // A replaced file is backed up first; a v6 value always is (as the v5 file that holds it).

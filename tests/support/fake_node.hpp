@@ -12,6 +12,26 @@
 
 namespace gs::test {
 
+// A clock that stands still until sleep_for() moves it: a FakeNode's FTL pacing and waits
+// take no time, and a test can see how long they would have taken.
+class FakeClock : public Clock {
+ public:
+  SteadyTime steady() const override { return now_; }
+  int64_t wall() const override {
+    return 1'700'000'000 + std::chrono::duration_cast<std::chrono::seconds>(now_.time_since_epoch()).count();
+  }
+  void sleep_for(Millis duration) const override {
+    now_ += duration;
+    slept_ += duration;
+  }
+  // How long all sleeps together would have taken.
+  Millis slept() const { return slept_; }
+
+ private:
+  mutable SteadyTime now_{};
+  mutable Millis slept_{0};
+};
+
 // One item as a FakeNode holds it.
 struct FakeItem {
   bool exists = true;
@@ -51,6 +71,9 @@ class FakeNode : public Node {
   // Whether an install of received tables changes the adlists (Installed::rebuild).
   void set_adlists_change(bool change) { adlists_change_ = change; }
 
+  // The node's clock (its FTL pacing and waits sleep on it, taking no time).
+  const FakeClock& fake_clock() const { return clock_; }
+
   // Every call so far, in order.
   const std::vector<std::string>& calls() const { return calls_; }
   // The calls that act on the node: without those that only read (inspect, stat_items,
@@ -82,6 +105,7 @@ class FakeNode : public Node {
 
   const char* name_;
   int major_;
+  FakeClock clock_;
   TempDir dir_;
   std::map<Item, FakeItem> items_;
   std::map<std::string, Error> failures_;

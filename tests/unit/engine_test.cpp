@@ -327,6 +327,28 @@ TEST(Engine, OnV6TheListReloadIsSentBeforeTheOtherItemsAreApplied) {
   EXPECT_EQ(calls_of(rig.remote, "reload"), Calls{});
 }
 
+TEST(Engine, OnOneV6NodeTheListReloadGoesFirstAndTheCnameWaitsItsTurn) {
+  // Gravity and a CNAME both reach the local v6 node. The list reload goes as soon as
+  // gravity is in place, and the CNAME's set (which makes FTL restart itself) waits
+  // kFtlSettle after that signal (FtlPacer) — on the node's clock, so this takes no time.
+  Rig rig(6, 6);
+  rig.give(Item::gravity, "g1", "g2");
+  rig.remember(Item::gravity, "g1", "g1");
+  rig.give(Item::cname, "c1", "c2");
+  rig.remember(Item::cname, "c1", "c1");
+  auto report = rig.run(Command::sync, {Item::gravity, Item::cname});
+  EXPECT_EQ(report.code, ExitCode::ok);
+  const Calls actions = rig.local.actions();
+  const auto at = [&](const std::string& call) {
+    return std::find(actions.begin(), actions.end(), call) - actions.begin();
+  };
+  ASSERT_LT(at("reload lists"), static_cast<long>(actions.size())) << ::testing::PrintToString(actions);
+  ASSERT_LT(at("install cname"), static_cast<long>(actions.size())) << ::testing::PrintToString(actions);
+  EXPECT_LT(at("install gravity"), at("reload lists"));
+  EXPECT_LT(at("reload lists"), at("install cname"));
+  EXPECT_GE(rig.local.fake_clock().slept(), kFtlSettle) << "the CNAME was set right after the reload signal";
+}
+
 // ---- tables mode: the adlists changed -> `pihole -g` on that node ----
 
 TEST(Engine, TablesModeRebuildsGravityWhereTheAdlistsChanged) {

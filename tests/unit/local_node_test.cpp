@@ -282,7 +282,7 @@ TEST_F(LocalNodeTest, ChangesToFtlAreSpacedOut) {
   const auto t0 = std::chrono::steady_clock::now();
   pacer.before_change(*node);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, kFtlSettle);
-  pacer.after_change(false);
+  pacer.after_change(*node, false);
   pacer.before_change(*node);
   EXPECT_GE(std::chrono::steady_clock::now() - t0, kFtlSettle);
   // Once waited for, the next change is free again.

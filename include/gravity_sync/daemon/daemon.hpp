@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "gravity_sync/daemon/clock.hpp"
+#include "gravity_sync/util/clock.hpp"
 #include "gravity_sync/log/log.hpp"
 
 namespace gs {

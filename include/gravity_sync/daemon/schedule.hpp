@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "gravity_sync/daemon/clock.hpp"
+#include "gravity_sync/util/clock.hpp"
 #include "gravity_sync/pihole/item.hpp"
 #include "gravity_sync/util/duration.hpp"
 #include "gravity_sync/util/files.hpp"

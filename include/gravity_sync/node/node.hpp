@@ -15,6 +15,7 @@
 #include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/reload.hpp"
 #include "gravity_sync/pihole/text_items.hpp"
+#include "gravity_sync/util/clock.hpp"
 #include "gravity_sync/util/duration.hpp"
 #include "gravity_sync/util/error.hpp"
 #include "gravity_sync/util/files.hpp"
@@ -119,11 +120,12 @@ class FtlPacer {
   // kFtlReadyWait; what happens next reports an FTL that did not come back).
   void before_change(Node& node);
 
-  // Note a change just made; `restarts` when FTL restarts itself to apply it.
-  void after_change(bool restarts);
+  // Note a change just made to `node`'s FTL; `restarts` when FTL restarts itself to
+  // apply it.
+  void after_change(Node& node, bool restarts);
 
  private:
-  std::optional<std::chrono::steady_clock::time_point> last_;
+  std::optional<SteadyTime> last_;
   bool restarts_ = false;
 };
 
@@ -140,6 +142,11 @@ class Node {
 
   // Every change to this node's FTL waits its turn here.
   FtlPacer& ftl_pacer() { return ftl_pacer_; }
+
+  // The clock this node's FTL pacing and waits read and sleep on (the real one unless a
+  // test sets another, which must outlive the node).
+  const Clock& clock() const { return *clock_; }
+  void set_clock(const Clock& clock) { clock_ = &clock; }
 
   // "local" or "remote".
   virtual const char* name() const = 0;
@@ -212,6 +219,7 @@ class Node {
 
  private:
   FtlPacer ftl_pacer_;
+  const Clock* clock_ = &real_clock();
 };
 
 // Reload `node` with `level` the safe way: wait up to `wait` until its FTL catches the

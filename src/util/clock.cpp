@@ -1,6 +1,7 @@
-#include "gravity_sync/daemon/clock.hpp"
+#include "gravity_sync/util/clock.hpp"
 
 #include <ctime>
+#include <thread>
 
 namespace gs {
 
@@ -10,6 +11,7 @@ class RealClock final : public Clock {
  public:
   SteadyTime steady() const override { return std::chrono::steady_clock::now(); }
   int64_t wall() const override { return static_cast<int64_t>(std::time(nullptr)); }
+  void sleep_for(Millis duration) const override { std::this_thread::sleep_for(duration); }
 };
 
 }  // namespace
