@@ -184,9 +184,7 @@ Result<Installed> FakeNode::install(const Staged& staged, const ItemState& curre
   }
   Installed result;
   // A replaced file is backed up first; a v6 value always is (as the v5 file that holds it).
-  if (current.exists || value) {
-    result.backup_id = std::string(name_) + ":" + item_name(i) + ":" + std::to_string(++backups_made_);
-  }
+  if (current.exists || value) result.backup_id = keep_backup(i);
   result.rebuild = staged.tables && adlists_change_;
   if (i == Item::gravity && current.exists) ++replaced_;  // kept linked until release_replaced()
   FakeItem& f = items_[i];
@@ -232,14 +230,34 @@ Result<std::unique_ptr<NodeLock>> FakeNode::lock(Millis) {
 
 void FakeNode::clean_stale() { (void)record("clean_stale"); }
 
-Result<std::vector<BackupEntry>> FakeNode::backups() {
-  if (auto e = record("backups")) return *e;
-  return std::vector<BackupEntry>{};
+std::string FakeNode::keep_backup(Item which) {
+  BackupEntry b;
+  b.side = std::string(name_) == "local" ? Side::local : Side::remote;
+  b.item = which;
+  b.id = std::string(name_) + ":" + item_name(which) + ":" + std::to_string(++backups_made_);
+  b.time = 1'700'000'000 + backups_made_;
+  kept_.push_back({b, items_[which]});
+  return b.id;
 }
 
-Result<Installed> FakeNode::restore(const BackupEntry& entry, const ItemState&) {
+Result<std::vector<BackupEntry>> FakeNode::backups() {
+  if (auto e = record("backups")) return *e;
+  std::vector<BackupEntry> out;
+  for (const auto& [entry, state] : kept_) out.push_back(entry);
+  return out;
+}
+
+Result<Installed> FakeNode::restore(const BackupEntry& entry, const ItemState& current) {
   if (auto e = record("restore " + entry.id)) return *e;
-  return make_error(ExitCode::failure, "FakeNode keeps no backups to restore");
+  for (const auto& [kept, state] : kept_) {
+    if (kept.id != entry.id) continue;
+    const FakeItem restored = state;  // a copy: keeping a backup grows kept_
+    Installed result;
+    if (current.exists) result.backup_id = keep_backup(entry.item);  // what it replaces, first
+    items_[entry.item] = restored;
+    return result;
+  }
+  return make_error(ExitCode::failure, "no backup " + entry.id + " on the fake node");
 }
 
 }  // namespace gs::test

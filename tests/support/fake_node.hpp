@@ -100,6 +100,8 @@ class FakeNode : public Node {
   Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
 
  private:
+  // Keep a backup of `which` as it is now; its id.
+  std::string keep_backup(Item which);
   // Record `call`; the error fail() set for it, if any.
   std::optional<Error> record(const std::string& call);
 
@@ -113,6 +115,7 @@ class FakeNode : public Node {
   FtlState ftl_ = FtlState::ready;
   bool adlists_change_ = false;
   int backups_made_ = 0;
+  std::vector<std::pair<BackupEntry, FakeItem>> kept_;  // every backup, oldest first
   int replaced_ = 0;  // gravity.db files replaced since the last release_replaced()
 };
 
