@@ -50,3 +50,60 @@ TEST(Backups, TheVersionFromBeforeARunOfChangesSurvivesAnyNumberOfThem) {
 
 }  // namespace
 }  // namespace gs
+
+namespace gs::test {
+namespace {
+
+// A listing line comes from a peer on the remote: only names of a backup's own form are
+// backups, and the path is built from the policy, never taken from the listing.
+TEST(Backups, OnlyNamesOfABackupsFormAreBackups) {
+  const BackupPolicy policy{"/var/lib/gravity-sync/backups", 10};
+  struct Case {
+    const char* dir;
+    const char* file;
+    bool backup;
+  };
+  const Case cases[] = {
+      {"gravity", "20261123T042700123Z.db", true},
+      {"custom-dns", "20261123T042700123Z.list", true},
+      {"cname", "20261123T042700123Z.conf", true},
+      {"static-dhcp", "20261123T042700123Z.conf", true},
+      {"gravity", "20261123T042700123Z.list", false},    // another item's suffix
+      {"gravity", "20261123T042700123Z.db.tmp", false},  // a temp file
+      {"gravity", ".gravity-sync.tmp", false},
+      {"gravity", "20261123T0427001Z.db", false},         // a short stamp
+      {"gravity", "2026112xT042700123Z.db", false},       // not a number
+      {"gravity", "../../etc/20261123T042700123Z.db", false},
+      {"Gravity", "20261123T042700123Z.db", false},       // not an item's directory
+      {"..", "20261123T042700123Z.db", false},
+      {"gravity", "", false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.dir) + "/" + c.file);
+    auto entry = backup_entry(Side::remote, policy, c.dir, c.file, 42);
+    ASSERT_EQ(entry.has_value(), c.backup);
+    if (!entry) continue;
+    EXPECT_EQ(entry->id, std::string("remote:") + c.dir + ":20261123T042700123Z");
+    EXPECT_EQ(entry->path, policy.dir + "/" + c.dir + "/" + c.file);
+    EXPECT_EQ(entry->size, 42u);
+    EXPECT_EQ(entry->time, parse_backup_stamp("20261123T042700123Z"));
+    EXPECT_EQ(entry->side, Side::remote);
+  }
+}
+
+TEST(Backups, PruningTakesOnlyTheItemsOwnBackups) {
+  const BackupPolicy policy{"/b", 1};
+  std::vector<BackupEntry> all;
+  for (const char* stamp : {"20260101T000000000Z", "20260201T000000000Z", "20260301T000000000Z"}) {
+    all.push_back(*backup_entry(Side::local, policy, "gravity", std::string(stamp) + ".db", 1));
+    all.push_back(*backup_entry(Side::local, policy, "cname", std::string(stamp) + ".conf", 1));
+  }
+  sort_backups(all);
+  const auto gone = backups_to_prune(all, Item::cname, 1);
+  ASSERT_EQ(gone.size(), 2u);
+  for (const auto& b : gone) EXPECT_EQ(b.item, Item::cname);
+  EXPECT_EQ(gone.front().id, "local:cname:20260101T000000000Z");
+}
+
+}  // namespace
+}  // namespace gs::test
