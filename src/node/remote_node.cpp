@@ -103,7 +103,9 @@ const std::string& RemoteNode::prelude() {
     prelude_ = "MAXTOML=" + std::to_string(kMaxPiholeToml + 1) +
                "\nCT=" + std::string(layout_.container.empty() ? "0" : "1") +
                "\nPHD=" + shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) +
-               "\nLINKMSG=" + shell_quote(kSymlinkRefusal) + "\nftl() { " + shell_join(layout_.ftl_argv()) +
+               "\nLINKMSG=" + shell_quote(kSymlinkRefusal) + "\nFTLC=" + shell_quote(layout_.ftl_command) +
+               (layout_.container.empty() ? "" : "\nctx() { " + shell_join(layout_.container_prefix()) + " \"$@\"; }") +
+               "\nftl() { " + shell_join(layout_.ftl_argv()) +
                " \"$@\"; }\nph() { " + shell_join(layout_.pihole_argv()) + " \"$@\"; }\n" + sql_definitions() +
                std::string(remote_script::lib);
   }
@@ -627,7 +629,6 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
   // (inspected) database with the received tables applied.
   const std::string live = layout_.item_path(item);
   const std::string stamp = backup_stamp();
-  const std::string old = dir_name(live) + "/" + our_name("old.");
 
   auto r = run(remote_script::install,
                {{"work", work},
@@ -639,11 +640,9 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
                 {"broot", backups_.dir},
                 {"bdir", backup_dir(backups_, item)},
                 {"bname", backup_file_name(item, stamp)},
-                {"old", old},
                 {"mode", item == Item::gravity ? "664" : "644"},
                 {"rtenths", std::to_string(waits_.rebuild.count() / 100 + 1)},
-                {"jms", std::to_string(waits_.journal.count())},
-                {"SWAPSH", std::string(remote_script::swap)}});
+                {"jms", std::to_string(waits_.journal.count())}});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
   if (!r->last("DONE")) {
@@ -651,7 +650,7 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
   }
   Installed result;
   if (r->last("BACKUP")) result.backup_id = backup_id(Side::remote, item, stamp);
-  if (r->last("OLD")) replaced_.push_back(old);
+  if (r->last("OLD")) replaced_.push_back(work);  // kept, the replaced file linked in it
   spdlog::info("remote {}: installed {}", item_name(item), live);
   prune_backups(item);
   return result;
@@ -705,7 +704,7 @@ Result<std::string> RemoteNode::run_ftl(const std::vector<std::string>& args, Mi
 
 void RemoteNode::release_replaced(Millis wait) {
   if (replaced_.empty()) return;
-  // Each path is ours: the name install gave the link.
+  // Each path is ours: the private directory install kept, the replaced file linked in it.
   auto r = run(remote_script::release, {{"tenths", std::to_string(std::max<long>(1, static_cast<long>(wait.count() / 100)))}},
                replaced_, "", wait * static_cast<long>(replaced_.size()) + Millis(30'000));
   if (r.ok() && r->last("KEPT")) spdlog::debug("remote: a replaced gravity.db is still open; the next run removes it");

@@ -1,15 +1,15 @@
 # shellcheck disable=SC2154  # inputs
 # Verb install: replace a live item with the verified copy `f` that lies in the private
-# directory `work` beside it, keeping a backup. The gravity.db swap runs as the verb swap
-# under SQLite's write lock on the live database.
+# directory `work` beside it, keeping a backup. A gravity.db is swapped in under SQLite's
+# write lock on the live database.
 # Inputs: work, f (the copy's name in work), live (the item's path), sha (sha256 the copy
 # must have; empty for a copy made there), kind (db | text), want (the schema version the
 # copy must have; 0: any), broot (backup_dir), bdir (this item's backup directory), bname
-# (the backup's file name), old (where the replaced gravity.db stays linked until FTL has
-# reopened it), mode (of a new file), rtenths (how long to wait for a gravity rebuild,
-# in 0.1 s), jms (how long to wait for the write lock, ms; as long again for a journal),
-# SWAPSH (the text of swap.sh).
-# Answer: BACKUP (a backup was kept), OLD (the replaced file is linked at old), DONE.
+# (the backup's file name), mode (of a new file), rtenths (how long to wait for a gravity
+# rebuild, in 0.1 s), jms (how long to wait for the write lock, ms; as long again for a
+# journal).
+# Answer: BACKUP (a backup was kept), OLD (the replaced gravity.db stays linked as `old`
+# in the private directory, which is kept for release), DONE.
 # Exit 65 when the copy or the live file fails a check, there is no room for the backup, a
 # rebuild or a writer does not finish in time; 66 when a step fails.
 enter "$work"
@@ -39,7 +39,7 @@ if [ -e "$live" ]; then
     sq "$live" ".backup '$H/bak'" >/dev/null 2>&1 || fail 66 "backup of $live failed"
   else
     ri=$(stat -c %i -- "$live")
-    cp -- "$live" bak || fail 66 "backup of $live failed"
+    rd "$live" > bak || fail 66 "backup of $live failed"
     if [ -L "$live" ] || [ "$(stat -c %i -- "$live")" != "$ri" ]; then fail 65 "$live was replaced while it was backed up; try again"; fi
   fi
   { mv -f bak "$bdir/.gravity-sync.tmp" && mv -f "$bdir/.gravity-sync.tmp" "$bdir/$bname"; } || fail 66 "cannot store the backup in $bdir"
@@ -52,20 +52,40 @@ chown "$owner" "$f" 2>/dev/null || [ "$(id -u)" != 0 ] || fail 66 "cannot set th
 chmod "$perm" "$f" || fail 66 "cannot set the mode of the copy"
 sync "$f" 2>/dev/null || sync
 if [ "$kind" = db ] && [ -e "$live" ]; then
-  # Under the write lock (BEGIN IMMEDIATE): no writer can start, and leave a journal
-  # beside the new file, between the check for one and the rename. Taking the lock rolls
-  # back a hot journal a crashed writer left. The swap runs where sqlite3 runs (inside the
-  # container, if any), so it is given the paths as that side sees them.
-  printf '%s\n' "$SWAPSH" > swap
-  cpath "$live" > swap.live
-  cpath "$old" > swap.old
-  printf '%s' "$f" > swap.file
-  printf '%s' "$((jms / 100 + 1))" > swap.tenths
-  err=$(sq "$live" ".timeout $jms" 'BEGIN IMMEDIATE;' ".shell sh $H/swap" 'ROLLBACK;' 2>&1 >/dev/null)
-  [ -f swap.out ] || fail 65 "$live stayed locked by a writer; not swapping ($(printf '%s' "$err" | oneline))"
-  ! grep -q JOURNAL swap.out || fail 65 "a hot journal or WAL lies beside $live; not swapping over it"
-  grep -q DONE swap.out || fail 66 "cannot rename $f over $live"
-  if grep -q OLD swap.out; then echo "OLD"; fi
+  # Under SQLite's write lock on the live database: Pi-hole's sqlite3 (in its container, if
+  # any) takes it (BEGIN IMMEDIATE, which also rolls back a hot journal a crashed writer
+  # left) and holds it, reading from a pipe, while this shell checks for a journal and
+  # renames: no writer can start in between. Every name here is inside the private
+  # directory or the live file's own.
+  mkfifo lk.in lk.out || fail 66 "cannot make the lock pipes in $work"
+  sq "$live" < lk.in > lk.out 2> lk.err &
+  lkpid=$!
+  exec 7> lk.in 8< lk.out
+  trap '' PIPE
+  printf '.timeout %s\nBEGIN IMMEDIATE;\n.print LOCKED\n' "$jms" >&7
+  got=""
+  read -r got <&8 || true
+  unlock() { printf 'ROLLBACK;\n' >&7; exec 7>&- 8<&-; wait "$lkpid"; }
+  if [ "$got" != LOCKED ]; then
+    unlock
+    fail 65 "$live stayed locked by a writer; not swapping ($(oneline < lk.err))"
+  fi
+  if ! waitfor "$((jms / 100 + 1))" nojournal "$live"; then
+    unlock
+    fail 65 "a hot journal or WAL lies beside $live; not swapping over it"
+  fi
+  # FTL keeps the database open: the replaced file stays linked (as `old`, here) until FTL
+  # has reopened it (FTL v6 ignores a renamed file, but warns about an unlinked one).
+  linked=0
+  if ln -P -- "$live" old 2>/dev/null; then linked=1; fi
+  ci=$(stat -c '%d:%i' -- "$f")
+  mvrc=0
+  mv -fT -- "$f" "$live" || mvrc=$?
+  unlock
+  rm -f lk.in lk.out lk.err
+  if [ "$mvrc" != 0 ]; then rm -f old; fail 66 "cannot rename $f over $live"; fi
+  [ "$(stat -c '%d:%i' -- "$live" 2>/dev/null)" = "$ci" ] || fail 65 "$live was replaced as the copy went in; try again"
+  if [ "$linked" = 1 ]; then keep; echo "OLD"; fi
 else
   place "$f" "$live"
 fi

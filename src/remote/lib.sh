@@ -15,8 +15,8 @@
 # one that exists) mode 0700 and enters it; enter DIR enters one made earlier and refuses
 # it unless it is still ours and 0700. From then on the verb uses its files by relative
 # names (through its working directory, which keeps the directory's inode whatever another
-# user renames), and hands Pi-hole's sqlite3 the path $H: the directory as /proc/$$/cwd
-# (the shell's own working directory), or inside a container the path the container sees.
+# user renames), and so does Pi-hole's sqlite3 ($H is "."), which runs in that directory
+# (ftlhere; inside a container entered by its path there and checked by device and inode).
 # finish removes the directory unless KEEP=1.
 #
 # Pi-hole's files: regular PATH fails unless PATH is a regular file or nothing (never a
@@ -28,19 +28,20 @@
 # /etc/pihole and /etc/dnsmasq.d). sq [-readonly] DB SQL...: the sqlite3 shell of
 # pihole-FTL on DB with no ~/.sqliterc, plain list output, stopping at the first error; a
 # Pi-hole file (dbpath: its directory resolved, so that the path holds no link) is opened
-# -nofollow, never through a symbolic link the pihole user swapped in (SQLite refuses a
-# link in any component, so files in the private directory, reached through /proc/$$/cwd,
-# are opened without it); only gravity-sync's own SQL and files. sqr DB SQL...: the same,
+# -nofollow, never through a symbolic link the pihole user swapped in (files in the private
+# directory, named relatively, need no such care); only gravity-sync's own SQL and files. sqr DB SQL...: the same,
 # read-only, in the shell's safe mode (no ATTACH, no file or shell functions) and with the
 # schema untrusted: for reading a database whose content others control. recover DB: roll
 # back a hot journal a crashed writer left (taking the write lock does it; no statement of
 # the file runs). gstate NAME DB: the state of a gravity.db for inspect: its version,
 # schema listing, digest and freshness, all from fixed SQL (the digest's statements chosen
 # by the version, never built from the file). waitfor TENTHS TEST...: run TEST every 0.1 s
-# while it fails, up to TENTHS times; fails when it never passed.
+# while it fails, up to TENTHS times; fails when it never passed. Every file of Pi-hole's
+# is read through rd (dd: O_NOFOLLOW, O_NONBLOCK), never by a command that follows a link
+# the pihole user may swap in between a check and the read.
 oneline() { tr -c '[:print:]' ' ' | head -c 300 | sed 's/ *$//'; }
 fail() { printf '=GS %s ERR %s\n' "$N" "$(printf '%s' "$2" | oneline)"; exit "$1"; }
-W=""; KEEP=0; H=""
+W=""; KEEP=0; H=""; WID=""
 # Empty the directory through the working directory (whatever now bears its name), then
 # remove the name if it is still an empty directory.
 leave() { find . -mindepth 1 -delete 2>/dev/null; cd / && rmdir -- "$W" 2>/dev/null; W=""; }
@@ -58,7 +59,10 @@ inside() {
   # and put a link to another directory in its place, which cd -P would follow.
   if ! { ours . && same .. "${1%/*}"; }; then fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"; fi
   W=$1
-  if [ "$CT" = 1 ]; then H=$(cpath "$W"); elif [ -d "/proc/$$/cwd" ]; then H=/proc/$$/cwd; else H=$W; fi
+  # Pi-hole's sqlite3 runs in this directory (ftlhere) and is handed its files by relative
+  # name: no path through the item's directory, which the pihole user can rewrite.
+  H=.
+  WID=$(stat -c '%d:%i' .)
 }
 enter() {
   inside "$1"
@@ -81,7 +85,7 @@ readhex() {
   if [ -L "$1" ]; then RERR=$(linkmsg "$1"); return 1; fi
   if [ ! -f "$1" ]; then RERR="$1 is not a regular file"; return 1; fi
   ri=$(stat -c %i -- "$1")
-  HEX=$(head -c "$2" -- "$1" | hex)
+  HEX=$(rd "$1" "$2" | hex)
   if [ -L "$1" ] || [ "$(stat -c %i -- "$1" 2>/dev/null)" != "$ri" ]; then
     HEX=""; RERR="$1 was replaced while it was read; try again"; return 1
   fi
@@ -89,7 +93,18 @@ readhex() {
 place() {
   regular "$2"
   [ ! -d "$2" ] || fail 65 "$2 is a directory"
+  pi=$(stat -c '%d:%i' -- "$1")
   mv -fT -- "$1" "$2" || fail 66 "cannot rename $1 over $2"
+  [ "$(stat -c '%d:%i' -- "$2" 2>/dev/null)" = "$pi" ] || fail 65 "$2 was replaced as the copy went in; try again"
+}
+# rd PATH [MAX]: PATH's bytes (at most MAX) on stdout, opened once without following a
+# symbolic link and without blocking (a FIFO swapped in gives end of file, never a hang).
+rd() {
+  if [ $# -ge 2 ]; then
+    dd if="$1" iflag=nofollow,nonblock,count_bytes count="$2" bs=65536 status=none
+  else
+    dd if="$1" iflag=nofollow,nonblock bs=65536 status=none
+  fi
 }
 data() { printf '=GS %s DATA %s\n' "$N" "$(wc -c < "$1" | tr -d ' ')"; cat -- "$1"; echo; }
 bkdir() {
@@ -108,6 +123,19 @@ cpath() {
   fi
   printf '%s' "$1"
 }
+# ftlhere ARGS...: pihole-FTL ARGS with the private directory as its working directory. On
+# the host it inherits this shell's; inside a container it enters the directory by its
+# path there and checks it by device and inode, so a directory the pihole user swapped in
+# under that name is refused (exit 97).
+ftlhere() {
+  if [ "$CT" = 1 ] && [ -n "$W" ]; then
+    # shellcheck disable=SC2016  # expanded by the shell inside the container
+    ctx sh -c 'cd -P -- "$1" 2>/dev/null && [ "$(stat -c %d:%i .)" = "$2" ] || { echo "the private directory $1 was replaced" >&2; exit 97; }; shift 2; exec "$@"' \
+      sh "$(cpath "$W")" "$WID" "$FTLC" "$@"
+  else
+    ftl "$@"
+  fi
+}
 nofollow() { NF=-nofollow; if [ -n "$H" ]; then case "$1" in "$H"/*) NF="" ;; esac; fi; }
 dbpath() {
   if [ -z "$NF" ]; then printf '%s' "$1"; return; fi
@@ -118,11 +146,11 @@ dbpath() {
 sq() {
   ro=""; [ "$1" = -readonly ] && { ro=-readonly; shift; }
   nofollow "$1"; db=$(dbpath "$1"); shift
-  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF $ro "$db" "$@"
+  ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader $NF $ro "$db" "$@"
 }
 sqr() {
   nofollow "$1"; db=$(dbpath "$1"); shift
-  ftl sqlite3 -batch -bail -init /dev/null -list -noheader $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
+  ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
 }
 recover() {
   [ -s "$1-journal" ] || return 0
@@ -160,5 +188,7 @@ room() {
   FREE=${FREE:-0}
   [ "$FREE" -ge "$2" ]
 }
+# nojournal DB: no journal or WAL with content lies beside DB.
+nojournal() { [ ! -s "$1-journal" ] && [ ! -s "$1-wal" ]; }
 # keep: leave this verb's private directory in place for a later verb.
 keep() { KEEP=1; }

@@ -170,11 +170,14 @@ TEST(HostileText, AnItemBeyondTheSizeCapIsRefusedWithMemoryBounded) {
     EXPECT_LT(max_child_rss_kib(), kBoundKib);
     write_text(big, before);
   }
-  // A peer that lies about the size: its `head` ignores -c and sends 100 MB of valid lines
-  // for a small custom.list. The stream is cut at the cap while it arrives.
+  // A peer that lies about the size: the tools that read a file there (`dd`, which the
+  // verbs read Pi-hole's files with, and `head`) ignore their limit and send 100 MB of
+  // valid lines for a small custom.list. The stream is cut at the cap while it arrives.
   const std::string bin = lab.dir() + "/flood";
   ASSERT_EQ(::mkdir(bin.c_str(), 0755), 0);
-  write_text(bin + "/head", "#!/bin/sh\nyes '10.0.0.1 flood.lan' | /usr/bin/head -c 104857600\n", 0755);
+  for (const char* tool : {"dd", "head"}) {
+    write_text(bin + "/" + tool, "#!/bin/sh\nyes '10.0.0.1 flood.lan' | /usr/bin/head -c 104857600\n", 0755);
+  }
   lab.set_remote_shell("#!/bin/sh\nPATH=" + bin + ":$PATH exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
   const std::string here = read_text(lab.custom_list("secondary"));
   write_text(lab.custom_list("primary"), "10.0.0.2 small.lan\n");

@@ -135,7 +135,7 @@ class RemoteNode : public PiholeNode {
   int64_t last_time_ = 0;
   int64_t clock_offset_ = 0;
   uint64_t bytes_ = 0;
-  std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
+  std::vector<std::string> replaced_;  // private directories holding a gravity.db replaced in this run (`old`)
   std::string shell_noise_;            // the first bytes seen outside an answer
   std::string prelude_;                // prelude(), once built
 };

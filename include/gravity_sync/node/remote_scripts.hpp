@@ -37,7 +37,6 @@ extern const std::string_view release;
 extern const std::string_view restore_copy;
 extern const std::string_view snapshot;
 extern const std::string_view stat_files;
-extern const std::string_view swap;
 extern const std::string_view upload;
 
 }  // namespace gs::remote_script
