@@ -642,7 +642,8 @@ Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& 
                 {"bname", backup_file_name(item, stamp)},
                 {"mode", item == Item::gravity ? "664" : "644"},
                 {"rtenths", std::to_string(waits_.rebuild.count() / 100 + 1)},
-                {"jms", std::to_string(waits_.journal.count())}});
+                {"jms", std::to_string(waits_.journal.count())},
+                {"max", std::to_string(kMaxTextItem + 1)}});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
   if (!r->last("DONE")) {

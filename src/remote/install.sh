@@ -7,7 +7,7 @@
 # copy must have; 0: any), broot (backup_dir), bdir (this item's backup directory), bname
 # (the backup's file name), mode (of a new file), rtenths (how long to wait for a gravity
 # rebuild, in 0.1 s), jms (how long to wait for the write lock, ms; as long again for a
-# journal).
+# journal), max (bytes of a text item's backup to read at most: one more than it may hold).
 # Answer: BACKUP (a backup was kept), OLD (the replaced gravity.db stays linked as `old`
 # in the private directory, which is kept for release), DONE.
 # Exit 65 when the copy or the live file fails a check, there is no room for the backup, a
@@ -39,7 +39,8 @@ if [ -e "$live" ]; then
     sq "$live" ".backup '$H/bak'" >/dev/null 2>&1 || fail 66 "backup of $live failed"
   else
     ri=$(stat -c %i -- "$live")
-    rd "$live" > bak || fail 66 "backup of $live failed"
+    rd "$live" "$max" > bak || fail 66 "backup of $live failed"
+    [ "$(wc -c < bak)" -lt "$max" ] || fail 65 "$live grew beyond what a Pi-hole text item holds while it was backed up; not replacing it"
     if [ -L "$live" ] || [ "$(stat -c %i -- "$live")" != "$ri" ]; then fail 65 "$live was replaced while it was backed up; try again"; fi
   fi
   { mv -f bak "$bdir/.gravity-sync.tmp" && mv -f "$bdir/.gravity-sync.tmp" "$bdir/$bname"; } || fail 66 "cannot store the backup in $bdir"

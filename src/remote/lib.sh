@@ -143,13 +143,34 @@ dbpath() {
   d=$(cd -P -- "${1%/*}" 2>/dev/null && pwd -P) || d=${1%/*}
   printf '%s/%s' "$d" "${1##*/}"
 }
+# jcheck DB: the journal and WAL beside DB are safe to let SQLite near, as root: regular
+# files, and a journal that names no super-journal (rolling one back deletes the file it
+# names); JERR says why not. The same check as check_journal (src/sqlite/database.cpp).
+jcheck() {
+  for j in "$1-journal" "$1-wal"; do
+    if [ -L "$j" ] || { [ -e "$j" ] && [ ! -f "$j" ]; }; then
+      JERR="$j is not a regular file; SQLite would block or follow it: not opening $1"; return 1
+    fi
+  done
+  js=$(stat -c %s -- "$1-journal" 2>/dev/null) || return 0
+  [ "$js" -ge 24 ] || return 0
+  jt=$(dd if="$1-journal" iflag=nofollow,nonblock,skip_bytes skip=$((js - 8)) bs=8 count=1 status=none | hex)
+  if [ "$jt" = d9d505f920a163d7 ]; then
+    JERR="$1-journal names another file for SQLite to delete when it rolls back (a super-journal); not opening $1"
+    return 1
+  fi
+}
 sq() {
   ro=""; [ "$1" = -readonly ] && { ro=-readonly; shift; }
-  nofollow "$1"; db=$(dbpath "$1"); shift
+  nofollow "$1"
+  if [ -n "$NF" ] && ! jcheck "$1"; then printf '%s\n' "$JERR" >&2; return 65; fi
+  db=$(dbpath "$1"); shift
   ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader $NF $ro "$db" "$@"
 }
 sqr() {
-  nofollow "$1"; db=$(dbpath "$1"); shift
+  nofollow "$1"
+  if [ -n "$NF" ] && ! jcheck "$1"; then printf '%s\n' "$JERR" >&2; return 65; fi
+  db=$(dbpath "$1"); shift
   ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
 }
 recover() {

@@ -1,7 +1,13 @@
 #include "gravity_sync/sqlite/database.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
+#include <mutex>
+#include <set>
 
 namespace gs {
 
@@ -56,7 +62,93 @@ int authorize(void* mode_ptr, int action, const char* a, const char* b, const ch
   }
 }
 
+// The VFS every database is opened through: the default one, except that it deletes only
+// the journal or WAL of a database opened through it, and a super-journal it made itself. Rolling back a hot journal that names
+// a super-journal makes SQLite delete the file it names; the pihole user can write
+// gravity.db-journal and gravity-sync runs as root, so without this a journal could name
+// any file for root to delete. A refused delete fails the rollback, and the open with it.
+struct GuardedVfs {
+  sqlite3_vfs* base = nullptr;
+  sqlite3_vfs vfs{};
+  std::mutex mutex;
+  std::set<std::string> main_databases;  // full paths, as SQLite names them
+  std::set<std::string> super_journals;  // made by a transaction of ours over attached databases
+};
+
+GuardedVfs& guarded() {
+  static GuardedVfs g;
+  return g;
+}
+
+int guarded_open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+  GuardedVfs& g = guarded();
+  // A super-journal counts as ours only when this process creates it (a commit over
+  // attached databases); rolling back a hot journal opens the one it names read-only.
+  const bool made_super_journal = (flags & SQLITE_OPEN_SUPER_JOURNAL) && (flags & SQLITE_OPEN_CREATE);
+  if (name && ((flags & SQLITE_OPEN_MAIN_DB) || made_super_journal)) {
+    std::lock_guard lock(g.mutex);
+    (flags & SQLITE_OPEN_MAIN_DB ? g.main_databases : g.super_journals).insert(name);
+  }
+  return g.base->xOpen(g.base, name, file, flags, out_flags);
+}
+
+int guarded_delete(sqlite3_vfs*, const char* name, int sync_dir) {
+  GuardedVfs& g = guarded();
+  const std::string_view path = name ? name : "";
+  {
+    std::lock_guard lock(g.mutex);
+    if (g.super_journals.erase(std::string(path))) return g.base->xDelete(g.base, name, sync_dir);
+  }
+  for (std::string_view suffix : {std::string_view("-journal"), std::string_view("-wal")}) {
+    if (path.size() <= suffix.size() || path.substr(path.size() - suffix.size()) != suffix) continue;
+    std::lock_guard lock(g.mutex);
+    if (g.main_databases.count(std::string(path.substr(0, path.size() - suffix.size())))) {
+      return g.base->xDelete(g.base, name, sync_dir);
+    }
+  }
+  return SQLITE_IOERR_DELETE;
+}
+
+const char* guarded_vfs_name() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GuardedVfs& g = guarded();
+    g.base = sqlite3_vfs_find(nullptr);
+    g.vfs = *g.base;
+    g.vfs.pNext = nullptr;
+    g.vfs.zName = "gravity-sync";
+    g.vfs.xOpen = guarded_open;
+    g.vfs.xDelete = guarded_delete;
+    sqlite3_vfs_register(&g.vfs, 0);
+  });
+  return "gravity-sync";
+}
+
+// The 8 bytes that end a journal naming a super-journal (and begin every journal header).
+constexpr unsigned char kJournalMagic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+
 }  // namespace
+
+Status check_journal(const std::string& path) {
+  for (const char* suffix : {"-journal", "-wal"}) {
+    const std::string j = path + suffix;
+    struct stat st {};
+    if (::lstat(j.c_str(), &st) != 0) continue;
+    if (!S_ISREG(st.st_mode)) {
+      return make_error(ExitCode::refused, j + " is not a regular file; SQLite would block or follow it: not opening " +
+                                               path);
+    }
+    if (std::string(suffix) != "-journal" || st.st_size < 8 + 16) continue;
+    Fd fd(::open(j.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    unsigned char tail[8];
+    if (fd.valid() && ::pread(fd.get(), tail, sizeof tail, st.st_size - 8) == 8 &&
+        std::memcmp(tail, kJournalMagic, sizeof tail) == 0) {
+      return make_error(ExitCode::refused, j + " names another file for SQLite to delete when it rolls back (a "
+                                               "super-journal); not opening " + path);
+    }
+  }
+  return {};
+}
 
 Result<Database> Database::open(const std::string& path, Mode mode, int busy_ms) {
   sqlite3* raw = nullptr;
@@ -72,7 +164,8 @@ Result<Database> Database::open(const std::string& path, Mode mode, int busy_ms)
       std::free(dir);
     }
   }
-  int rc = sqlite3_open_v2(open_path.c_str(), &raw, flags, nullptr);
+  if (auto st = check_journal(open_path); !st) return st.error();
+  int rc = sqlite3_open_v2(open_path.c_str(), &raw, flags, guarded_vfs_name());
   Database db(raw, path);
   if (rc != SQLITE_OK) return db.error("cannot open");
   sqlite3_busy_timeout(raw, busy_ms);

@@ -49,6 +49,17 @@ run 'place copy dir' >/dev/null 2>&1 && bad "place renamed into a directory" || 
 run 'place copy link' >/dev/null 2>&1 && bad "place renamed over a link" || ok
 [ "$(cat "$t/secret")" = "secret" ] && ok || bad "the link's target changed"
 
+# jcheck: a journal naming a super-journal (it ends with the journal magic) or a FIFO in a
+# journal's or WAL's place is refused before SQLite opens the database; an ordinary one is not.
+printf 'SQLite format 3' > "$t/g.db"
+{ printf '%0512d' 0; printf '/etc/shadow'; printf '\000\000\000\013\000\000\004\000'; printf '\331\325\005\371\040\241\143\327'; } > "$t/g.db-journal"
+run 'jcheck g.db' >/dev/null 2>&1 && bad "jcheck let a super-journal through" || ok
+printf '%0600d' 0 > "$t/g.db-journal"
+run 'jcheck g.db' >/dev/null 2>&1 && ok || bad "jcheck refused an ordinary journal"
+rm -f "$t/g.db-journal"; mkfifo "$t/g.db-wal"
+timeout 10 sh -c "cd '$t' && . '$lib'; trap - EXIT; jcheck g.db" >/dev/null 2>&1; rc=$?
+[ "$rc" = 1 ] && ok || bad "jcheck let a FIFO WAL through (exit $rc)"
+
 # ftlhere in a container (here `ctx` runs the command directly): Pi-hole's program runs in
 # the private directory, and one the pihole user swapped in under its name is refused.
 here() {

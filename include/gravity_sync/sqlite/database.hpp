@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "gravity_sync/util/error.hpp"
+#include "gravity_sync/util/fd.hpp"
 
 namespace gs {
 
@@ -32,6 +33,14 @@ std::string sql_list(const char* const (&names)[N]) {
 // connection's authorizer also denies every write. Each call runs exactly one statement:
 // SQL with a second statement after the first (a non-empty tail) is an error, so text from
 // a file can never smuggle a statement in.
+// Refuse to let SQLite near the journal or WAL beside the database `path`: one that is not
+// a regular file (a FIFO would block SQLite's open for good), or a journal that names a
+// super-journal (rolling it back deletes the file it names). The pihole user can write
+// both. ExitCode::refused naming the file. Database::open() checks it first; its VFS also
+// refuses to delete any file but a journal or WAL of a database it opened, which closes
+// the race between this check and the open for deletion.
+Status check_journal(const std::string& path);
+
 class Database {
  public:
   enum class Mode {
