@@ -230,8 +230,17 @@ Result<std::vector<std::string>> Lab::ftl_values(const std::string& node, const 
   for (char& c : url_path) {
     if (c == '.') c = '/';
   }
-  auto r = run_process({"curl", "-s", "--max-time", "5", "http://127.0.0.1:" + port + "/api/config/" + url_path}, "",
-                       Millis(30'000));
+  // FTL v6 restarts itself for a new CNAME or DHCP value (and not answering for ~1-2 s is
+  // what it does then): a test reading a value after such a change waits for the API to
+  // answer again, up to 20 s, rather than read a restart as an answer.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  Result<ProcessResult> r = Error{};
+  for (;;) {
+    r = run_process({"curl", "-s", "--max-time", "5", "http://127.0.0.1:" + port + "/api/config/" + url_path}, "",
+                    Millis(30'000));
+    if ((r && r->exit_code == 0) || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(Millis(200));
+  }
   if (!r || r->exit_code != 0) return make_error(ExitCode::failure, "FTL's API does not answer");
   auto doc = Json::parse(r->out);
   if (!doc) return make_error(ExitCode::failure, "FTL's API answered no JSON: " + r->out);

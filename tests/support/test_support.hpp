@@ -156,7 +156,8 @@ class Lab {
 
   // The string array `key` ("dns.hosts") as the node's running FTL holds it, from FTL's own
   // API (GET /api/config/dns/hosts: JSON, so every entry is exact; the lab's nodes have no
-  // web password). An error when FTL does not answer.
+  // web password). An error when FTL does not answer within 20 s (it restarts itself for a
+  // CNAME or DHCP change, and the API is silent for a moment then).
   Result<std::vector<std::string>> ftl_values(const std::string& node, const std::string& key) const;
   // Wait up to `limit` until ftl_values(node, key) is `want` (FTL applies a change to
   // pihole.toml within about a second, or restarts itself for CNAMEs); the last value seen.
