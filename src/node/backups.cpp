@@ -64,13 +64,17 @@ std::optional<BackupEntry> backup_entry(Side side, const BackupPolicy& policy, s
   const std::string stamp(file.substr(0, file.size() - suffix.size()));
   const int64_t time = parse_backup_stamp(stamp);
   if (time == 0 || backup_file_name(*item, stamp) != file) return std::nullopt;
+  return backup_at(side, policy, *item, stamp, size);
+}
+
+BackupEntry backup_at(Side side, const BackupPolicy& policy, Item item, const std::string& stamp, uint64_t size) {
   BackupEntry b;
-  b.id = backup_id(side, *item, stamp);
+  b.id = backup_id(side, item, stamp);
   b.side = side;
-  b.item = *item;
-  b.time = time;
+  b.item = item;
+  b.time = parse_backup_stamp(stamp);
   b.size = size;
-  b.path = backup_dir(policy, *item) + "/" + backup_file_name(*item, stamp);
+  b.path = backup_dir(policy, item) + "/" + backup_file_name(item, stamp);
   return b;
 }
 

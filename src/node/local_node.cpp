@@ -294,9 +294,7 @@ Result<BackupEntry> LocalNode::keep_backup(Item item, const std::string& live) {
   }
   cleanup.release();
   if (auto st = fsync_dir(dir); !st) spdlog::warn("backup {}: {}", path, st.error().message);
-  auto entry = backup_entry(Side::local, backups_, item_name(item), backup_file_name(item, stamp), 0);
-  if (!entry) return make_error(ExitCode::failure, "backup " + path + ": not a backup's name");
-  return *entry;
+  return backup_at(Side::local, backups_, item, stamp, 0);
 }
 
 Result<BackupEntry> LocalNode::keep_value_backup(Item item, const std::string& file) {
@@ -323,12 +321,13 @@ Result<Installed> LocalNode::install_file(const Staged& staged, const ItemState&
 
   // 1. The copy is what was sent, and it is a sound Pi-hole item. A database's integrity
   //    check, the longest step, runs in the background while this thread checks the
-  //    checksum, backs up the live file and prepares the copy (steps 2-4).
+  //    checksum, backs up the live file and prepares the copy (steps 2-4). A text item's
+  //    checksum was checked with its content (PiholeNode::install).
   std::future<Status> verified;
   if (item == Item::gravity && !staged.tables) {
     verified = std::async(std::launch::async, verify_gravity, staged.path, current.exists ? current.schema_version : 0);
   }
-  if (!staged.sha256.empty()) {
+  if (item == Item::gravity && !staged.sha256.empty()) {
     auto sha = sha256_file(staged.path);
     if (!sha) return sha.error();
     if (*sha != staged.sha256) {

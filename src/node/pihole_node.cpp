@@ -61,9 +61,11 @@ Result<Installed> PiholeNode::install(const Staged& staged, const ItemState& cur
     // goes in passes the check every received text item passes.
     auto content = read_file(staged.path, kMaxTextItem, Follow::no);
     if (!content) return content.error();
-    if (!staged.sha256.empty() && sha256_hex(*content) != staged.sha256) {
-      return make_error(ExitCode::refused,
-                        "checksum mismatch: received " + sha256_hex(*content) + ", sent " + staged.sha256);
+    if (!staged.sha256.empty()) {
+      const std::string got = sha256_hex(*content);
+      if (got != staged.sha256) {
+        return make_error(ExitCode::refused, "checksum mismatch: received " + got + ", sent " + staged.sha256);
+      }
     }
     if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
     if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));

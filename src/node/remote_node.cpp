@@ -85,8 +85,6 @@ Error text_too_large(Item item) {
                                            std::to_string(kMaxTextItem >> 20) + " MiB; not a Pi-hole text item");
 }
 
-// A name of ours for a file or directory there: kTempPrefix + `kind` + a fresh nonce.
-std::string our_name(const std::string& kind) { return std::string(kTempPrefix) + kind + new_nonce(); }
 
 }  // namespace
 
@@ -117,7 +115,7 @@ std::string RemoteNode::shell(const std::string& script) const {
 }
 
 std::string RemoteNode::new_work_dir(Item item) const {
-  return dir_name(layout_.item_path(item)) + "/" + our_name("");
+  return dir_name(layout_.item_path(item)) + "/" + kTempPrefix + new_nonce();
 }
 
 Status RemoteNode::ready() {
@@ -665,9 +663,7 @@ Result<BackupEntry> RemoteNode::keep_value_backup(Item item, const std::string& 
                   {}, file);
   if (!kept) return kept.error();
   if (kept->exit_code != 0 || !kept->last("BACKUP")) return failed(*kept, "remote " + std::string(item_name(item)));
-  auto entry = backup_entry(Side::remote, backups_, item_name(item), backup_file_name(item, stamp), file.size());
-  if (!entry) return make_error(ExitCode::failure, "remote backup " + stamp + ": not a backup's name");
-  return *entry;
+  return backup_at(Side::remote, backups_, item, stamp, file.size());
 }
 
 Result<FtlSet> RemoteNode::ftl_config_set(const std::string& key, const std::string& json) {

@@ -10,18 +10,18 @@
 enter "$work"
 got=$(sha256sum < up | cut -c1-64)
 [ "$got" = "$sha" ] || fail 65 "checksum mismatch: received $got, sent $sha"
-ic=$(sqr "$H/up" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
+ic=$(sqr "./up" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
 [ "$ic" = "ok" ] || fail 65 "integrity check of the received tables failed: $ic"
 regular "$live"
 recover "$live"
-err=$(sq "$live" ".backup '$H/new'" 2>&1 >/dev/null)
+err=$(sq "$live" ".backup './new'" 2>&1 >/dev/null)
 [ -s new ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
 res=$({ printf "PRAGMA foreign_keys = OFF;\nATTACH '%s' AS x;\nBEGIN IMMEDIATE;\n%s\n%s%s\nCOMMIT;\n" \
-          "$H/up" "$KEY" "$APPLY" "$KEY"; } | sq "$H/new" 2>&1) \
+          "./up" "$KEY" "$APPLY" "$KEY"; } | sq "./new" 2>&1) \
   || fail 65 "cannot apply the received configuration tables: $(printf '%s' "$res" | tail -n 1 | oneline)"
 before=$(printf '%s\n' "$res" | head -n 1)
 after=$(printf '%s\n' "$res" | tail -n 1)
-d=$(sqr "$H/new" 'BEGIN;' "$D" 'COMMIT;' | sha256sum | cut -c1-64)
+d=$(sqr "./new" 'BEGIN;' "$D" 'COMMIT;' | sha256sum | cut -c1-64)
 [ "$d" = "$dg" ] || fail 65 "after applying the received tables the configuration digest is $d, not the sender's $dg"
 rm -f up
 if [ "$before" = "$after" ]; then echo "CHANGED 0"; else echo "CHANGED 1"; fi

@@ -21,9 +21,9 @@ fi
 regular "$live"
 [ ! -d "$live" ] || fail 65 "$live is a directory"
 if [ "$kind" = db ]; then
-  ic=$(sqr "$H/$f" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
+  ic=$(sqr "./$f" 'PRAGMA integrity_check;' 2>&1 | head -n 5 | oneline)
   [ "$ic" = "ok" ] || fail 65 "integrity check failed: $ic"
-  v=$(sqr "$H/$f" "$VERSION_SQL" 2>&1 | oneline)
+  v=$(sqr "./$f" "$VERSION_SQL" 2>&1 | oneline)
   [ "$want" = 0 ] || [ "$v" = "$want" ] || fail 65 "schema version $v differs from the live database's $want; update Pi-hole on both nodes to the same version first"
   waitfor "$rtenths" [ ! -e "${live}_temp" ] || fail 65 "Pi-hole is rebuilding gravity there (${live}_temp exists); try again when pihole -g has finished"
 fi
@@ -36,7 +36,7 @@ if [ -e "$live" ]; then
   done
   if [ "$kind" = db ]; then
     # A consistent snapshot, in the private directory (inside a container's bind mount).
-    sq "$live" ".backup '$H/bak'" >/dev/null 2>&1 || fail 66 "backup of $live failed"
+    sq "$live" ".backup './bak'" >/dev/null 2>&1 || fail 66 "backup of $live failed"
   else
     ri=$(stat -c %i -- "$live")
     rd "$live" "$max" > bak || fail 66 "backup of $live failed"

@@ -15,7 +15,7 @@
 # one that exists) mode 0700 and enters it; enter DIR enters one made earlier and refuses
 # it unless it is still ours and 0700. From then on the verb uses its files by relative
 # names (through its working directory, which keeps the directory's inode whatever another
-# user renames), and so does Pi-hole's sqlite3 ($H is "."), which runs in that directory
+# user renames), and so does Pi-hole's sqlite3 (./NAME), which runs in that directory
 # (ftlhere; inside a container entered by its path there and checked by device and inode).
 # finish removes the directory unless KEEP=1.
 #
@@ -41,7 +41,7 @@
 # the pihole user may swap in between a check and the read.
 oneline() { tr -c '[:print:]' ' ' | head -c 300 | sed 's/ *$//'; }
 fail() { printf '=GS %s ERR %s\n' "$N" "$(printf '%s' "$2" | oneline)"; exit "$1"; }
-W=""; KEEP=0; H=""; WID=""
+W=""; KEEP=0; WID=""
 # Empty the directory through the working directory (whatever now bears its name), then
 # remove the name if it is still an empty directory.
 leave() { find . -mindepth 1 -delete 2>/dev/null; cd / && rmdir -- "$W" 2>/dev/null; W=""; }
@@ -60,8 +60,7 @@ inside() {
   if ! { ours . && same .. "${1%/*}"; }; then fail 65 "$1 is no longer gravity-sync's private directory (it was replaced)"; fi
   W=$1
   # Pi-hole's sqlite3 runs in this directory (ftlhere) and is handed its files by relative
-  # name: no path through the item's directory, which the pihole user can rewrite.
-  H=.
+  # name (./NAME): no path through the item's directory, which the pihole user can rewrite.
   WID=$(stat -c '%d:%i' .)
 }
 enter() {
@@ -136,7 +135,7 @@ ftlhere() {
     ftl "$@"
   fi
 }
-nofollow() { NF=-nofollow; if [ -n "$H" ]; then case "$1" in "$H"/*) NF="" ;; esac; fi; }
+nofollow() { NF=-nofollow; case "$1" in ./*) NF="" ;; esac; }
 dbpath() {
   if [ -z "$NF" ]; then printf '%s' "$1"; return; fi
   if [ "$CT" = 1 ]; then cpath "$1"; return; fi

@@ -8,7 +8,7 @@
 regular "$live"
 private "$work"
 room . "$need" || fail 65 "not enough disk space in $dir for a snapshot: $FREE KiB free, $need KiB needed"
-err=$(sq "$live" ".backup '$H/snap'" 2>&1 >/dev/null)
+err=$(sq "$live" ".backup './snap'" 2>&1 >/dev/null)
 [ -s snap ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
 if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < snap > sha & else sha256sum < snap > sha & fi
 data snap

@@ -54,6 +54,9 @@ std::string backup_file_name(Item item, const std::string& stamp);
 // The id of a backup: NODE:ITEM:STAMP ("remote:gravity:20261123T042700123Z").
 std::string backup_id(Side side, Item item, const std::string& stamp);
 
+// The backup of `item` made at `stamp` on `side`, `size` bytes: its id and path.
+BackupEntry backup_at(Side side, const BackupPolicy& policy, Item item, const std::string& stamp, uint64_t size);
+
 // The backup a listing names: `file` in the directory `item_dir` of the policy's directory,
 // `size` bytes; nullopt unless both names are of a backup's form (the listing may come from
 // a peer: anything else is ignored).
