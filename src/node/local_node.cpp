@@ -131,66 +131,45 @@ Result<NodeProbe> LocalNode::probe(const std::vector<Item>& items) {
   return p;
 }
 
-Result<NodeState> LocalNode::inspect(const std::vector<Item>& items) {
-  NodeState state;
+Result<ItemFiles> LocalNode::read_items(const std::vector<Item>& items) {
+  ItemFiles out;
   const bool v6 = major_version() >= 6;
-  std::optional<Result<PiholeToml>> toml;  // read once, for every v6 value
-  std::optional<int64_t> toml_mtime;
   for (Item item : items) {
-    ItemState s;
     if (item != Item::gravity && v6) {
-      // A v6 value always exists (an empty array is an empty item); it has no file.
-      if (!toml) {
+      if (!out.toml) {
         auto info = stat_file(layout_.toml_path());
-        if (info.ok() && info->exists) toml_mtime = info->mtime;
-        toml = read_toml();
+        if (info.ok() && info->exists) out.toml_mtime = info->mtime;
+        out.toml = read_toml();
       }
-      state[item] = value_state(item, *toml, toml_mtime, "local");
       continue;
     }
     const std::string path = layout_.item_path(item);
     auto info = stat_file(path, Follow::no);
     if (!info) return info.error();
+    ItemFile& f = out.files[item];
     if (auto st = require_regular(path, *info); !st) {
-      s.error = "local " + st.error().message;
-      s.error_code = st.error().code;
-      state[item] = s;
+      f.error = Error{st.error().code, "local " + st.error().message};
       continue;
     }
+    f.info = *info;
     if (!info->exists && !exists(dir_name(path))) {
       // A missing file in Pi-hole's directory is a new node; a missing directory is no Pi-hole.
-      s.error = "Pi-hole is missing here: directory " + dir_name(path) + " does not exist";
-      s.error_code = ExitCode::refused;
+      f.error = make_error(ExitCode::refused, "Pi-hole is missing here: directory " + dir_name(path) + " does not exist");
+    } else if (info->exists && item == Item::gravity) {
+      auto digest = gravity_digest(path);
+      if (digest)
+        f.gravity = *digest;
+      else
+        f.error = make_error(ExitCode::refused, digest.error().message);
+    } else if (info->exists) {
+      auto content = read_file(path, kMaxTextItem, Follow::no);
+      if (content)
+        f.text = std::move(*content);
+      else
+        f.error = Error{content.error().code, "local " + content.error().message};
     }
-    if (info->exists) {
-      s.exists = true;
-      s.size = info->size;
-      s.mtime = s.changed_at = info->mtime;
-      s.inode = info->inode;
-      if (item == Item::gravity) {
-        auto digest = gravity_digest(path);
-        if (digest) {
-          s.sha256 = digest->sha256;
-          s.schema_version = digest->schema_version;
-          s.fresh = digest->fresh;
-        } else {
-          s.error = digest.error().message;
-          s.error_code = ExitCode::refused;
-        }
-      } else {
-        auto content = read_file(path, kMaxTextItem, Follow::no);
-        if (!content) {
-          s.error = "local " + content.error().message;
-          s.error_code = content.error().code;
-        } else {
-          s.sha256 = sha256_hex(*content);
-          s.canonical = records_digest(item, records_from_file(item, *content));
-        }
-      }
-    }
-    state[item] = s;
   }
-  return state;
+  return out;
 }
 
 Result<std::map<Item, FileInfo>> LocalNode::stat_items(const std::vector<Item>& items) {
@@ -314,55 +293,122 @@ void LocalNode::remove_backups(const std::vector<BackupEntry>& entries) {
   }
 }
 
-Result<Installed> LocalNode::install_file(const Staged& staged, const ItemState& current) {
-  const Item item = staged.item;
-  const std::string live = layout_.item_path(item);
-  const std::string dir = dir_name(live);
+Result<NodeCopy> LocalNode::receive_copy(const Staged& staged) {
+  // Already here, in the private staging directory (staging_dir): no one else can have
+  // replaced it. Its checksum was taken as it was written.
+  NodeCopy copy;
+  copy.item = staged.item;
+  copy.place = staged.path;
+  copy.sha256 = staged.sha256;
+  copy.size = staged.size;
+  copy.cleanup = staged.cleanup.get();
+  return copy;
+}
 
-  // 1. The copy is what was sent, and it is a sound Pi-hole item. A database's integrity
-  //    check, the longest step, runs in the background while this thread checks the
-  //    checksum, backs up the live file and prepares the copy (steps 2-4). A text item's
-  //    checksum was checked with its content (PiholeNode::install).
-  std::future<Status> verified;
-  if (item == Item::gravity && !staged.tables) {
-    verified = std::async(std::launch::async, verify_gravity, staged.path, current.exists ? current.schema_version : 0);
+Result<NodeCopy> LocalNode::backup_copy(const BackupEntry& entry) {
+  auto fresh = new_staged(entry.item, staging_dir(entry.item));
+  if (!fresh) return fresh.error();
+  NodeCopy copy;
+  copy.item = entry.item;
+  copy.place = fresh->staged.path;
+  auto sha = sha256_file(entry.path, fresh->fd.get(), &copy.size);
+  if (!sha) return sha.error();
+  copy.sha256 = *sha;
+  if (entry.item != Item::gravity) {
+    auto text = read_file(copy.place, kMaxTextItem, Follow::no);
+    if (!text) return text.error();
+    copy.text = std::move(*text);
   }
-  if (item == Item::gravity && !staged.sha256.empty()) {
-    auto sha = sha256_file(staged.path);
+  copy.owned = std::move(fresh->staged.cleanup);
+  copy.cleanup = copy.owned.get();
+  return copy;
+}
+
+Result<TablesCopy> LocalNode::apply_received_tables(const NodeCopy& tables, const std::string& digest,
+                                                    const ItemState& current) {
+  const std::string live = layout_.item_path(Item::gravity);
+  if (!tables.sha256.empty()) {
+    auto sha = sha256_file(tables.place);
     if (!sha) return sha.error();
-    if (*sha != staged.sha256) {
-      return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + staged.sha256);
+    if (*sha != tables.sha256) {
+      return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + tables.sha256);
     }
   }
-  if (staged.tables) return install_tables(staged, current);
-
-  // 2. Never while Pi-hole is rebuilding gravity here.
-  if (item == Item::gravity && !wait_while([&] { return exists(live + "_temp"); }, waits_.rebuild)) {
-    return make_error(ExitCode::refused, "Pi-hole is rebuilding gravity here (" + live +
-                                             "_temp exists); try again when `pihole -g` has finished");
+  if (auto st = verify_tables(tables.place, current.schema_version, digest); !st) return st.error();
+  // A private snapshot of our own database, beside the tables; they replace its
+  // configuration tables in one transaction, and our gravity rows stay.
+  auto fresh = new_staged(Item::gravity, staging_dir(Item::gravity));
+  if (!fresh) return fresh.error();
+  fresh->fd.close();
+  if (auto st = snapshot_database(live, fresh->staged.path); !st) return with_context(st.error(), "local snapshot");
+  auto applied = apply_tables(fresh->staged.path, tables.place);
+  if (!applied) return applied.error();
+  auto made = gravity_digest(fresh->staged.path);
+  if (!made) return made.error();
+  if (made->sha256 != digest) {
+    return make_error(ExitCode::refused, "after applying the received tables the configuration digest is " +
+                                             made->sha256 + ", not the sender's " + digest + "; not installing it");
   }
+  auto info = stat_file(fresh->staged.path);
+  if (!info) return info.error();
+  TablesCopy out;
+  out.adlists_changed = applied->adlists_changed;
+  out.copy.item = Item::gravity;
+  out.copy.place = fresh->staged.path;
+  out.copy.size = info->size;  // made here: no checksum to compare (sha256 stays empty)
+  out.copy.owned = std::move(fresh->staged.cleanup);
+  out.copy.cleanup = out.copy.owned.get();
+  return out;
+}
 
-  // 3. Keep the version we replace.
-  Installed result;
+std::future<Status> LocalNode::verify_copy(const NodeCopy& copy, int want) {
+  // A database's integrity check, the longest step, runs in the background while the
+  // procedure waits out a rebuild and backs up the live file.
+  std::future<Status> integrity;
+  if (copy.item == Item::gravity) integrity = std::async(std::launch::async, verify_gravity, copy.place, want);
+  auto verdict = [&]() -> Status {
+    if (copy.sha256.empty()) return {};
+    auto sha = sha256_file(copy.place);
+    if (!sha) return sha.error();
+    if (*sha != copy.sha256) {
+      return make_error(ExitCode::refused, "checksum mismatch: received " + *sha + ", sent " + copy.sha256);
+    }
+    return {};
+  }();
+  if (!verdict || !integrity.valid()) {
+    if (integrity.valid()) integrity.wait();
+    std::promise<Status> done;
+    done.set_value(std::move(verdict));
+    return done.get_future();
+  }
+  return integrity;
+}
+
+Result<bool> LocalNode::rebuilding() { return exists(layout_.item_path(Item::gravity) + "_temp"); }
+
+Result<std::optional<BackupEntry>> LocalNode::keep_file_backup(const NodeCopy& copy) {
+  const std::string live = layout_.item_path(copy.item);
+  auto info = stat_file(live, Follow::no);
+  if (!info) return info.error();
+  if (auto st = require_regular(live, *info); !st) return st.error();
+  if (!info->exists) return std::optional<BackupEntry>();
+  auto kept = keep_backup(copy.item, live);
+  if (!kept) return kept.error();
+  return std::optional<BackupEntry>(*kept);
+}
+
+Status LocalNode::swap_copy(NodeCopy& copy, bool& moved) {
+  const Item item = copy.item;
+  const std::string live = layout_.item_path(item);
+  const std::string dir = dir_name(live);
+  moved = false;
   auto live_info = stat_file(live, Follow::no);
   if (!live_info) return live_info.error();
   if (auto st = require_regular(live, *live_info); !st) return st.error();
-  std::optional<BackupEntry> kept;
-  if (live_info->exists) {
-    auto backup = keep_backup(item, live);
-    if (!backup) return backup.error();
-    kept = *backup;
-    result.backup_id = kept->id;
-  }
-  // Nothing is replaced when a later step fails, so nothing was backed up.
-  auto drop_backup = [&] {
-    if (kept) ::unlink(kept->path.c_str());
-  };
 
-  // 4. Owner and mode: those of the file replaced, or of the directory for a new file.
-  // The copy lies in our private directory (staging_dir): no one else can have replaced it.
-  Fd fd(::open(staged.path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
-  if (!fd.valid()) return make_error(ExitCode::failure, "cannot reopen " + staged.path);
+  // Owner and mode: those of the file replaced, or of the directory for a new file.
+  Fd fd(::open(copy.place.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return make_error(ExitCode::failure, "cannot reopen " + copy.place);
   uid_t uid;
   gid_t gid;
   mode_t mode;
@@ -378,40 +424,25 @@ Result<Installed> LocalNode::install_file(const Staged& staged, const ItemState&
     mode = item == Item::gravity ? 0664 : 0644;
   }
   if (::fchown(fd.get(), uid, gid) != 0 && geteuid() == 0) {
-    drop_backup();
-    return make_error(ExitCode::failure, "cannot set owner of " + staged.path + ": " + std::strerror(errno));
+    return make_error(ExitCode::failure, "cannot set owner of " + copy.place + ": " + std::strerror(errno));
   }
   if (::fchmod(fd.get(), mode) != 0 || ::fsync(fd.get()) != 0) {
-    drop_backup();
-    return make_error(ExitCode::failure, "cannot prepare " + staged.path + ": " + std::strerror(errno));
-  }
-  if (verified.valid()) {
-    if (auto st = verified.get(); !st) {
-      drop_backup();
-      return st.error();
-    }
+    return make_error(ExitCode::failure, "cannot prepare " + copy.place + ": " + std::strerror(errno));
   }
 
-  // 5. Swap. For gravity, hold SQLite's RESERVED lock on the live database so no writer
-  //    can start (and leave a journal) between the check and the rename; readers go on.
+  // For gravity, hold SQLite's RESERVED lock on the live database so no writer can start
+  // (and leave a journal) between the check and the rename; readers go on.
   std::optional<Database> guard;
   if (item == Item::gravity && live_info->exists) {
     auto db = Database::open(live, Database::Mode::read_write, static_cast<int>(waits_.journal.count()));
-    if (!db) {
-      drop_backup();
-      return db.error();
-    }
+    if (!db) return db.error();
     if (auto st = db->exec("BEGIN IMMEDIATE"); !st) {
-      drop_backup();
       return make_error(ExitCode::refused, "live database is busy: " + st.error().message);
     }
     guard.emplace(std::move(*db));
     const bool clear =
         wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
-    if (!clear) {
-      drop_backup();
-      return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
-    }
+    if (!clear) return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
   }
   // FTL keeps the database open; the replaced file stays linked under another name until
   // FTL has reopened (release_replaced), so FTL sees it renamed, never unlinked.
@@ -423,49 +454,24 @@ Result<Installed> LocalNode::install_file(const Staged& staged, const ItemState&
     else
       spdlog::debug("local gravity: {}", link.error().message);
   }
-  if (auto st = place_file(fd.get(), staged.path, live); !st) {
-    drop_backup();
+  if (auto st = place_file(fd.get(), copy.place, live); !st) {
     if (old_link) ::unlink(old_link->c_str());
     return st.error();
   }
-  staged.cleanup->release();
+  moved = true;
+  if (copy.cleanup) copy.cleanup->release();
   if (old_link) replaced_.push_back(*old_link);
   if (guard) {
     // Ends our read of the old inode; nothing was written, so there is nothing to undo.
     (void)guard->exec("ROLLBACK");
     guard.reset();
   }
-  if (auto st = fsync_dir(dir); !st) return st.error();
-  spdlog::info("local {}: installed {} ({} bytes)", item_name(item), live, staged.size);
-  prune_backups(item);
-  return result;
+  return fsync_dir(dir);
 }
 
-Result<Installed> LocalNode::install_tables(const Staged& staged, const ItemState& current) {
-  const std::string live = layout_.item_path(Item::gravity);
-  if (auto st = verify_tables(staged.path, current.schema_version, staged.digest); !st) return st.error();
-  // A private snapshot of our own database, beside it; the received tables replace its
-  // configuration tables in one transaction, and our gravity rows stay.
-  auto fresh = new_staged(Item::gravity, staging_dir(Item::gravity));
-  if (!fresh) return fresh.error();
-  fresh->fd.close();
-  if (auto st = snapshot_database(live, fresh->staged.path); !st) return with_context(st.error(), "local snapshot");
-  auto applied = apply_tables(fresh->staged.path, staged.path);
-  if (!applied) return applied.error();
-  auto digest = gravity_digest(fresh->staged.path);
-  if (!digest) return digest.error();
-  if (digest->sha256 != staged.digest) {
-    return make_error(ExitCode::refused, "after applying the received tables the configuration digest is " +
-                                             digest->sha256 + ", not the sender's " + staged.digest +
-                                             "; not installing it");
-  }
-  auto info = stat_file(fresh->staged.path);
-  if (!info) return info.error();
-  fresh->staged.size = info->size;  // made here: no checksum to compare (sha256 stays empty)
-  fresh->staged.digest = staged.digest;
-  auto installed = install_file(fresh->staged, current);
-  if (installed) installed->rebuild = applied->adlists_changed;
-  return installed;
+void LocalNode::discard_copy(const NodeCopy&) {
+  // The copy lies in the private staging directory; whoever made it removes it (Staged's or
+  // NodeCopy's RemoveOnExit).
 }
 
 Status LocalNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
@@ -540,15 +546,6 @@ Result<std::vector<BackupEntry>> LocalNode::backups() {
   }
   sort_backups(out);
   return out;
-}
-
-Result<Installed> LocalNode::restore_file(const BackupEntry& entry, const ItemState& current) {
-  auto fresh = new_staged(entry.item, staging_dir(entry.item));
-  if (!fresh) return fresh.error();
-  auto sha = sha256_file(entry.path, fresh->fd.get(), &fresh->staged.size);
-  if (!sha) return sha.error();
-  fresh->staged.sha256 = *sha;
-  return install(fresh->staged, current);
 }
 
 }  // namespace gs

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <ctime>
 #include <optional>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -286,8 +287,8 @@ Result<NodeProbe> RemoteNode::probe(const std::vector<Item>& items) {
   return p;
 }
 
-Result<NodeState> RemoteNode::inspect(const std::vector<Item>& items) {
-  std::vector<std::string> args;;
+Result<ItemFiles> RemoteNode::read_items(const std::vector<Item>& items) {
+  std::vector<std::string> args;
   for (Item item : items) {
     args.insert(args.end(), {item_name(item), layout_.item_path(item), item == Item::gravity ? "db" : "text"});
   }
@@ -295,10 +296,14 @@ Result<NodeState> RemoteNode::inspect(const std::vector<Item>& items) {
                args);
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote inspection failed");
-  NodeState state;
-  for (Item item : items) state[item] = ItemState{};
-  std::vector<Item> values;              // v6 values, read from the TOML line
+  ItemFiles out;
+  std::set<Item> values;                 // read from pihole.toml, which then follows
+  std::set<Item> texts;                  // v5 text files whose content came
   std::map<Item, std::string> listings;  // gravity: the schema listing, version and freshness lines
+  auto file = [&](Item item) -> ItemFile& { return out.files[item]; };
+  auto set_error = [](ItemFile& f, ExitCode code, std::string message) {
+    if (!f.error) f.error = Error{code, std::move(message)};
+  };
   for (const auto& line : r->lines) {
     auto w = split_words(line);
     if (w.size() < 2) continue;
@@ -314,79 +319,80 @@ Result<NodeState> RemoteNode::inspect(const std::vector<Item>& items) {
       continue;
     }
     auto item = parse_item(w[1]);
-    if (!item || !state.count(*item)) continue;
-    ItemState& s = state[*item];
+    if (!item || std::find(items.begin(), items.end(), *item) == items.end()) continue;
+    if (w[0] == "X") {
+      values.insert(*item);
+      continue;
+    }
+    ItemFile& f = file(*item);
     if (w[0] == "I" && w.size() >= 3) {
-      s.exists = w[2] == "1";
-      if (s.exists) {
-        const auto size = w.size() == 6 ? to_number<uint64_t>(w[3]) : std::nullopt;
-        const auto mtime = w.size() == 6 ? to_number<int64_t>(w[4]) : std::nullopt;
-        const auto inode = w.size() == 6 ? to_number<uint64_t>(w[5]) : std::nullopt;
-        if (!size || !mtime || !inode) {
-          s.error = "remote " + layout_.item_path(*item) + ": unreadable stat answer";
-          s.error_code = ExitCode::failure;
-          continue;
-        }
-        s.size = *size;
-        sizes_[*item] = *size;
-        s.mtime = s.changed_at = *mtime;
-        s.inode = *inode;
+      if (w[2] != "1") continue;
+      const auto size = w.size() == 6 ? to_number<uint64_t>(w[3]) : std::nullopt;
+      const auto mtime = w.size() == 6 ? to_number<int64_t>(w[4]) : std::nullopt;
+      const auto inode = w.size() == 6 ? to_number<uint64_t>(w[5]) : std::nullopt;
+      f.info.exists = true;
+      if (!size || !mtime || !inode) {
+        set_error(f, ExitCode::failure, "remote " + layout_.item_path(*item) + ": unreadable stat answer");
+        continue;
       }
+      f.info.size = *size;
+      f.info.mtime = *mtime;
+      f.info.inode = *inode;
+      sizes_[*item] = *size;
     } else if (w[0] == "H" && w.size() >= 3) {
-      s.sha256 = w[2];
-    } else if (w[0] == "X") {
-      values.push_back(*item);
+      f.gravity.sha256 = w[2];
     } else if (w[0] == "C") {
       // A v5 text file's content.
       auto content = from_hex(w.size() >= 3 ? w[2] : "");
       if (!content) {
-        s.error = "remote " + std::string(item_name(*item)) + ": " + content.error().message;
-        s.error_code = ExitCode::failure;
+        set_error(f, ExitCode::failure, "remote " + std::string(item_name(*item)) + ": " + content.error().message);
       } else if (content->size() > kMaxTextItem) {
         const Error too_large = text_too_large(*item);
-        s.error = too_large.message;
-        s.error_code = too_large.code;
+        set_error(f, too_large.code, too_large.message);
       } else {
-        s.sha256 = sha256_hex(*content);
-        s.canonical = records_digest(*item, records_from_file(*item, *content));
+        f.text = std::move(*content);
+        texts.insert(*item);
       }
     } else if (w[0] == "S") {
       // "S item ~X ...": a line of the gravity state (gstate).
       listings[*item] += rest_after(line, 2) + "\n";
     } else if (w[0] == "E") {
-      s.error = "remote " + printable(rest_after(line, 2), 400);
-      s.error_code = ExitCode::refused;
+      set_error(f, ExitCode::refused, "remote " + printable(rest_after(line, 2), 400));
     }
   }
   for (auto& [item, text] : listings) {
     // The schema is checked first: when it is not Pi-hole's, that is the reason to give.
-    ItemState& s = state[item];
+    ItemFile& f = file(item);
     auto checked = check_gravity_listing("remote " + layout_.item_path(item), text);
-    if (checked && !s.error.empty()) continue;
     if (!checked) {
-      s.error = checked.error().message;
-      s.error_code = checked.error().code;
-      s.sha256.clear();
+      f.error = checked.error();
       continue;
     }
-    s.schema_version = checked->version;
-    s.fresh = checked->fresh;
+    f.gravity.schema_version = checked->version;
+    f.gravity.fresh = checked->fresh;
     schema_version_ = checked->version;
   }
-  if (!values.empty()) {
-    // Every v6 value from the one copy of pihole.toml; a value always exists (an empty
-    // array is an empty item), its time is pihole.toml's.
-    auto answer = parse_toml_answer(*r);
-    const auto toml = answer ? Result<PiholeToml>(answer->toml) : Result<PiholeToml>(answer.error());
-    for (Item item : values) state[item] = value_state(item, toml, answer ? answer->mtime : std::nullopt, "remote");
-  }
-  for (auto& [item, s] : state) {
-    if (s.exists && s.sha256.size() != 64 && s.error.empty()) {
-      s.error = std::string("remote ") + item_name(item) + ": no digest in the answer";
-      s.error_code = ExitCode::failure;
+  for (Item item : items) {
+    if (values.count(item)) {
+      out.files.erase(item);
+      continue;
+    }
+    ItemFile& f = file(item);
+    const bool digest = item == Item::gravity ? f.gravity.sha256.size() == 64 : texts.count(item) > 0;
+    if (f.info.exists && !digest) {
+      set_error(f, ExitCode::failure, std::string("remote ") + item_name(item) + ": no digest in the answer");
     }
   }
-  return state;
+  if (!values.empty()) {
+    auto answer = parse_toml_answer(*r);
+    if (answer) {
+      out.toml = answer->toml;
+      out.toml_mtime = answer->mtime;
+    } else {
+      out.toml = answer.error();
+    }
+  }
+  return out;
 }
 
 Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>& items) {
@@ -543,21 +549,16 @@ Result<Staged> RemoteNode::stage_tables(NewStaged fresh) {
   return std::move(fresh.staged);
 }
 
-Result<Installed> RemoteNode::install_file(const Staged& staged, const ItemState& current) {
-  if (staged.tables) {
-    auto made = tables_file_digest(staged.path);
-    if (!made) return made.error();
-    if (made->schema_version != current.schema_version) {
-      return make_error(ExitCode::refused, "schema version " + std::to_string(made->schema_version) +
-                                               " differs from the remote database's " +
-                                               std::to_string(current.schema_version) +
-                                               "; update Pi-hole on both nodes to the same version first");
-    }
-  }
+Result<NodeCopy> RemoteNode::receive_copy(const Staged& staged) {
   auto work = upload(staged);
   if (!work) return work.error();
-  if (staged.tables) return install_tables(staged, *work, current);
-  return install_remote_temp(staged.item, *work, "up", staged.sha256, current);
+  NodeCopy copy;
+  copy.item = staged.item;
+  copy.place = *work;
+  copy.name = "up";
+  copy.sha256 = staged.sha256;
+  copy.size = staged.size;
+  return copy;
 }
 
 Result<std::string> RemoteNode::upload(const Staged& staged) {
@@ -585,75 +586,100 @@ void RemoteNode::discard(const std::string& work) {
   if (!r || r->exit_code != 0) spdlog::debug("remote: could not remove {}; the next run does", work);
 }
 
-Result<Installed> RemoteNode::install_tables(const Staged& staged, const std::string& work,
-                                             const ItemState& current) {
+Result<TablesCopy> RemoteNode::apply_received_tables(const NodeCopy& tables, const std::string& digest,
+                                                     const ItemState& current) {
   // The tables file was made and checked here (its schema, its digest); there it is checked
   // as received, applied to a snapshot of the live database in the private directory in
   // one transaction with fixed SQL for that schema, and the result must have the sender's
-  // digest; then the usual install.
+  // digest.
   const PiholeSchema* schema = pihole_schema(current.schema_version);
   if (!schema) {
-    discard(work);
+    discard_copy(tables);
     return make_error(ExitCode::refused, "remote gravity.db: unknown schema version");
   }
-  const std::string live = layout_.item_path(Item::gravity);
-  auto r = run(remote_script::apply_tables, {{"work", work},
-                                             {"live", live},
-                                             {"sha", staged.sha256},
-                                             {"dg", staged.digest},
+  auto r = run(remote_script::apply_tables, {{"work", tables.place},
+                                             {"live", layout_.item_path(Item::gravity)},
+                                             {"sha", tables.sha256},
+                                             {"dg", digest},
                                              {"D", digest_sql(*schema)},
                                              {"APPLY", tables_apply_sql(*schema)},
                                              {"KEY", adlists_key_sql()}});
   if (!r) return r.error();
-  if (r->exit_code != 0) {
-    discard(work);
-    return failed(*r, "remote gravity");
-  }
+  if (r->exit_code != 0) return failed(*r, "remote gravity");
   auto changed = r->last("CHANGED ");
   if (!changed) {
-    discard(work);
+    discard_copy(tables);
     return make_error(ExitCode::failure, "remote tables: unexpected answer");
   }
-  // Made there from its own database: no checksum to compare (nothing travelled).
-  auto installed = install_remote_temp(Item::gravity, work, "new", "", current);
-  if (installed) installed->rebuild = *changed == "1";
-  return installed;
+  TablesCopy out;
+  out.adlists_changed = *changed == "1";
+  out.copy.item = Item::gravity;
+  out.copy.place = tables.place;
+  out.copy.name = "new";  // made there from its own database: no checksum to compare
+  return out;
 }
 
-Result<Installed> RemoteNode::install_remote_temp(Item item, const std::string& work, const std::string& file,
-                                                  const std::string& sha, const ItemState& current) {
-  // A database here is one whose schema was checked already: on the bytes the checksum
-  // names when pushed, by the check of its listing for a restore, or the remote's own
-  // (inspected) database with the received tables applied.
-  const std::string live = layout_.item_path(item);
-  const std::string stamp = backup_stamp();
+std::future<Status> RemoteNode::verify_copy(const NodeCopy& copy, int want) {
+  std::promise<Status> verdict;
+  auto r = run(remote_script::verify, {{"work", copy.place},
+                                       {"f", copy.name},
+                                       {"sha", copy.sha256},
+                                       {"kind", copy.item == Item::gravity ? "db" : "text"},
+                                       {"want", std::to_string(want)}});
+  if (!r)
+    verdict.set_value(r.error());
+  else if (r->exit_code != 0 || !r->last("OK"))
+    verdict.set_value(failed(*r, "remote " + std::string(item_name(copy.item))));
+  else
+    verdict.set_value(Status{});
+  return verdict.get_future();
+}
 
-  auto r = run(remote_script::install,
-               {{"work", work},
-                {"f", file},
-                {"live", live},
-                {"sha", sha},
-                {"kind", item == Item::gravity ? "db" : "text"},
-                {"want", std::to_string(current.exists ? current.schema_version : 0)},
-                {"broot", backups_.dir},
-                {"bdir", backup_dir(backups_, item)},
-                {"bname", backup_file_name(item, stamp)},
-                {"mode", item == Item::gravity ? "664" : "644"},
-                {"rtenths", std::to_string(waits_.rebuild.count() / 100 + 1)},
-                {"jms", std::to_string(waits_.journal.count())},
-                {"max", std::to_string(kMaxTextItem + 1)}});
+Result<bool> RemoteNode::rebuilding() {
+  auto r = run(remote_script::stat_files, {}, {"gravity", layout_.item_path(Item::gravity) + "_temp"}, "",
+               Millis(60'000));
   if (!r) return r.error();
+  for (const auto& line : r->lines) {
+    auto w = split_words(line);
+    if (!w.empty() && w[0] == "gravity") return w.size() == 3;
+  }
+  return make_error(ExitCode::failure, "remote stat: unreadable answer");
+}
+
+Result<std::optional<BackupEntry>> RemoteNode::keep_file_backup(const NodeCopy& copy) {
+  const std::string stamp = backup_stamp();
+  auto r = run(remote_script::keep_file, {{"work", copy.place},
+                                          {"live", layout_.item_path(copy.item)},
+                                          {"kind", copy.item == Item::gravity ? "db" : "text"},
+                                          {"broot", backups_.dir},
+                                          {"bdir", backup_dir(backups_, copy.item)},
+                                          {"bname", backup_file_name(copy.item, stamp)},
+                                          {"max", std::to_string(kMaxTextItem + 1)}});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(copy.item)));
+  if (!r->last("BACKUP")) return std::optional<BackupEntry>();
+  return std::optional<BackupEntry>(backup_at(Side::remote, backups_, copy.item, stamp, 0));
+}
+
+Status RemoteNode::swap_copy(NodeCopy& copy, bool& moved) {
+  const Item item = copy.item;
+  auto r = run(remote_script::swap, {{"work", copy.place},
+                                     {"f", copy.name},
+                                     {"live", layout_.item_path(item)},
+                                     {"kind", item == Item::gravity ? "db" : "text"},
+                                     {"mode", item == Item::gravity ? "664" : "644"},
+                                     {"jms", std::to_string(waits_.journal.count())}});
+  if (!r) return r.error();
+  moved = r->last("MOVED").has_value();
+  if (r->last("OLD")) replaced_.push_back(copy.place);  // kept, the replaced file linked in it
   if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
   if (!r->last("DONE")) {
     return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");
   }
-  Installed result;
-  if (r->last("BACKUP")) result.backup_id = backup_id(Side::remote, item, stamp);
-  if (r->last("OLD")) replaced_.push_back(work);  // kept, the replaced file linked in it
-  spdlog::info("remote {}: installed {}", item_name(item), live);
-  prune_backups(item);
-  return result;
+  return {};
 }
+
+void RemoteNode::discard_copy(const NodeCopy& copy) { discard(copy.place); }
 
 Result<BackupEntry> RemoteNode::keep_value_backup(Item item, const std::string& file) {
   // The file travels on stdin.
@@ -788,7 +814,7 @@ Result<std::vector<BackupEntry>> RemoteNode::backups() {
   return out;
 }
 
-Result<Installed> RemoteNode::restore_file(const BackupEntry& entry, const ItemState& current) {
+Result<NodeCopy> RemoteNode::backup_copy(const BackupEntry& entry) {
   // entry.path is ours (backup_entry builds it), checked to be a regular file there.
   const std::string work = new_work_dir(entry.item);
   auto r = run(remote_script::restore_copy, {{"src", entry.path},
@@ -797,21 +823,21 @@ Result<Installed> RemoteNode::restore_file(const BackupEntry& entry, const ItemS
                                              {"max", std::to_string(kMaxTextItem + 1)}});
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote restore");
+  NodeCopy copy;
+  copy.item = entry.item;
+  copy.place = work;
+  copy.name = "up";
+  copy.size = entry.size;
   const auto sha = r->last("SHA ");
-  if (!sha) {
-    discard(work);
+  Result<std::string> text = std::string();
+  if (entry.item != Item::gravity) text = from_hex(r->last("C ").value_or(""));
+  if (!sha || !text) {
+    discard_copy(copy);
     return make_error(ExitCode::failure, "remote restore: unexpected answer");
   }
-  if (entry.item != Item::gravity) {
-    // Text backups are checked like any received text before they go back in place.
-    auto content = from_hex(r->last("C ").value_or(""));
-    Status st = content ? validate_text_item(entry.item, *content) : Status(content.error());
-    if (!st) {
-      discard(work);
-      return st.error();
-    }
-  }
-  return install_remote_temp(entry.item, work, "up", *sha, current);
+  copy.sha256 = *sha;
+  copy.text = std::move(*text);
+  return copy;
 }
 
 }  // namespace gs

@@ -22,7 +22,7 @@
 # Pi-hole's files: regular PATH fails unless PATH is a regular file or nothing (never a
 # symbolic link); readhex PATH MAX sets HEX to its first MAX bytes as hex, or RERR and
 # fails when it is not a regular file or was replaced while read. place FILE DEST renames
-# FILE over DEST, never into a directory DEST names (mv -T).
+# FILE over DEST, never into a directory DEST names (mv -T), and prints MOVED once it has.
 #
 # cpath: where Pi-hole's programs see a host path (inside a container: the bind mounts of
 # /etc/pihole and /etc/dnsmasq.d). sq [-readonly] DB SQL...: the sqlite3 shell of
@@ -94,6 +94,7 @@ place() {
   [ ! -d "$2" ] || fail 65 "$2 is a directory"
   pi=$(stat -c '%d:%i' -- "$1")
   mv -fT -- "$1" "$2" || fail 66 "cannot rename $1 over $2"
+  echo MOVED
   [ "$(stat -c '%d:%i' -- "$2" 2>/dev/null)" = "$pi" ] || fail 65 "$2 was replaced as the copy went in; try again"
 }
 # rd PATH [MAX]: PATH's bytes (at most MAX) on stdout, opened once without following a

@@ -10,6 +10,7 @@
 #include "gravity_sync/sqlite/database.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
 #include "gravity_sync/util/sha256.hpp"
+#include "fake_node.hpp"
 #include "test_support.hpp"
 
 namespace gs {
@@ -159,6 +160,27 @@ TEST_F(LocalNodeTest, NoSwapWhileGravityIsBeingRebuilt) {
   EXPECT_EQ(read_text(live()), before);
 }
 
+TEST_F(LocalNodeTest, ARebuildIsWaitedOutOnTheNodesClockThenRefusedLeavingNothing) {
+  // The wait is the shared procedure's (PiholeNode::install_copy), read on the node's clock:
+  // the whole configured wait passes on the fake clock, none of it for real.
+  test::FakeClock clock;
+  node->set_clock(clock);
+  node->set_waits({Millis(30'000), Millis(300)});
+  const std::string before = read_text(live());
+  write_text(live() + "_temp", "rebuilding");
+  auto staged = staged_gravity();
+  const std::string copy = staged.path;
+  auto installed = node->install(staged, current(Item::gravity));
+  ASSERT_FALSE(installed.ok());
+  EXPECT_EQ(installed.error().code, ExitCode::refused);
+  EXPECT_GE(clock.slept(), Millis(30'000));
+  EXPECT_LE(clock.slept(), Millis(30'250));
+  EXPECT_EQ(read_text(live()), before);
+  EXPECT_TRUE(node->backups()->empty()) << "nothing replaced, so nothing backed up";
+  staged = Staged{};  // the staged copy goes with its Staged, whatever happened
+  EXPECT_FALSE(stat_file(copy)->exists);
+}
+
 TEST_F(LocalNodeTest, RebuildThatEndsInTimeIsWaitedFor) {
   node->set_waits({Millis(5000), Millis(300)});
   write_text(live() + "_temp", "rebuilding");
@@ -188,6 +210,7 @@ TEST_F(LocalNodeTest, NoSwapWhenTheOldFilesJournalCannotBeRecovered) {
   ASSERT_FALSE(installed.ok());
   EXPECT_EQ(installed.error().code, ExitCode::refused) << installed.error().message;
   EXPECT_EQ(read_text(live()), before);
+  EXPECT_TRUE(node->backups()->empty()) << "a refused swap removes the backup made for it";
 }
 
 TEST_F(LocalNodeTest, AReaderHoldingTheDatabaseOpenSeesNoError) {

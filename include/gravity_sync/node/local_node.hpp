@@ -14,12 +14,7 @@ class LocalNode : public PiholeNode {
   // `state_dir` holds the lock and the staging area for pushes.
   LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir);
 
-  // Change how long install() waits for a rebuild, the write lock or a journal (tests use
-  // short waits).
-  void set_waits(SwapWaits waits) { waits_ = waits; }
-
   Result<NodeProbe> probe(const std::vector<Item>& items) override;
-  Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Status check_space(Item item, uint64_t bytes, Role role) override;
@@ -31,6 +26,7 @@ class LocalNode : public PiholeNode {
   Result<std::vector<BackupEntry>> backups() override;
 
  protected:
+  Result<ItemFiles> read_items(const std::vector<Item>& items) override;
   Result<PiholeToml> read_toml() override;
   Result<std::string> read_text_file(Item item) override;
   Result<std::string> read_backup_text(const BackupEntry& entry) override;
@@ -38,8 +34,15 @@ class LocalNode : public PiholeNode {
   Result<FtlSet> ftl_config_set(const std::string& key, const std::string& json) override;
   void remove_backups(const std::vector<BackupEntry>& entries) override;
   Result<Staged> stage_gravity(NewStaged fresh, const StageOptions& how) override;
-  Result<Installed> install_file(const Staged& staged, const ItemState& current) override;
-  Result<Installed> restore_file(const BackupEntry& entry, const ItemState& current) override;
+  Result<NodeCopy> receive_copy(const Staged& staged) override;
+  Result<NodeCopy> backup_copy(const BackupEntry& entry) override;
+  Result<TablesCopy> apply_received_tables(const NodeCopy& tables, const std::string& digest,
+                                           const ItemState& current) override;
+  std::future<Status> verify_copy(const NodeCopy& copy, int want) override;
+  Result<bool> rebuilding() override;
+  Result<std::optional<BackupEntry>> keep_file_backup(const NodeCopy& copy) override;
+  Status swap_copy(NodeCopy& copy, bool& moved) override;
+  void discard_copy(const NodeCopy& copy) override;
   Result<FtlIdentity> ftl_identity() override;
   Result<std::string> run_ftl(const std::vector<std::string>& args, Millis timeout) override;
   Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) override;
@@ -47,12 +50,7 @@ class LocalNode : public PiholeNode {
  private:
   // A backup of the file `live` in backup_dir (pruned by prune_backups() once the install is done).
   Result<BackupEntry> keep_backup(Item item, const std::string& live);
-  // Tables mode: apply the received tables to a snapshot of the live gravity.db, then
-  // install that snapshot like any received copy.
-  Result<Installed> install_tables(const Staged& staged, const ItemState& current);
-
   std::string state_dir_;
-  SwapWaits waits_;
   std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
 };
 

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gravity_sync/node/node.hpp"
 #include "gravity_sync/pihole/layout.hpp"
+#include "gravity_sync/sqlite/gravity.hpp"
 
 namespace gs {
 
@@ -30,18 +33,60 @@ struct FtlSet {
   std::string output;  // what it printed, for a message
 };
 
+// A copy of an item on a node, where only gravity-sync can reach it, on its way in: locally
+// a file in the private staging directory, remotely the file `name` in a private directory
+// beside the live item there (docs/REMOTE.md). Removed unless it is swapped in.
+struct NodeCopy {
+  Item item = Item::gravity;
+  std::string place;   // local: the file's path; remote: the private directory's path
+  std::string name;    // remote: the file's name in `place`
+  std::string sha256;  // what its bytes must hash to; empty for a copy made on the node
+  uint64_t size = 0;
+  std::string text;    // a text item's copy of a backup: its content, checked before it goes in
+  std::unique_ptr<RemoveOnExit> owned;  // local: removes a copy made here unless swapped in
+  RemoveOnExit* cleanup = nullptr;      // local: what removes the file unless swapped in
+};
+
+// Tables mode, receiving: a copy of the live gravity.db with the received configuration
+// tables in place.
+struct TablesCopy {
+  NodeCopy copy;
+  bool adlists_changed = false;  // gravity must then be rebuilt there
+};
+
+// What a node's files say of one item (inspect), as read there.
+struct ItemFile {
+  FileInfo info;               // exists, size, mtime, inode
+  std::string text;            // a v5 text file's content (at most kMaxTextItem bytes)
+  GravityDigest gravity;       // a gravity.db's configuration digest, schema version, freshness
+  std::optional<Error> error;  // why it cannot be read, naming the node
+};
+
+// What inspect reads on a node, in one round trip there: the files of the items that are
+// files (gravity.db; the v5 text files), and pihole.toml when a v6 value was asked for.
+struct ItemFiles {
+  std::map<Item, ItemFile> files;
+  std::optional<Result<PiholeToml>> toml;  // parsed, or why it cannot be (naming the node)
+  std::optional<int64_t> toml_mtime;
+};
+
 // The Pi-hole procedure of a node, written once for both: reading text items and v6
-// values, staging text items, setting a v6 value (back up, pace, set through FTL, read
-// back), restoring, pruning backups, reloading and asking FTL's status. It is written over
-// the primitives below, which LocalNode implements with POSIX calls and the SQLite C API
-// and RemoteNode with the remote verbs (docs/REMOTE.md). A gravity.db or v5 file is
-// installed by install_file(), the same steps on both nodes (verify, back up, swap under
-// the write lock): in C++ locally, as the verb `install` remotely.
+// values, staging text items, installing a gravity.db or v5 file (verify, wait out a
+// rebuild, back up, swap under the write lock), setting a v6 value (back up, pace, set
+// through FTL, read back), restoring, pruning backups, reloading and asking FTL's status.
+// It is written over the primitives below, which LocalNode implements with POSIX calls
+// and the SQLite C API and RemoteNode with the remote verbs (docs/REMOTE.md).
 class PiholeNode : public Node {
  public:
   PiholeNode(Side side, PiholeLayout layout, BackupPolicy backups);
 
   const char* name() const override { return side_name(side_); }
+  Result<NodeState> inspect(const std::vector<Item>& items) override;
+
+  // Change how long an install waits for a rebuild, the write lock or a journal (tests use
+  // short waits).
+  void set_waits(SwapWaits waits) { waits_ = waits; }
+
   Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
@@ -51,6 +96,9 @@ class PiholeNode : public Node {
 
  protected:
   // --- primitives ---
+  // The files of `items` there and, when one is a v6 value, pihole.toml (ItemFiles); an
+  // Error only when nothing could be read.
+  virtual Result<ItemFiles> read_items(const std::vector<Item>& items) = 0;
   // pihole.toml of this v6 node, parsed (errors name the node).
   virtual Result<PiholeToml> read_toml() = 0;
   // `item`'s v5 file as it is: a regular file only, at most kMaxTextItem bytes.
@@ -67,11 +115,32 @@ class PiholeNode : public Node {
   virtual Result<Staged> stage_gravity(NewStaged fresh, const StageOptions& how) = 0;
   // Count bytes that travelled for a staged text item (the remote's transfer total).
   virtual void count_staged(const Staged&) {}
-  // Verify the staged gravity.db or v5 file and swap it in over the live item, keeping a
-  // backup (the text already checked).
-  virtual Result<Installed> install_file(const Staged& staged, const ItemState& current) = 0;
-  // Put the file backup `entry` back in place, checked like a received copy.
-  virtual Result<Installed> restore_file(const BackupEntry& entry, const ItemState& current) = 0;
+  // Put the staged local file where this node installs from (RemoteNode: upload it).
+  virtual Result<NodeCopy> receive_copy(const Staged& staged) = 0;
+  // A copy of the file backup `entry` (a text item's with its content in `text`).
+  virtual Result<NodeCopy> backup_copy(const BackupEntry& entry) = 0;
+  // Tables mode: check the received tables file `tables` against the sender's digest
+  // `digest` and the live schema, and apply it to a snapshot of the live gravity.db in one
+  // transaction; the result must have `digest`.
+  virtual Result<TablesCopy> apply_received_tables(const NodeCopy& tables, const std::string& digest,
+                                             const ItemState& current) = 0;
+  // Check `copy`: its checksum, and a database's integrity and schema version (`want`; 0:
+  // any). The verdict may come later (LocalNode checks a database's integrity while the
+  // backup is taken).
+  virtual std::future<Status> verify_copy(const NodeCopy& copy, int want) = 0;
+  // Whether `pihole -g` is rebuilding gravity there (gravity.db_temp exists).
+  virtual Result<bool> rebuilding() = 0;
+  // Keep a backup of the live file `copy` is to replace; nullopt when there is none.
+  // ExitCode::refused when the live path is not a regular file or there is no room.
+  virtual Result<std::optional<BackupEntry>> keep_file_backup(const NodeCopy& copy) = 0;
+  // Swap the verified `copy` in over the live file, atomically: the owner and mode of the
+  // file it replaces (of the directory for a new one), synced; a gravity.db under SQLite's
+  // write lock with no journal beside it (waiting waits_.journal), the replaced file kept
+  // linked until release_replaced(). `moved` tells whether the rename happened (a check
+  // after it may still fail).
+  virtual Status swap_copy(NodeCopy& copy, bool& moved) = 0;
+  // Remove a copy that will not go in.
+  virtual void discard_copy(const NodeCopy& copy) = 0;
   // What finds FTL's PID file and signals there.
   virtual Result<FtlIdentity> ftl_identity() = 0;
   // Run `pihole-FTL ARGS...` there: what it printed on stdout and stderr.
@@ -90,10 +159,20 @@ class PiholeNode : public Node {
   Side side_;
   PiholeLayout layout_;
   BackupPolicy backups_;
+  SwapWaits waits_;
 
  private:
   std::optional<std::string> pid_file_;  // FTL's PID file as FTL sees it, once known
   int sigrtmin_ = 34;
+
+  // Install a gravity.db or v5 file: receive the staged copy (tables mode: apply the
+  // tables to a snapshot there), then install_copy().
+  Result<Installed> install_file(const Staged& staged, const ItemState& current);
+  // Put a file backup back in place, checked like a received copy.
+  Result<Installed> restore_file(const BackupEntry& entry, const ItemState& current);
+  // Verify `copy`, wait out a gravity rebuild, back up the live file, swap. On a refusal
+  // nothing is replaced, and the copy and the backup made for it are removed.
+  Result<Installed> install_copy(NodeCopy& copy, const ItemState& current);
 };
 
 }  // namespace gs

@@ -33,11 +33,7 @@ class RemoteNode : public PiholeNode {
   RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
              RemoteAccess access = {});
 
-  // Change how long install() waits for a rebuild or for the write lock and a journal.
-  void set_waits(SwapWaits waits) { waits_ = waits; }
-
   Result<NodeProbe> probe(const std::vector<Item>& items) override;
-  Result<NodeState> inspect(const std::vector<Item>& items) override;
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Status check_space(Item item, uint64_t bytes, Role role) override;
@@ -59,6 +55,7 @@ class RemoteNode : public PiholeNode {
   const std::string& shell_noise() const { return shell_noise_; }
 
  protected:
+  Result<ItemFiles> read_items(const std::vector<Item>& items) override;
   Result<PiholeToml> read_toml() override;
   Result<std::string> read_text_file(Item item) override;
   Result<std::string> read_backup_text(const BackupEntry& entry) override;
@@ -67,8 +64,15 @@ class RemoteNode : public PiholeNode {
   void remove_backups(const std::vector<BackupEntry>& entries) override;
   Result<Staged> stage_gravity(NewStaged fresh, const StageOptions& how) override;
   void count_staged(const Staged& staged) override { bytes_ += staged.size; }
-  Result<Installed> install_file(const Staged& staged, const ItemState& current) override;
-  Result<Installed> restore_file(const BackupEntry& entry, const ItemState& current) override;
+  Result<NodeCopy> receive_copy(const Staged& staged) override;
+  Result<NodeCopy> backup_copy(const BackupEntry& entry) override;
+  Result<TablesCopy> apply_received_tables(const NodeCopy& tables, const std::string& digest,
+                                           const ItemState& current) override;
+  std::future<Status> verify_copy(const NodeCopy& copy, int want) override;
+  Result<bool> rebuilding() override;
+  Result<std::optional<BackupEntry>> keep_file_backup(const NodeCopy& copy) override;
+  Status swap_copy(NodeCopy& copy, bool& moved) override;
+  void discard_copy(const NodeCopy& copy) override;
   Result<FtlIdentity> ftl_identity() override;
   Result<std::string> run_ftl(const std::vector<std::string>& args, Millis timeout) override;
   Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) override;
@@ -86,10 +90,6 @@ class RemoteNode : public PiholeNode {
   // The error of a script that failed: its ERR message (or its exit status), as
   // ExitCode::refused for our "refused" status and ExitCode::failure otherwise.
   Error failed(const RemoteAnswer& answer, const std::string& what) const;
-  // The install steps after a verified copy `file` sits in the private directory `work`
-  // beside the live item there (upload, install_tables, restore).
-  Result<Installed> install_remote_temp(Item item, const std::string& work, const std::string& file,
-                                        const std::string& sha, const ItemState& current);
   // What every remote script starts with: the node's paths and commands, the fixed SQL and
   // the shell functions (kFunctions).
   const std::string& prelude();
@@ -118,16 +118,12 @@ class RemoteNode : public PiholeNode {
   // Stream the local file of `staged` into a new private directory beside the live item
   // there (as the file `up`); that directory's path.
   Result<std::string> upload(const Staged& staged);
-  // Tables mode: check the uploaded tables file in `work`, apply it to a snapshot of the
-  // live gravity.db there, then install that snapshot like any received copy.
-  Result<Installed> install_tables(const Staged& staged, const std::string& work, const ItemState& current);
   // Remove the private directory `work` there (after a refusal).
   void discard(const std::string& work);
 
   SshSession& session_;
   std::string local_tmp_;
   RemoteAccess access_;
-  SwapWaits waits_;
   bool sudo_checked_ = false;
   int major_ = 0;
   std::map<Item, uint64_t> sizes_;  // of each item's file, as of the last inspect

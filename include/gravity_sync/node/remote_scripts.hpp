@@ -24,7 +24,7 @@ extern const std::string_view ftl_info;
 extern const std::string_view ftl_set;
 extern const std::string_view ftl_status;
 extern const std::string_view inspect;
-extern const std::string_view install;
+extern const std::string_view keep_file;
 extern const std::string_view keep_value;
 extern const std::string_view lock;
 extern const std::string_view major_version;
@@ -37,6 +37,8 @@ extern const std::string_view release;
 extern const std::string_view restore_copy;
 extern const std::string_view snapshot;
 extern const std::string_view stat_files;
+extern const std::string_view swap;
 extern const std::string_view upload;
+extern const std::string_view verify;
 
 }  // namespace gs::remote_script

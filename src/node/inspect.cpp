@@ -1,0 +1,48 @@
+#include "gravity_sync/node/pihole_node.hpp"
+
+#include "gravity_sync/pihole/records.hpp"
+#include "gravity_sync/util/sha256.hpp"
+
+// Step 1 of the flow: what each node holds of each item (PiholeNode::inspect).
+
+namespace gs {
+
+Result<NodeState> PiholeNode::inspect(const std::vector<Item>& items) {
+  auto read = read_items(items);
+  if (!read) return read.error();
+  NodeState state;
+  for (Item item : items) {
+    auto file = read->files.find(item);
+    if (file == read->files.end()) {
+      // A v6 value always exists (an empty array is an empty item); it has no file. Its
+      // time is pihole.toml's.
+      const Result<PiholeToml> toml =
+          read->toml ? *read->toml : Result<PiholeToml>(make_error(ExitCode::failure, std::string(name()) +
+                                                                                  " pihole.toml was not read"));
+      state[item] = value_state(item, toml, read->toml_mtime, name());
+      continue;
+    }
+    const ItemFile& f = file->second;
+    ItemState& s = state[item];
+    s.exists = f.info.exists;
+    if (s.exists) {
+      s.size = f.info.size;
+      s.mtime = s.changed_at = f.info.mtime;
+      s.inode = f.info.inode;
+    }
+    if (f.error) {
+      s.error = f.error->message;
+      s.error_code = f.error->code;
+    } else if (s.exists && item == Item::gravity) {
+      s.sha256 = f.gravity.sha256;
+      s.schema_version = f.gravity.schema_version;
+      s.fresh = f.gravity.fresh;
+    } else if (s.exists) {
+      s.sha256 = sha256_hex(f.text);
+      s.canonical = records_digest(item, records_from_file(item, f.text));
+    }
+  }
+  return state;
+}
+
+}  // namespace gs

@@ -1,0 +1,163 @@
+#include "gravity_sync/node/pihole_node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "gravity_sync/pihole/records.hpp"
+#include "gravity_sync/pihole/text_items.hpp"
+#include "gravity_sync/sqlite/tables.hpp"
+#include "gravity_sync/util/cancel.hpp"
+#include "gravity_sync/util/sha256.hpp"
+
+// The verify, back-up and swap steps of the flow, on the node that receives (and restore,
+// which puts a backup back the same way): PiholeNode::install and its parts.
+
+namespace gs {
+
+Result<Installed> PiholeNode::install(const Staged& staged, const ItemState& current) {
+  if (staged.item != Item::gravity) {
+    // The staged copy is a local file in either direction: it is what arrived, and what
+    // goes in passes the check every received text item passes.
+    auto content = read_file(staged.path, kMaxTextItem, Follow::no);
+    if (!content) return content.error();
+    if (!staged.sha256.empty()) {
+      const std::string got = sha256_hex(*content);
+      if (got != staged.sha256) {
+        return make_error(ExitCode::refused, "checksum mismatch: received " + got + ", sent " + staged.sha256);
+      }
+    }
+    if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
+    if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
+  }
+  return install_file(staged, current);
+}
+
+Result<Installed> PiholeNode::install_file(const Staged& staged, const ItemState& current) {
+  if (staged.tables) {
+    // Made here (pulling) or read here (pushing): its schema must be the live database's.
+    auto made = tables_file_digest(staged.path);
+    if (!made) return made.error();
+    if (made->schema_version != current.schema_version) {
+      return make_error(ExitCode::refused, "schema version " + std::to_string(made->schema_version) +
+                                               " differs from the " + name() + " database's " +
+                                               std::to_string(current.schema_version) +
+                                               "; update Pi-hole on both nodes to the same version first");
+    }
+  }
+  auto copy = receive_copy(staged);
+  if (!copy) return copy.error();
+  if (!staged.tables) return install_copy(*copy, current);
+  auto applied = apply_received_tables(*copy, staged.digest, current);
+  if (!applied) return applied.error();
+  auto installed = install_copy(applied->copy, current);
+  if (installed) installed->rebuild = applied->adlists_changed;
+  return installed;
+}
+
+Result<Installed> PiholeNode::install_copy(NodeCopy& copy, const ItemState& current) {
+  const Item item = copy.item;
+  std::optional<BackupEntry> kept;
+  // A refusal replaces nothing: the copy goes, and so does the backup kept for it.
+  auto refuse = [&](const Error& error) -> Error {
+    if (kept) remove_backups({*kept});
+    discard_copy(copy);
+    return error;
+  };
+  // 1. The copy is what was sent and a sound Pi-hole item (checked in the background on
+  //    this machine while steps 2 and 3 run).
+  auto verified = verify_copy(copy, item == Item::gravity && current.exists ? current.schema_version : 0);
+  // 2. Never while Pi-hole is rebuilding gravity there.
+  if (item == Item::gravity) {
+    const SteadyTime until = clock().steady() + waits_.rebuild;
+    for (;;) {
+      auto busy = rebuilding();
+      if (!busy) return verified.wait(), refuse(busy.error());
+      if (!*busy) break;
+      if (clock().steady() >= until || cancel_requested()) {
+        verified.wait();
+        return refuse(make_error(ExitCode::refused, std::string("Pi-hole is rebuilding gravity ") +
+                                                        (side_ == Side::local ? "here" : "there") + " (" +
+                                                        layout_.item_path(item) +
+                                                        "_temp exists); try again when `pihole -g` has finished"));
+      }
+      clock().sleep_for(Millis(250));
+    }
+  }
+  // 3. Keep the version we replace.
+  auto backup = keep_file_backup(copy);
+  if (!backup) return verified.wait(), refuse(backup.error());
+  kept = *backup;
+  if (auto st = verified.get(); !st) return refuse(st.error());
+  // 4. Swap.
+  bool moved = false;
+  if (auto st = swap_copy(copy, moved); !st) {
+    if (moved) return st.error();  // the live file was replaced: its backup stays
+    return refuse(st.error());
+  }
+  spdlog::info("{} {}: installed {} ({} bytes)", name(), item_name(item), layout_.item_path(item), copy.size);
+  prune_backups(item);
+  Installed result;
+  if (kept) result.backup_id = kept->id;
+  return result;
+}
+
+Result<Installed> PiholeNode::install_records(Item item, const Records& records) {
+  const std::string json = ftl_array_json(records);
+  if (auto st = check_ftl_value_size(item, json); !st) return with_context(st.error(), name());
+  // Keep what we replace, as the v5 file that holds it (readable, and restorable anywhere).
+  auto old = read_records(item);
+  if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
+  auto kept = keep_value_backup(item, file_from_records(item, *old));
+  if (!kept) return kept.error();
+  // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
+  // for CNAMEs and DHCP hosts); we never edit pihole.toml.
+  ftl_pacer().before_change(*this);
+  auto set = ftl_config_set(ftl_key(item), json);
+  ftl_pacer().after_change(*this, ftl_set_restarts(item));  // whatever came back, FTL may have taken it
+  if (!set) return set.error();
+  if (set->exit_code != 0) {
+    remove_backups({*kept});  // nothing was replaced
+    return with_context(ftl_set_error(item, set->exit_code, set->output), name());
+  }
+  // What FTL now holds, read back the way sync reads it: the value must be the one sent.
+  auto now = read_records(item);
+  if (!now) {
+    return make_error(ExitCode::failure, std::string(name()) + " pihole-FTL set the new " + ftl_key(item) +
+                                             ", but reading it back failed (the value is in place): " +
+                                             now.error().message);
+  }
+  if (records_digest(item, *now) != records_digest(item, records)) {
+    return make_error(ExitCode::failure, std::string(name()) + " pihole-FTL accepted the new " + ftl_key(item) +
+                                             " but pihole.toml holds a different value; it is left as FTL wrote it");
+  }
+  spdlog::info("{} {}: set {} ({} records)", name(), item_name(item), ftl_key(item), records.size());
+  prune_backups(item);
+  Installed result;
+  result.backup_id = kept->id;
+  return result;
+}
+
+Result<Installed> PiholeNode::restore(const BackupEntry& entry, const ItemState& current) {
+  if (entry.item != Item::gravity && major_version() >= 6) {
+    // A v6 value: the backup holds its records as a v5 file; checked, then set through FTL.
+    auto content = read_backup_text(entry);
+    if (!content) return content.error();
+    if (auto st = validate_text_item(entry.item, *content); !st) return st.error();
+    return install_records(entry.item, records_from_file(entry.item, *content));
+  }
+  return restore_file(entry, current);
+}
+
+Result<Installed> PiholeNode::restore_file(const BackupEntry& entry, const ItemState& current) {
+  auto copy = backup_copy(entry);
+  if (!copy) return copy.error();
+  if (entry.item != Item::gravity) {
+    // A text backup is checked like any received text before it goes back in place.
+    if (auto st = validate_text_item(entry.item, copy->text); !st) {
+      discard_copy(*copy);
+      return st.error();
+    }
+  }
+  return install_copy(*copy, current);
+}
+
+}  // namespace gs
