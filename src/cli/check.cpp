@@ -25,6 +25,37 @@ void print_probe(const char* side, const NodeProbe& p) {
   for (const auto& s : p.problems) std::cout << "  problem: " << s << "\n";
 }
 
+// What sync will need of `node`, exercised read-only the way sync does it: each item read
+// and digested (gravity.db's schema version really read), the reload it would run found,
+// room for a received copy and its backup (check takes no lock: CONTRACT.md). Each problem joins
+// `probe.problems`; the code of the first one that is not a refusal, else refused.
+ExitCode exercise(Node& node, const std::vector<Item>& items, NodeProbe& probe) {
+  ExitCode code = probe.problems.empty() ? ExitCode::ok : ExitCode::refused;
+  auto problem = [&](const Error& e) {
+    probe.problems.push_back(e.message);
+    if (code == ExitCode::ok || code == ExitCode::refused) code = e.code == ExitCode::ok ? ExitCode::refused : e.code;
+  };
+  auto states = node.inspect(items);
+  if (!states) {
+    problem(states.error());
+    return code;
+  }
+  for (Item item : items) {
+    const ItemState& s = (*states)[item];
+    if (s.error_code != ExitCode::ok) {
+      problem(Error{s.error_code, std::string(item_name(item)) + ": " + s.error});
+    } else if (item == Item::gravity && s.exists && s.schema_version == 0) {
+      problem(make_error(ExitCode::refused, "gravity.db's schema version could not be read there"));
+    }
+    if (item == Item::gravity && s.exists && s.error_code == ExitCode::ok) {
+      probe.schema_version = s.schema_version;
+      if (auto st = node.check_space(item, s.size.value_or(0), Role::receiving); !st) problem(st.error());
+    }
+  }
+  if (auto st = node.reload_ready(); !st) problem(st.error());
+  return code;
+}
+
 }  // namespace
 
 int run_check(const Globals& globals) {
@@ -41,11 +72,13 @@ int run_check(const Globals& globals) {
     auto remote = (*peers)->remote.probe(config.sync.items);
     if (!local) return fail(globals, local.error());
     if (!remote) return fail(globals, remote.error());
-    ExitCode code = ExitCode::ok;
+    // Beyond finding Pi-hole: what sync will do, read-only, on each node (first the local).
+    const ExitCode local_code = exercise((*peers)->local, config.sync.items, *local);
+    const ExitCode remote_code = exercise((*peers)->remote, config.sync.items, *remote);
+    const ExitCode code = local_code != ExitCode::ok ? local_code : remote_code;
     std::string problems;
     for (const auto& s : local->problems) problems += (problems.empty() ? "local: " : "; local: ") + s;
     for (const auto& s : remote->problems) problems += (problems.empty() ? "remote: " : "; remote: ") + s;
-    if (!problems.empty()) code = ExitCode::refused;
     if (globals.json) {
       Json doc = Json::object();
       doc.set("config", config.path);
@@ -55,7 +88,7 @@ int run_check(const Globals& globals) {
       if (code != ExitCode::ok) {
         Json e = Json::object();
         e.set("code", static_cast<int>(code));
-        e.set("message", "Pi-hole there is missing, incomplete or cannot be read: " + problems);
+        e.set("message", "sync could not work: " + problems);
         doc.set("error", e);
       }
       print_json(doc);
@@ -64,7 +97,7 @@ int run_check(const Globals& globals) {
       print_probe("remote", *remote);
       std::cout << (code == ExitCode::ok ? "check: OK\n" : "check: FAILED\n");
     }
-    if (code != ExitCode::ok) spdlog::error("Pi-hole there is missing, incomplete or cannot be read: {}", problems);
+    if (code != ExitCode::ok) spdlog::error("sync could not work: {}", problems);
     return static_cast<int>(code);
   }
 }

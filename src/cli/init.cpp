@@ -106,9 +106,8 @@ int run_init(InitArgs args, Globals& globals) {
   auto session = SshSession::connect(options);
   if (!session) {
     if (session.error().kind == ErrorKind::authentication) {
-      std::cout << "\nThe key is not installed on " << config.remote.host << " yet. Install it, then run init again:\n"
-                << "  ssh-copy-id -i " << config.remote.identity_file << ".pub -p " << config.remote.port << " "
-                << config.remote.user << "@" << config.remote.host << "\n";
+      std::cout << "\nThe key is not installed on " << config.remote.host << " yet. " << key_install_advice(options)
+                << " Then run init again.\n";
     }
     return fail(globals, session.error());
   }

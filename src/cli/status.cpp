@@ -16,13 +16,35 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
     // The daemon's own state, when one is running (its pid is alive).
     auto daemon = state.daemon_status();
     if (daemon && ::kill(static_cast<pid_t>((*daemon)["pid"].as_int()), 0) != 0 && errno == ESRCH) daemon.reset();
+    // Reloads a node still owes (CONTRACT.md: pending), from the sync history.
+    std::vector<std::pair<Side, PendingReload>> pending;
+    if (state.load()) {
+      for (Side side : {Side::local, Side::remote}) {
+        if (auto p = state.pending_reload(side)) pending.emplace_back(side, *p);
+      }
+    }
     if (globals.json) {
       Json doc = Json::object();
       doc.set("last_run", last ? *last : Json());
       doc.set("next_check", daemon ? (*daemon)["next_check"] : Json());
       if (daemon) doc.set("daemon", *daemon);
+      Json owed = Json::array();
+      for (const auto& [side, p] : pending) {
+        Json j = pending_reload_json(p);
+        j.set("node", side_name(side));
+        owed.push(j);
+      }
+      doc.set("pending_reloads", owed);
       print_json(doc);
       return 0;
+    }
+    for (const auto& [side, p] : pending) {
+      std::string items;
+      for (Item item : p.items) items += (items.empty() ? "" : ", ") + std::string(item_name(item));
+      std::cout << "pending: the " << side_name(side) << " node's reload (" << reload_name(p.level)
+                << (p.rebuild ? ", and pihole -g" : "") << ") for " << (items.empty() ? "its items" : items)
+                << " has failed since " << format_local_time(p.since, "%Y-%m-%d %H:%M:%S %Z")
+                << "; every run retries it: " << p.error << "\n";
     }
     if (daemon) {
       const std::string when = format_local_time((*daemon)["next_check"].as_int(), "%H:%M:%S");

@@ -167,7 +167,11 @@ class Daemon {
       return;
     }
     const std::vector<Item> changed = items_to_digest(items, baseline_, *local, *remote, full);
-    if (changed.empty()) {
+    // A reload a node still owes is retried by every cycle, changes or not (run_sync does
+    // it first).
+    StateStore state(config_.state_dir, remote_key(config_));
+    const bool owed = state.load().ok() && (state.pending_reload(Side::local) || state.pending_reload(Side::remote));
+    if (changed.empty() && !owed) {
       if (last_code_ != ExitCode::ok) report(ExitCode::ok, "in sync");
       return;
     }
@@ -176,7 +180,6 @@ class Daemon {
     RunOptions options;
     options.command = command_for(config_.sync.mode);
     options.items = changed;
-    StateStore state(config_.state_dir, remote_key(config_));
     const auto started = clock_.steady();
     RunReport result = run_sync(config_, peers_->local, peers_->remote, state, options);
     if (result.changed && result.code == ExitCode::ok) {
@@ -224,6 +227,7 @@ class Daemon {
       for (const auto& r : result.items) {
         if (r.code == result.code) why += (why.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
       }
+      if (why.empty()) why = "a reload is still pending after an earlier swap (see `gravity-sync status`)";
       report(result.code, why);
     }
   }

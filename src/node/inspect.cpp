@@ -38,8 +38,10 @@ Result<NodeState> PiholeNode::inspect(const std::vector<Item>& items) {
       s.schema_version = f.gravity.schema_version;
       s.fresh = f.gravity.fresh;
     } else if (s.exists) {
+      const Records records = records_from_file(item, f.text);
       s.sha256 = sha256_hex(f.text);
-      s.canonical = records_digest(item, records_from_file(item, f.text));
+      s.canonical = records_digest(item, records);
+      s.records = records.size();
     }
   }
   return state;

@@ -1,5 +1,7 @@
 #include "gravity_sync/node/pihole_node.hpp"
 
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
 #include "gravity_sync/pihole/records.hpp"
@@ -13,6 +15,16 @@
 
 namespace gs {
 
+namespace {
+
+// `error` as a refusal of the copy that arrived (the sender's content is at fault).
+Error bad_copy(Error error) {
+  error.kind = ErrorKind::bad_copy;
+  return error;
+}
+
+}  // namespace
+
 Result<Installed> PiholeNode::install(const Staged& staged, const ItemState& current) {
   if (staged.item != Item::gravity) {
     // The staged copy is a local file in either direction: it is what arrived, and what
@@ -25,7 +37,7 @@ Result<Installed> PiholeNode::install(const Staged& staged, const ItemState& cur
         return make_error(ExitCode::refused, "checksum mismatch: received " + got + ", sent " + staged.sha256);
       }
     }
-    if (auto st = validate_text_item(staged.item, *content); !st) return st.error();
+    if (auto st = validate_text_item(staged.item, *content); !st) return bad_copy(st.error());
     if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
   }
   return install_file(staged, current);
@@ -37,10 +49,10 @@ Result<Installed> PiholeNode::install_file(const Staged& staged, const ItemState
     auto made = tables_file_digest(staged.path);
     if (!made) return made.error();
     if (made->schema_version != current.schema_version) {
-      return make_error(ExitCode::refused, "schema version " + std::to_string(made->schema_version) +
+      return bad_copy(make_error(ExitCode::refused, "schema version " + std::to_string(made->schema_version) +
                                                " differs from the " + name() + " database's " +
                                                std::to_string(current.schema_version) +
-                                               "; update Pi-hole on both nodes to the same version first");
+                                               "; update Pi-hole on both nodes to the same version first"));
     }
   }
   auto copy = receive_copy(staged);
@@ -62,18 +74,27 @@ Result<Installed> PiholeNode::install_copy(NodeCopy& copy, const ItemState& curr
     discard_copy(copy);
     return error;
   };
-  // 1. The copy is what was sent and a sound Pi-hole item (checked in the background on
-  //    this machine while steps 2 and 3 run).
-  auto verified = verify_copy(copy, item == Item::gravity && current.exists ? current.schema_version : 0);
+  // 1. The copy is what was sent and a sound Pi-hole item. On this machine a database is
+  //    checked in the background while steps 2 and 3 run; a verdict already in (the
+  //    remote's, given at once) is acted on before anything else.
+  auto verifying = verify_copy(copy, item == Item::gravity && current.exists ? current.schema_version : 0);
+  std::optional<Status> verdict;
+  auto verified = [&]() -> const Status& {
+    if (!verdict) verdict = verifying.get();
+    return *verdict;
+  };
+  if (verifying.wait_for(std::chrono::seconds(0)) == std::future_status::ready && !verified()) {
+    return refuse(bad_copy(verified().error()));
+  }
   // 2. Never while Pi-hole is rebuilding gravity there.
   if (item == Item::gravity) {
     const SteadyTime until = clock().steady() + waits_.rebuild;
     for (;;) {
       auto busy = rebuilding();
-      if (!busy) return verified.wait(), refuse(busy.error());
+      if (!busy) return verified(), refuse(busy.error());
       if (!*busy) break;
       if (clock().steady() >= until || cancel_requested()) {
-        verified.wait();
+        verified();
         return refuse(make_error(ExitCode::refused, std::string("Pi-hole is rebuilding gravity ") +
                                                         (side_ == Side::local ? "here" : "there") + " (" +
                                                         layout_.item_path(item) +
@@ -84,13 +105,13 @@ Result<Installed> PiholeNode::install_copy(NodeCopy& copy, const ItemState& curr
   }
   // 3. Keep the version we replace.
   auto backup = keep_file_backup(copy);
-  if (!backup) return verified.wait(), refuse(backup.error());
+  if (!backup) return verified(), refuse(backup.error());
   kept = *backup;
-  if (auto st = verified.get(); !st) return refuse(st.error());
+  if (!verified()) return refuse(bad_copy(verified().error()));
   // 4. Swap.
   bool moved = false;
   if (auto st = swap_copy(copy, moved); !st) {
-    if (moved) return st.error();  // the live file was replaced: its backup stays
+    if (moved) return st.error();  // the live file was (or may have been) replaced: its backup stays
     return refuse(st.error());
   }
   spdlog::info("{} {}: installed {} ({} bytes)", name(), item_name(item), layout_.item_path(item), copy.size);

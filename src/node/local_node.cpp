@@ -474,6 +474,14 @@ void LocalNode::discard_copy(const NodeCopy&) {
   // NodeCopy's RemoveOnExit).
 }
 
+Result<std::vector<std::string>> LocalNode::missing_commands(const std::vector<std::string>& commands) {
+  std::vector<std::string> missing;
+  for (const auto& c : commands) {
+    if (!command_found(c)) missing.push_back(c);
+  }
+  return missing;
+}
+
 Status LocalNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {
   const auto argv = layout_.pihole_argv(args);
   const std::string shown = join_args(argv);

@@ -24,6 +24,7 @@ ItemState value_state(Item item, const Result<PiholeToml>& toml, std::optional<i
   if (records) {
     s.exists = true;
     s.sha256 = s.canonical = records_digest(item, *records);
+    s.records = records->size();
     s.changed_at = mtime;
   } else {
     s.error = records.error().message;

@@ -12,6 +12,23 @@
 
 namespace gs {
 
+Status PiholeNode::reload_ready() {
+  // Through a container, its runtime runs both commands; otherwise each must be found.
+  const auto prefix = layout_.container_prefix();
+  const std::vector<std::string> needed =
+      prefix.empty() ? std::vector<std::string>{layout_.pihole_command, layout_.ftl_command}
+                     : std::vector<std::string>{prefix.front()};
+  auto missing = missing_commands(needed);
+  if (!missing) return missing.error();
+  if (missing->empty()) return {};
+  std::string names;
+  for (const auto& m : *missing) names += (names.empty() ? "" : ", ") + m;
+  return make_error(ExitCode::refused, std::string("the ") + name() +
+                                           " node could not reload Pi-hole after a change: " + names +
+                                           " not found there (see pihole_command, ftl_command and container in the "
+                                           "config); nothing was changed there");
+}
+
 Status PiholeNode::reload(Reload level) {
   auto args = reload_args(level, major_version());
   if (args.empty()) return {};

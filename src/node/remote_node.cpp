@@ -13,6 +13,7 @@
 
 #include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/text_items.hpp"
+#include "gravity_sync/sqlite/database.hpp"
 #include "gravity_sync/sqlite/gravity.hpp"
 #include "gravity_sync/sqlite/tables.hpp"
 #include "gravity_sync/util/progress.hpp"
@@ -99,7 +100,7 @@ RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy ba
 const std::string& RemoteNode::prelude() {
   // The same for every command of this node: built once.
   if (prelude_.empty()) {
-    prelude_ = "MAXTOML=" + std::to_string(kMaxPiholeToml + 1) +
+    prelude_ = "MAXTOML=" + std::to_string(kMaxPiholeToml + 1) + "\nBUSYMS=" + std::to_string(kBusyTimeoutMs) +
                "\nCT=" + std::string(layout_.container.empty() ? "0" : "1") +
                "\nPHD=" + shell_quote(layout_.pihole_dir) + "\nDND=" + shell_quote(layout_.dnsmasq_dir) +
                "\nLINKMSG=" + shell_quote(kSymlinkRefusal) + "\nFTLC=" + shell_quote(layout_.ftl_command) +
@@ -669,7 +670,16 @@ Status RemoteNode::swap_copy(NodeCopy& copy, bool& moved) {
                                      {"kind", item == Item::gravity ? "db" : "text"},
                                      {"mode", item == Item::gravity ? "664" : "644"},
                                      {"jms", std::to_string(waits_.journal.count())}});
-  if (!r) return r.error();
+  if (!r) {
+    // Cut short (interrupted, the connection lost) without its answer: the rename may have
+    // happened there. Keep the backup and the private directory (the next run's
+    // clean_stale removes it).
+    moved = true;
+    Error e = with_context(r.error(), "the swap of the remote " + std::string(item_name(item)) +
+                                          " was cut short; it may have gone in (its backup is kept)");
+    e.kind = ErrorKind::maybe_changed;
+    return e;
+  }
   moved = r->last("MOVED").has_value();
   if (r->last("OLD")) replaced_.push_back(copy.place);  // kept, the replaced file linked in it
   if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
@@ -732,6 +742,18 @@ void RemoteNode::release_replaced(Millis wait) {
                replaced_, "", wait * static_cast<long>(replaced_.size()) + Millis(30'000));
   if (r.ok() && r->last("KEPT")) spdlog::debug("remote: a replaced gravity.db is still open; the next run removes it");
   replaced_.clear();
+}
+
+Result<std::vector<std::string>> RemoteNode::missing_commands(const std::vector<std::string>& commands) {
+  auto r = run(remote_script::commands, {}, commands, "", Millis(30'000));
+  if (!r) return r.error();
+  if (r->exit_code != 0) return failed(*r, "remote");
+  std::vector<std::string> missing;
+  for (const auto& line : r->all("M ")) {
+    // Only names we asked about count (the answer is the remote's).
+    if (std::find(commands.begin(), commands.end(), line) != commands.end()) missing.push_back(line);
+  }
+  return missing;
 }
 
 Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) {

@@ -268,8 +268,17 @@ Error ftl_set_error(Item item, int exit_code, const std::string& detail) {
     case 2:
       return Error{ExitCode::refused, "pihole-FTL refused the value of " + key + " as invalid: " + shown};
     case 3:
-      return Error{ExitCode::refused, "pihole-FTL refused an entry of the new " + key +
-                                          " (an invalid entry, or its dnsmasq test failed): " + shown};
+      // FTL's exit 3 is either: its own check refused an entry ("Invalid value: KEY[i]:
+      // ..."), or the dnsmasq configuration it wrote failed dnsmasq's test ("New dnsmasq
+      // configuration is not valid (dnsmasq: ...)") (FTL v6.4.1, src/config/cli.c).
+      if (detail.find("New dnsmasq configuration is not valid") != std::string::npos) {
+        return Error{ExitCode::refused, "pihole-FTL refused the new " + key +
+                                            ": dnsmasq's test of the configuration it would write failed: " + shown};
+      }
+      if (detail.find("Invalid value") != std::string::npos) {
+        return Error{ExitCode::refused, "pihole-FTL refused an entry of the new " + key + " as invalid: " + shown};
+      }
+      return Error{ExitCode::refused, "pihole-FTL refused the new " + key + " (exit 3): " + shown};
     case 4:
       return Error{ExitCode::refused, "this Pi-hole does not know the setting " + key + " (update it): " + shown};
     case 5:

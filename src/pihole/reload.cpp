@@ -33,4 +33,25 @@ std::vector<std::string> reload_args(Reload level, int major) {
   return {};
 }
 
+const char* reload_name(Reload level) {
+  switch (level) {
+    case Reload::none:
+      return "none";
+    case Reload::lists:
+      return "lists";
+    case Reload::dns:
+      return "dns";
+    case Reload::restart:
+      return "restart";
+  }
+  return "none";
+}
+
+std::optional<Reload> parse_reload(std::string_view name) {
+  for (Reload level : {Reload::none, Reload::lists, Reload::dns, Reload::restart}) {
+    if (name == reload_name(level)) return level;
+  }
+  return std::nullopt;
+}
+
 }  // namespace gs

@@ -68,30 +68,42 @@ std::string dns_key(std::string_view s) {
   return out;
 }
 
+// Call `each(number, fields)` for every record line of `content` of `item` (its 1-based
+// line number; its fields as record_parts reads them), in order; the first error it returns.
+template <typename Each>
+Status for_each_record(Item item, std::string_view content, Each each) {
+  int number = 0;
+  for (std::string_view line : split(content, '\n')) {
+    ++number;
+    if (is_comment_or_blank(item, line)) continue;
+    const auto value = line_value(item, line);
+    if (!value) continue;
+    if (auto st = each(number, record_parts(item, *value).fields); !st) return st;
+  }
+  return {};
+}
+
 // dnsmasq refuses to start on an alias given twice ("duplicate CNAME") or a chain of
 // CNAMEs that comes back to itself ("CNAME loop involving ..."): the file-level rules.
 Status check_cname_graph(std::string_view content) {
   std::map<std::string, std::string> target_of;
   std::map<std::string, int> line_of;  // where each alias was given first
-  int number = 0;
-  for (std::string_view line : split(content, '\n')) {
-    ++number;
-    if (is_comment_or_blank(Item::cname, line)) continue;
-    const auto value = line_value(Item::cname, line);
-    if (!value) continue;
-    const auto names = cname_names(record_parts(Item::cname, *value).fields);
-    if (names.empty()) continue;
+  auto given = for_each_record(Item::cname, content, [&](int number, const std::vector<std::string_view>& fields) {
+    const auto names = cname_names(fields);
+    if (names.empty()) return Status{};
     const std::string target = dns_key(names.back());
     for (size_t i = 0; i + 1 < names.size(); ++i) {
       const std::string alias = dns_key(names[i]);
       if (!target_of.emplace(alias, target).second) {
-        return make_error(ExitCode::refused, "cname line " + std::to_string(number) + " gives the alias of line " +
-                                                 std::to_string(line_of[alias]) +
-                                                 " a second time (dnsmasq would not start)");
+        return Status(make_error(ExitCode::refused, "cname line " + std::to_string(number) +
+                                                        " gives the alias of line " + std::to_string(line_of[alias]) +
+                                                        " a second time (dnsmasq would not start)"));
       }
       line_of.emplace(alias, number);
     }
-  }
+    return Status{};
+  });
+  if (!given) return given;
   for (const auto& [alias, first] : target_of) {
     std::string at = first;
     for (size_t hops = 0; hops <= target_of.size(); ++hops) {
@@ -108,21 +120,112 @@ Status check_cname_graph(std::string_view content) {
   return {};
 }
 
-// dhcp-host=<fields>: MAC addresses, client ids, IPs, names, lease times, tags.
-// Only the characters those use; nothing that could start another directive.
-bool valid_dhcp_host(const std::vector<std::string_view>& fields) {
-  if (fields.empty()) return false;
-  for (auto f : fields) {
-    if (f.empty()) return false;
-    for (char c : f) {
-      auto u = static_cast<unsigned char>(c);
-      if (!((u < 0x80 && std::isalnum(u)) || c == ':' || c == '.' || c == '-' || c == '_' || c == '*' || c == '[' ||
-            c == ']')) {
-        return false;
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
+// Hex bytes separated by ':' or '-', each byte one or two hex digits or a wildcard '*', as
+// dnsmasq's parse_hex reads a hardware address or a hex client id.
+bool hex_bytes(std::string_view f) {
+  if (f.empty()) return false;
+  for (auto part : split(f, ':')) {
+    for (auto byte : split(part, '-')) {
+      if (byte == "*") continue;
+      if (byte.empty() || byte.size() > 2) return false;
+      for (char c : byte) {
+        if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
       }
     }
   }
   return true;
+}
+
+// A tag name after set:, net: or tag: (tag: may negate it with '!').
+bool tag_name(std::string_view t, bool negatable) {
+  if (negatable && !t.empty() && t.front() == '!') t.remove_prefix(1);
+  for (char c : t) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!((u < 0x80 && std::isalnum(u)) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+// dhcp-host=<fields>, each read the way dnsmasq's --dhcp-host reads it (option.c): with a
+// ':' a client id (id:...), a tag (set:, net:, tag:), an IPv6 address in brackets, or a
+// hardware address; an IPv4 address; a lease time (digits with s, m, h, d or w; infinite);
+// ignore; else the host's one name. dnsmasq refuses a second name ("DHCP host has
+// multiple names"), a bad name, a bad hex constant or IPv6 address; here only the
+// characters those use are accepted, so nothing can start another directive.
+bool valid_dhcp_host(const std::vector<std::string_view>& fields) {
+  if (fields.empty()) return false;
+  bool named = false;
+  for (auto f : fields) {
+    if (f.empty()) return false;
+    if (f.find(':') != std::string_view::npos) {
+      if (starts_with_ci(f, "id:")) {
+        const auto id = f.substr(3);
+        if (id == "*") continue;
+        if (id.find(':') != std::string_view::npos ? !hex_bytes(id) : !tag_name(id, false) || id.empty()) return false;
+      } else if (f.substr(0, 4) == "set:" || f.substr(0, 4) == "net:") {
+        if (!tag_name(f.substr(4), false)) return false;
+      } else if (f.substr(0, 4) == "tag:") {
+        if (!tag_name(f.substr(4), true)) return false;
+      } else if (f.front() == '[' && f.back() == ']') {
+        std::string_view addr = f.substr(1, f.size() - 2);
+        const size_t slash = addr.find('/');
+        if (slash != std::string_view::npos) {
+          const auto prefix = addr.substr(slash + 1);
+          if (!all_digits(prefix) || prefix.size() > 3 || std::stoi(std::string(prefix)) > 128) return false;
+          addr = addr.substr(0, slash);
+        }
+        std::string s(addr);
+        unsigned char buf[16];
+        if (inet_pton(AF_INET6, s.c_str(), buf) != 1) return false;
+      } else if (!hex_bytes(f)) {
+        return false;
+      }
+      continue;
+    }
+    if (f.find('.') != std::string_view::npos) {
+      std::string s(f);
+      unsigned char buf[4];
+      if (inet_pton(AF_INET, s.c_str(), buf) == 1) continue;
+    }
+    std::string_view digits = f;
+    if (f.size() > 1 && std::string_view("smhdwSMHDW").find(f.back()) != std::string_view::npos) {
+      digits.remove_suffix(1);
+    }
+    if (all_digits(digits) || f == "infinite" || f == "ignore") continue;
+    // The host's name: one only; a letter or digit first (dnsmasq's legal_hostname).
+    if (named || !std::isalnum(static_cast<unsigned char>(f.front())) || !is_dns_name(f, false)) return false;
+    named = true;
+  }
+  return true;
+}
+
+// dnsmasq refuses a file in which two dhcp-host lines reserve one IPv4 address
+// ("duplicate dhcp-host IP address").
+Status check_dhcp_addresses(std::string_view content) {
+  std::map<std::string, int> line_of;
+  return for_each_record(Item::static_dhcp, content, [&](int number, const std::vector<std::string_view>& fields) {
+    for (auto f : fields) {
+      if (f.find(':') != std::string_view::npos || f.find('.') == std::string_view::npos) continue;
+      std::string s(f);
+      unsigned char buf[4];
+      if (inet_pton(AF_INET, s.c_str(), buf) != 1) continue;
+      auto [at, fresh] = line_of.emplace(s, number);
+      if (!fresh) {
+        return Status(make_error(ExitCode::refused, "static-dhcp line " + std::to_string(number) + " reserves " + s +
+                                                        ", which line " + std::to_string(at->second) +
+                                                        " reserves already (dnsmasq would not start)"));
+      }
+    }
+    return Status{};
+  });
 }
 
 // True when `text` is valid UTF-8 (no overlong forms, surrogates or code points past
@@ -214,6 +317,12 @@ bool is_dns_name(std::string_view name, bool utf8) {
 
 Status validate_text_item(Item item, std::string_view content) {
   if (item == Item::gravity) return make_error(ExitCode::failure, "gravity is not a text item");
+  // Every path checks the size, whatever read the content (a remote answer holds one byte
+  // more than an item may, to tell).
+  if (content.size() > kMaxTextItem) {
+    return make_error(ExitCode::refused, std::string(item_name(item)) + " is larger than " +
+                                             std::to_string(kMaxTextItem >> 20) + " MiB; not a Pi-hole text item");
+  }
   int number = 0;
   for (std::string_view line : split(content, '\n')) {
     ++number;
@@ -250,6 +359,7 @@ Status validate_text_item(Item item, std::string_view content) {
     }
   }
   if (item == Item::cname) return check_cname_graph(content);
+  if (item == Item::static_dhcp) return check_dhcp_addresses(content);
   return {};
 }
 

@@ -1,11 +1,12 @@
 # shellcheck shell=sh
-# shellcheck disable=SC2154  # N, CT, PHD, DND, LINKMSG, MAXTOML and the *_SQL values come from the prelude
+# shellcheck disable=SC2154  # N, CT, PHD, DND, LINKMSG, MAXTOML, BUSYMS and the *_SQL values come from the prelude
 #
 # gravity-sync's remote library: the shell functions every remote verb may use (POSIX sh
 # and coreutils). The prelude before it (built by RemoteNode, every value shell-quoted)
 # defines N (this command's nonce), the node's paths and commands (PHD, DND, CT, MAXTOML,
-# LINKMSG, the functions ftl and ph) and the fixed SQL (VERSION_SQL, OBJ_SQL, COL_SQL,
-# FRESH_SQL, digest_sql_for VERSION). docs/REMOTE.md is the protocol.
+# LINKMSG, the functions ftl and ph), BUSYMS (how long SQLite waits for a lock, ms) and
+# the fixed SQL (VERSION_SQL, OBJ_SQL, COL_SQL, FRESH_SQL, digest_sql_for VERSION).
+# docs/REMOTE.md is the protocol.
 #
 # Framing (include/gravity_sync/node/remote_answer.hpp): the prelude prints `=GS $N BEGIN`
 # first; finish, run at exit, prints `=GS $N END status`; fail prints `=GS $N ERR message`
@@ -165,13 +166,13 @@ sq() {
   nofollow "$1"
   if [ -n "$NF" ] && ! jcheck "$1"; then printf '%s\n' "$JERR" >&2; return 65; fi
   db=$(dbpath "$1"); shift
-  ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader $NF $ro "$db" "$@"
+  ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader -cmd ".timeout $BUSYMS" $NF $ro "$db" "$@"
 }
 sqr() {
   nofollow "$1"
   if [ -n "$NF" ] && ! jcheck "$1"; then printf '%s\n' "$JERR" >&2; return 65; fi
   db=$(dbpath "$1"); shift
-  ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
+  ftlhere sqlite3 -batch -bail -init /dev/null -list -noheader -cmd ".timeout $BUSYMS" $NF -safe -readonly -cmd 'PRAGMA trusted_schema = OFF;' "$db" "$@"
 }
 recover() {
   [ -s "$1-journal" ] || return 0

@@ -11,6 +11,7 @@
 
 #include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/util/files.hpp"
+#include "gravity_sync/util/shell.hpp"
 
 namespace gs {
 
@@ -91,19 +92,39 @@ Status authenticate(ssh_session s, const SshOptions& o) {
   } else {
     tried = "identity file " + o.identity_file + " does not exist";
   }
-  if (std::getenv("SSH_AUTH_SOCK") != nullptr) {
+  // The agent only when one answers: SSH_AUTH_SOCK naming a socket that is there.
+  const char* agent = std::getenv("SSH_AUTH_SOCK");
+  struct stat socket {};
+  if (agent != nullptr && ::stat(agent, &socket) == 0 && S_ISSOCK(socket.st_mode)) {
     int rc = ssh_userauth_agent(s, nullptr);
     if (rc == SSH_AUTH_SUCCESS) return {};
-    tried += "; the ssh-agent's keys were refused";
+    if (rc == SSH_AUTH_DENIED) tried += "; the keys of the ssh-agent at " + std::string(agent) + " were refused too";
   }
-  return make_error(ExitCode::unreachable, "authentication as " + o.user + "@" + o.host + " failed: " + tried +
-                                               ". Install the public key on the remote (ssh-copy-id -i " +
-                                               o.identity_file + ".pub -p " + std::to_string(o.port) + " " + o.user +
-                                               "@" + o.host + ").",
+  return make_error(ExitCode::unreachable,
+                    "authentication as " + o.user + "@" + o.host + " failed: " + tried + ". " + key_install_advice(o),
                     ErrorKind::authentication);
 }
 
 }  // namespace
+
+std::string key_install_advice(const SshOptions& o) {
+  auto exists = [](const std::string& path) {
+    auto info = stat_file(path);
+    return info.ok() && info->exists;
+  };
+  const std::string key = o.identity_file;
+  const std::string copy = "ssh-copy-id -i " + shell_word(key + ".pub") + " -p " + std::to_string(o.port) + " " +
+                           o.user + "@" + o.host;
+  if (!exists(key)) {
+    return "There is no key at " + key + ": `gravity-sync init` creates one (or set remote.identity_file to an " +
+           "existing key), then install its public key there (" + copy + ").";
+  }
+  if (!exists(key + ".pub")) {
+    return "Its public key " + key + ".pub is missing: write it with `ssh-keygen -y -f " + shell_word(key) + " > " +
+           shell_word(key + ".pub") + "`, then install it there (" + copy + ").";
+  }
+  return "Install the public key there (" + copy + ").";
+}
 
 Status generate_ed25519_key(const std::string& path, const std::string& comment) {
   ssh_key raw = nullptr;

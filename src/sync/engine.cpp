@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "gravity_sync/util/cancel.hpp"
+#include "gravity_sync/util/duration.hpp"
 
 namespace gs {
 
@@ -73,7 +74,13 @@ Result<std::string> transfer(Item item, Node& sender, Node& receiver, const Item
   if (!staged) return with_context(staged.error(), std::string(sender.name()) + " " + item_name(item));
   report.bytes = staged->size;
   auto installed = receiver.install(*staged, receiver_state);
-  if (!installed) return with_context(installed.error(), std::string(receiver.name()) + " " + item_name(item));
+  if (!installed) {
+    // A copy refused for its content names the node it came from.
+    const Error& e = installed.error();
+    return with_context(e, e.kind == ErrorKind::bad_copy ? std::string(sender.name()) + " " + item_name(item) +
+                                                               " (refused by the " + receiver.name() + " node)"
+                                                         : std::string(receiver.name()) + " " + item_name(item));
+  }
   report.backup = installed->backup_id;
   report.rebuild = installed->rebuild;
   return staged->digest;
@@ -113,6 +120,25 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     }
   }
 
+  // Whether a node is a fresh node matters only when its empty item would replace records:
+  // then its gravity.db's state tells, inspected now if it was not already.
+  std::optional<bool> local_fresh;
+  std::optional<bool> remote_fresh;
+  auto fresh_node = [](Node& node, const NodeState& inspected, std::optional<bool>& known) {
+    if (!known) {
+      auto it = inspected.find(Item::gravity);
+      std::optional<ItemState> gravity;
+      if (it != inspected.end()) {
+        gravity = it->second;
+      } else if (auto read = node.inspect({Item::gravity})) {
+        gravity = (*read)[Item::gravity];
+      }
+      // No gravity.db is a new node; one that cannot be read tells nothing.
+      known = gravity && gravity->error_code == ExitCode::ok && (!gravity->exists || gravity->fresh);
+    }
+    return *known;
+  };
+
   bool any_push = false;  // the remote lock is needed only while files there change
   for (Item item : options.items) {
     ItemReport r;
@@ -122,6 +148,13 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     PlanInput in{item,         r.local, r.remote, state.history(item), mode_of(options.command), config.sync.conflict,
                  options.force};
     r.plan = plan_item(in);
+    if (sends_empty_over_records(in, r.plan)) {
+      if (r.plan.action == Action::pull)
+        in.remote_fresh = fresh_node(remote, *remote_state, remote_fresh);
+      else
+        in.local_fresh = fresh_node(local, *local_state, local_fresh);
+      r.plan = plan_item(in);
+    }
     if (r.plan.conflict && config.sync.conflict == ConflictPolicy::newer) warn_on_clock_skew(local, remote);
     any_push = any_push || (r.plan.refusal == ExitCode::ok && r.plan.action == Action::push);
     report.items.push_back(std::move(r));
@@ -137,6 +170,35 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
 
   Reload local_reload = Reload::none;
   Reload remote_reload = Reload::none;
+
+  // Pending reloads (CONTRACT.md): a reload that failed after a swap is owed by that node
+  // until it succeeds; its items stay failed meanwhile.
+  auto side_of = [&](const Node& node) { return &node == &local ? Side::local : Side::remote; };
+  auto mark_pending = [&](const PendingReload& p, Side side) {
+    for (auto& r : report.items) {
+      if (std::find(p.items.begin(), p.items.end(), r.item) == p.items.end() || r.outcome == Outcome::failed) continue;
+      r.code = worse(r.code, ExitCode::failure);
+      r.outcome = Outcome::failed;
+      r.message = std::string("swapped in on the ") + side_name(side) + " node, but its reload has been pending since " +
+                  format_local_time(p.since, "%Y-%m-%d %H:%M:%S") + ": " + p.error;
+    }
+  };
+  // Note that `node` owes `level` (and a rebuild) for the items `installed_by` just put there.
+  auto owe = [&](Node& node, Reload level, bool rebuild, Action installed_by, const Error& error) {
+    const Side side = side_of(node);
+    PendingReload p = state.pending_reload(side).value_or(PendingReload{});
+    if (p.since == 0) p.since = report.time;
+    p.level = heavier(p.level, level);
+    p.rebuild = p.rebuild || rebuild;
+    for (const auto& r : report.items) {
+      if (r.plan.action == installed_by && r.outcome == Outcome::ok &&
+          std::find(p.items.begin(), p.items.end(), r.item) == p.items.end()) {
+        p.items.push_back(r.item);
+      }
+    }
+    p.error = error.message;
+    state.set_pending_reload(side, p);
+  };
 
   // One reload per side that changed, the lightest that applies all its changes. In
   // tables mode a node whose adlists changed rebuilds gravity instead (`pihole -g`
@@ -157,11 +219,14 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     };
     bool rebuild = false;
     for (const auto& r : report.items) rebuild = rebuild || (r.plan.action == installed_by && r.rebuild);
+    bool rebuild_failed = false;
     if (rebuild && !rebuilt) {
       rebuilt = true;
       if (auto st = node.rebuild_gravity(); !st) {
         // The new configuration is in place: still load it with the usual reload.
+        owe(node, level, true, installed_by, st.error());
         fail("the gravity rebuild (pihole -g)", st.error(), true);
+        rebuild_failed = true;
       } else {
         for (auto& r : report.items) {
           if (r.plan.action == installed_by && r.rebuild)
@@ -171,11 +236,49 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       }
     }
     if (level != Reload::none) {
-      if (auto st = reload_when_ready(node, level, options.ftl_wait); !st)
+      if (auto st = reload_when_ready(node, level, options.ftl_wait); !st) {
+        owe(node, level, false, installed_by, st.error());
         fail("the Pi-hole reload", st.error(), false);
+      } else if (auto p = state.pending_reload(side_of(node));
+                 p && !rebuild_failed && !p->rebuild && heavier(p->level, level) == level) {
+        state.clear_pending_reload(side_of(node));  // this reload applied what was owed too
+      }
     }
     node.release_replaced(kReleaseWait);
   };
+
+  // What a node owes is retried first, before anything new is swapped in there; compare
+  // and a dry run only report it. Its items are marked once every item has run.
+  std::vector<std::pair<PendingReload, Side>> still_owed;
+  for (Node* node : {&local, &remote}) {
+    const Side side = side_of(*node);
+    auto p = state.pending_reload(side);
+    if (!p) continue;
+    if (!changing) {
+      still_owed.emplace_back(*p, side);
+      continue;
+    }
+    spdlog::info("{}: retrying the reload pending since {} ({})", node->name(), format_local_time(p->since, "%Y-%m-%d %H:%M:%S"),
+                 reload_name(p->level));
+    Status st = Status{};
+    if (p->rebuild) {
+      st = node->rebuild_gravity();
+      if (st) {
+        p->rebuild = false;                                  // done
+        if (p->level == Reload::lists) p->level = Reload::none;  // pihole -g reloaded the lists
+      }
+    }
+    if (st && p->level != Reload::none) st = reload_when_ready(*node, p->level, options.ftl_wait);
+    if (st) {
+      spdlog::info("{}: the pending reload succeeded", node->name());
+      state.clear_pending_reload(side);
+      continue;
+    }
+    p->error = st.error().message;
+    state.set_pending_reload(side, *p);
+    spdlog::error("{}: the pending reload failed again: {}", node->name(), p->error);
+    still_owed.emplace_back(*p, side);
+  }
 
   // Apply one planned item; the reload it needs is added to its side's level.
   auto apply = [&](ItemReport& r) {
@@ -220,7 +323,8 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
       r.outcome = Outcome::failed;
       r.message = digest.error().message;
-      spdlog::error("{}: {} failed, left as it was: {}", item_name(r.item), action_name(p.action), r.message);
+      spdlog::error("{}: {} failed{}: {}", item_name(r.item), action_name(p.action),
+                    digest.error().kind == ErrorKind::maybe_changed ? "" : ", left as it was", r.message);
       return;
     }
     r.outcome = Outcome::ok;
@@ -229,6 +333,22 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     Reload& level = pull ? local_reload : remote_reload;
     level = heavier(level, reload_for(r.item, receiver.major_version()));
   };
+
+  // Pre-flight: nothing is swapped in on a node whose reload could not run afterwards.
+  if (changing) {
+    for (Node* node : {&local, &remote}) {
+      const Action into = node == &local ? Action::pull : Action::push;
+      auto receives = [&](const ItemReport& r) { return r.plan.refusal == ExitCode::ok && r.plan.action == into; };
+      if (std::none_of(report.items.begin(), report.items.end(), receives)) continue;
+      if (auto st = node->reload_ready(); !st) {
+        for (auto& r : report.items) {
+          if (!receives(r)) continue;
+          r.plan.refusal = st.error().code;
+          r.plan.reason = st.error().message;
+        }
+      }
+    }
+  }
 
   // gravity first. On a v6 node its list reload is sent right away, before a CNAME or
   // static-DHCP value is set: such a value makes FTL restart itself, and a reload signal
@@ -249,12 +369,17 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   }
   reload_side(local, local_reload, Action::pull);
   reload_side(remote, remote_reload, Action::push);
+  for (const auto& [p, side] : still_owed) {
+    if (state.pending_reload(side)) mark_pending(p, side);  // unless this run's reload paid it
+  }
 
   if (changing) {
     if (auto st = state.save(); !st) spdlog::warn("cannot record the sync state: {}", st.error().message);
   }
   ExitCode code = ExitCode::ok;
   for (const auto& r : report.items) code = worse(code, r.code);
+  // A reload still owed fails the run, whichever items it ran for.
+  if (state.pending_reload(Side::local) || state.pending_reload(Side::remote)) code = worse(code, ExitCode::failure);
   report.code = code;
   return report;
 }

@@ -123,6 +123,14 @@ Planned decide(const PlanInput& in) {
 
 }  // namespace
 
+bool sends_empty_over_records(const PlanInput& in, const Planned& planned) {
+  if (in.item == Item::gravity || (planned.action != Action::pull && planned.action != Action::push)) return false;
+  const bool pull = planned.action == Action::pull;
+  const ItemState& sender = pull ? in.remote : in.local;
+  const ItemState& receiver = pull ? in.local : in.remote;
+  return sender.exists && sender.records == 0u && receiver.exists && receiver.records.value_or(0) > 0;
+}
+
 Planned plan_item(const PlanInput& in) {
   if (in.local.error_code != ExitCode::ok || in.remote.error_code != ExitCode::ok) {
     Planned p;
@@ -132,7 +140,21 @@ Planned plan_item(const PlanInput& in) {
     return p;
   }
   Planned p = decide(in);
-  if (in.item != Item::gravity || (p.action != Action::pull && p.action != Action::push)) return p;
+  if (p.action != Action::pull && p.action != Action::push) return p;
+  if (sends_empty_over_records(in, p)) {
+    const bool pull = p.action == Action::pull;
+    if ((pull ? in.remote_fresh : in.local_fresh) && !in.force) {
+      const size_t wiped = *(pull ? in.local : in.remote).records;
+      p.refusal = ExitCode::refused;
+      p.reason = std::string("the ") + (pull ? "remote" : "local") +
+                 " node is a fresh Pi-hole install (its gravity.db holds nothing beyond one) and its empty " +
+                 item_name(in.item) + " would wipe the " + std::to_string(wiped) + " record" +
+                 (wiped == 1 ? "" : "s") + " of the " + (pull ? "local" : "remote") +
+                 " node; use --force if that is intended";
+    }
+    return p;
+  }
+  if (in.item != Item::gravity) return p;
   const ItemState& sender = p.action == Action::pull ? in.remote : in.local;
   const ItemState& receiver = p.action == Action::pull ? in.local : in.remote;
   if (!receiver.exists) return p;

@@ -45,6 +45,60 @@ void StateStore::set_history(Item item, const History& history) {
   doc_.set("remotes", remotes);
 }
 
+namespace {
+
+// Where a node's pending reload is kept: beside the items' histories of the peer, under a
+// name no item has.
+std::string pending_key(Side side) { return std::string("pending-reload-") + side_name(side); }
+
+}  // namespace
+
+std::optional<PendingReload> StateStore::pending_reload(Side side) const {
+  const Json& entry = doc_["remotes"][remote_][pending_key(side)];
+  if (!entry.is_object()) return std::nullopt;
+  PendingReload p;
+  // A damaged entry still owes the heaviest reload: nothing is lost by doing too much.
+  p.level = parse_reload(entry["level"].as_string()).value_or(Reload::restart);
+  p.rebuild = entry["rebuild"].as_bool();
+  for (const auto& name : entry["items"].items()) {
+    if (auto item = parse_item(name.as_string())) p.items.push_back(*item);
+  }
+  p.since = entry["since"].as_int();
+  p.error = entry["error"].as_string();
+  return p;
+}
+
+Json pending_reload_json(const PendingReload& pending) {
+  Json entry = Json::object();
+  entry.set("level", reload_name(pending.level));
+  entry.set("rebuild", pending.rebuild);
+  Json items = Json::array();
+  for (Item item : pending.items) items.push(item_name(item));
+  entry.set("items", items);
+  entry.set("since", pending.since);
+  entry.set("error", pending.error);
+  return entry;
+}
+
+void StateStore::set_pending_reload(Side side, const PendingReload& pending) {
+  Json remotes = doc_["remotes"].is_object() ? doc_["remotes"] : Json::object();
+  Json peer = remotes[remote_].is_object() ? remotes[remote_] : Json::object();
+  peer.set(pending_key(side), pending_reload_json(pending));
+  remotes.set(remote_, peer);
+  doc_.set("remotes", remotes);
+}
+
+void StateStore::clear_pending_reload(Side side) {
+  if (!pending_reload(side)) return;
+  Json remotes = doc_["remotes"];
+  Json peer = Json::object();
+  for (const auto& [key, value] : remotes[remote_].members()) {
+    if (key != pending_key(side)) peer.set(key, value);
+  }
+  remotes.set(remote_, peer);
+  doc_.set("remotes", remotes);
+}
+
 Status StateStore::save() {
   if (auto st = make_dirs(dir_, 0755); !st) return st;
   return write_file_atomic(dir_ + "/sync-state.json", doc_.dump() + "\n", 0600);

@@ -280,6 +280,11 @@ const Json::Array& Json::items() const {
   return is_array() ? std::get<Array>(value_) : empty;
 }
 
+const Json::Object& Json::members() const {
+  static const Object empty;
+  return is_object() ? std::get<Object>(value_) : empty;
+}
+
 std::string Json::as_string() const {
   if (auto s = std::get_if<std::string>(&value_)) return *s;
   if (auto n = std::get_if<int64_t>(&value_)) return std::to_string(*n);

@@ -1,5 +1,6 @@
 #include "gravity_sync/util/shell.hpp"
 
+#include <cctype>
 #include <cstdint>
 
 namespace gs {
@@ -15,6 +16,15 @@ std::string shell_quote(std::string_view word) {
   }
   out += "'";
   return out;
+}
+
+std::string shell_word(std::string_view word) {
+  bool plain = !word.empty();
+  for (char c : word) {
+    const auto u = static_cast<unsigned char>(c);
+    plain = plain && ((u < 0x80 && std::isalnum(u)) || std::string_view("/._-:@+=,").find(c) != std::string_view::npos);
+  }
+  return plain ? std::string(word) : shell_quote(word);
 }
 
 std::string shell_join(const std::vector<std::string>& words) {

@@ -188,6 +188,26 @@ TEST_F(Daemon, SameSizeRewritesWithinASecondAreAllSeen) {
   }
 }
 
+TEST_F(Daemon, AReloadThatFailedIsRetriedByTheNextCyclesUntilItRuns) {
+  // CONTRACT.md: a reload that fails after a swap is pending; every daemon cycle retries it,
+  // though nothing changes any more, and the state stays failed until it runs.
+  lab.make_remote_pihole_breakable();
+  write_text(lab.breakable_flag(), "");
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+  write_text(lab.custom_list("secondary"), "192.168.1.10 nas.lan\n10.4.4.4 daemon-pending.lan\n");
+  ASSERT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 20s)) << d.log();
+  ASSERT_TRUE(wait_for([&] { return d.count("the pending reload failed again") > 0; }, 20s)) << d.log();
+  EXPECT_EQ(lab.dig("primary", "daemon-pending.lan"), "NXDOMAIN");
+  const size_t in_sync = d.count("state: in sync");
+  ::unlink(lab.breakable_flag().c_str());
+  EXPECT_EQ(lab.dig_until("primary", "daemon-pending.lan", "NOERROR 10.4.4.4", Millis(20'000)), "NOERROR 10.4.4.4")
+      << d.log();
+  EXPECT_TRUE(wait_for([&] { return d.count("state: in sync") > in_sync; }, 20s)) << d.log();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
+}
+
 TEST_F(Daemon, RecoversByItselfWhenSshdComesBack) {
   DaemonProcess d(lab);
   ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();

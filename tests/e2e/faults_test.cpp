@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "gravity_sync/util/files.hpp"
+#include "gravity_sync/util/process.hpp"
+#include "gravity_sync/util/shell.hpp"
 #include "test_support.hpp"
 
 extern char** environ;
@@ -105,6 +107,142 @@ TEST_F(Faults, AFreshInstallRemoteNeverReplacesConfiguration) {
   EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT count(*) FROM domainlist;"), "0\n");
 }
 
+TEST_F(Faults, AReinstalledPrimaryNeverWipesItsPartnersRecords) {
+  // A reinstalled primary: a fresh gravity.db, an empty custom.list and CNAME file. It is
+  // a fresh node for every item (CONTRACT.md "Missing, empty, fresh").
+  const std::string db = lab.gravity("primary");
+  ::unlink(db.c_str());
+  sqlite(db, fixture("gravity-v15.sql"));
+  sqlite(db, "INSERT INTO adlist (address) VALUES ('https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts');");
+  write_text(lab.custom_list("primary"), "");
+  write_text(lab.cname("primary"), "# nothing here yet\n");
+  Snapshot before(lab);
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  const Json doc = r.json();
+  for (const char* item : {"custom-dns", "cname"}) {
+    bool seen = false;
+    for (const auto& it : doc["items"].items()) {
+      if (it["name"].as_string() != item) continue;
+      seen = true;
+      const std::string message = it["message"].as_string();
+      EXPECT_NE(message.find("fresh Pi-hole install"), std::string::npos) << item << ": " << message;
+      EXPECT_NE(message.find(std::string("empty ") + item + " would wipe"), std::string::npos) << message;
+    }
+    EXPECT_TRUE(seen) << item << " in " << r.out;
+  }
+  before.expect_unchanged("secondary");
+  EXPECT_TRUE(lab.reloads("secondary").empty());
+  // --force is the way to mean it.
+  auto forced = lab.run({"sync", "--force"});
+  EXPECT_EQ(forced.code, 0) << forced.out << forced.err;
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "");
+}
+
+TEST_F(Faults, ANodeWithConfigurationMayEmptyItsRecords) {
+  // Not fresh: an emptied custom.list is a real change and travels.
+  write_text(lab.custom_list("primary"), "");
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "");
+}
+
+TEST_F(Faults, AGravityDbLockedByAWriterIsWaitedForOnEitherNode) {
+  // A writer (pihole -g's last step, the web interface) holds gravity.db for 2 s: the
+  // digest waits for it as SQLite's busy timeout says, the same on both nodes.
+  for (const char* node : {"primary", "secondary"}) {
+    SCOPED_TRACE(node);
+    sqlite(lab.gravity("primary"), std::string("INSERT INTO domainlist (type, domain) VALUES (1, 'locked-") + node +
+                                       ".example');");
+    std::thread writer([&] {
+      (void)run_shell("(echo 'BEGIN EXCLUSIVE;'; sleep 2; echo 'COMMIT;') | sqlite3 " + shell_quote(lab.gravity(node)));
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto r = lab.run({"sync"});
+    writer.join();
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(sqlite(lab.gravity("secondary"),
+                     std::string("SELECT count(*) FROM domainlist WHERE domain = 'locked-") + node + ".example';"),
+              "1\n");
+  }
+}
+
+TEST_F(Faults, NothingIsSwappedInOnANodeWhoseReloadCannotRun) {
+  // The remote's pihole_command is not there: sync refuses before anything changes there.
+  lab.set_node_command("primary", "pihole_command", "/nonexistent/pihole");
+  write_text(lab.custom_list("secondary"), "192.168.1.10 nas.lan\n10.2.2.2 preflight.lan\n");
+  Snapshot before(lab);
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("/nonexistent/pihole not found there"), std::string::npos) << r.out << r.err;
+  before.expect_unchanged("primary");
+}
+
+TEST_F(Faults, AReloadThatFailsAfterTheSwapIsPendingUntilItRuns) {
+  // The remote's `pihole` fails while a flag file exists (a broken Pi-hole script, a full
+  // /run): the file is swapped in, the reload fails, and every later run retries it first.
+  const std::string flag = lab.breakable_flag();
+  lab.make_remote_pihole_breakable();
+  write_text(flag, "");
+  write_text(lab.custom_list("secondary"), "192.168.1.10 nas.lan\n10.3.3.3 pending.lan\n");
+  auto first = lab.run({"--json", "sync"});
+  EXPECT_EQ(first.code, 8) << first.out << first.err;
+  EXPECT_EQ(read_text(lab.custom_list("primary")), read_text(lab.custom_list("secondary"))) << "swapped in";
+  EXPECT_EQ(lab.dig("primary", "pending.lan"), "NXDOMAIN") << "not served: the reload failed";
+  // Later runs: in sync, yet the reload is owed and the item stays failed.
+  auto again = lab.run({"--json", "sync"});
+  EXPECT_EQ(again.code, 8) << again.out << again.err;
+  EXPECT_NE(again.out.find("reload has been pending since"), std::string::npos) << again.out;
+  EXPECT_EQ(lab.run({"compare"}).code, 8);
+  auto status = lab.run({"status"});
+  EXPECT_NE(status.out.find("pending: the remote node's reload (dns) for custom-dns has failed since"),
+            std::string::npos)
+      << status.out;
+  const Json owed = lab.run({"--json", "status"}).json()["pending_reloads"];
+  ASSERT_EQ(owed.items().size(), 1u);
+  EXPECT_EQ(owed.items()[0]["node"].as_string(), "remote");
+  // Pi-hole repaired: the next run's retry applies it, and all is well again.
+  ::unlink(flag.c_str());
+  auto fixed = lab.run({"sync"});
+  EXPECT_EQ(fixed.code, 0) << fixed.out << fixed.err;
+  EXPECT_EQ(lab.dig_until("primary", "pending.lan", "NOERROR 10.3.3.3"), "NOERROR 10.3.3.3");
+  EXPECT_EQ(lab.run({"sync"}).code, 0);
+  EXPECT_EQ(lab.run({"compare"}).code, 0);
+  EXPECT_TRUE(lab.run({"--json", "status"}).json()["pending_reloads"].items().empty());
+}
+
+TEST_F(Faults, CheckFailsWhereSyncCouldNotWork) {
+  // Each thing sync needs on the remote, broken in turn: check names it and fails, where it
+  // used to say OK.
+  const std::string no_sqlite = lab.dir() + "/ftl-without-sqlite3";
+  write_text(no_sqlite,
+             "#!/bin/sh\nif [ \"$1\" = sqlite3 ]; then echo 'pihole-FTL: unknown option' >&2; exit 1; fi\nexec " +
+                 shell_quote(lab.path("primary", "shim/pihole-FTL")) + " \"$@\"\n",
+             0755);
+  const std::string original = lab.config_text();
+  struct Case {
+    const char* what;
+    const char* key;
+    std::string command;
+    const char* named;
+  };
+  const Case cases[] = {
+      {"a pihole-FTL without sqlite3: no digest, no schema", "ftl_command", no_sqlite, "gravity"},
+      {"no pihole command: nothing could be reloaded", "pihole_command", "/nonexistent/pihole", "/nonexistent/pihole"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    lab.set_config(original);
+    lab.set_node_command("primary", c.key, c.command);
+    auto r = lab.run({"check"});
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    EXPECT_NE(r.out.find("check: FAILED"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(c.named), std::string::npos) << r.out;
+  }
+  lab.set_config(original);
+  EXPECT_EQ(lab.run({"check"}).code, 0);
+}
+
 TEST_F(Faults, ACorruptRemoteDatabaseIsRefused) {
   const std::string db = lab.gravity("primary");
   auto bytes = read_text(db);
@@ -120,29 +258,48 @@ TEST_F(Faults, ACorruptRemoteDatabaseIsRefused) {
   EXPECT_EQ(lab.run({"compare"}).code, 5);
 }
 
-TEST_F(Faults, ACopyThatFailsItsIntegrityCheckIsRefused) {
+TEST_F(Faults, ACopyThatFailsItsIntegrityCheckIsRefusedOnEitherNode) {
   // Damage only the gravity table's pages: the configuration digest still reads, the
-  // snapshot copies the damage, and the receiving side's integrity_check catches it.
-  const std::string db = lab.gravity("primary");
-  sqlite(db, "INSERT INTO domainlist (type, domain) VALUES (1, 'new.example');");
-  const auto root = sqlite(db, "SELECT rootpage FROM sqlite_master WHERE name = 'idx_gravity';");
-  const long page = std::stol(root);
-  auto bytes = read_text(db);
-  const size_t at = static_cast<size_t>(page - 1) * 4096;
-  ASSERT_LT(at + 4096, bytes.size());
-  for (size_t j = 8; j < 4000; ++j) bytes[at + j] = static_cast<char>(j);
-  write_text(db, bytes, 0664);
-  Snapshot before(lab);
-  auto r = lab.run({"sync"});
-  EXPECT_EQ(r.code, 5) << r.out << r.err;
-  before.expect_unchanged("secondary");
-  EXPECT_NE(r.err.find("integrity"), std::string::npos) << r.err;
-  EXPECT_EQ(count_temp_files(lab.pihole_dir("secondary")), 0);
-  EXPECT_EQ(count_temp_files(lab.pihole_dir("primary")), 0);
-  // The backup taken while the copy was checked is gone again: nothing was replaced.
-  auto listed = lab.run({"--json", "backups"});
-  const Json entries = listed.json();
-  for (const auto& b : entries.items()) EXPECT_NE(b["node"].as_string(), "local") << listed.out;
+  // snapshot copies the damage, and the receiving node's integrity_check catches it; the
+  // message names the node the copy came from, whichever way it went.
+  struct Case {
+    const char* sender;
+    const char* receiver;
+    const char* command;
+    const char* named;  // how the refusal names the copy
+    const char* node;   // the receiver in `backups --json`
+  };
+  const Case cases[] = {
+      {"primary", "secondary", "sync", "remote gravity (refused by the local node)", "local"},
+      {"secondary", "primary", "push", "local gravity (refused by the remote node)", "remote"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.command);
+    const std::string db = lab.gravity(c.sender);
+    sqlite(db, std::string("INSERT INTO domainlist (type, domain) VALUES (1, 'new-") + c.command + ".example');");
+    const auto root = sqlite(db, "SELECT rootpage FROM sqlite_master WHERE name = 'idx_gravity';");
+    const long page = std::stol(root);
+    auto bytes = read_text(db);
+    const size_t at = static_cast<size_t>(page - 1) * 4096;
+    ASSERT_LT(at + 4096, bytes.size());
+    for (size_t j = 8; j < 4000; ++j) bytes[at + j] = static_cast<char>(j);
+    write_text(db, bytes, 0664);
+    Snapshot before(lab);
+    auto r = lab.run({c.command});
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    before.expect_unchanged(c.receiver);
+    EXPECT_NE(r.err.find("integrity check failed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.named), std::string::npos) << r.err;
+    EXPECT_EQ(count_temp_files(lab.pihole_dir("secondary")), 0);
+    EXPECT_EQ(count_temp_files(lab.pihole_dir("primary")), 0);
+    // No backup stays from the refused install: nothing was replaced.
+    auto listed = lab.run({"--json", "backups"});
+    const Json entries = listed.json();
+    for (const auto& b : entries.items()) EXPECT_NE(b["node"].as_string(), c.node) << listed.out;
+    // Repair the sender for the next case.
+    ::unlink(db.c_str());
+    ASSERT_EQ(lab.run({c.command[0] == 'p' ? "pull" : "push"}).code, 0);
+  }
 }
 
 TEST_F(Faults, ADatabaseWithoutPiholeTablesIsRefused) {

@@ -343,6 +343,29 @@ TEST_F(BothV6, ASingleEntryAndAnEmptyArrayTravelAndARemovedRecordStopsResolving)
   EXPECT_EQ(lab.dig_until("secondary", "nas.lan", "NXDOMAIN"), "NXDOMAIN");
 }
 
+TEST_F(BothV6, AReinstalledPrimaryNeverWipesItsPartnersValues) {
+  // A reinstalled v6 primary: nothing in gravity.db beyond a fresh install, and empty
+  // dns.hosts and dns.cnameRecords (CONTRACT.md "Missing, empty, fresh").
+  sqlite(lab.gravity("primary"),
+         "DELETE FROM domainlist; DELETE FROM client; DELETE FROM \"group\" WHERE id <> 0; "
+         "DELETE FROM adlist WHERE address <> 'https://raw.githubusercontent.com/StevenBlack/hosts/master/hosts';");
+  lab.ftl_set("primary", "dns.hosts", "[]");
+  lab.ftl_set("primary", "dns.cnameRecords", "[]");
+  const auto hosts = lab.ftl_values("secondary", "dns.hosts");
+  ASSERT_TRUE(hosts && !hosts->empty());
+  auto r = lab.run(with({"--json", "sync"}, kAllItems));
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("empty custom-dns would wipe"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("empty cname would wipe"), std::string::npos) << r.out;
+  EXPECT_EQ(*lab.ftl_values("secondary", "dns.hosts"), *hosts);
+  EXPECT_FALSE(has_call(lab.calls("secondary"), "pihole-FTL --config"));
+  EXPECT_EQ(lab.dig("secondary", "files.lan"), "NOERROR nas.lan. 192.168.1.10");
+  // --force is the way to mean it.
+  auto forced = lab.run(with({"sync", "--force"}, kTextItems));
+  EXPECT_EQ(forced.code, 0) << forced.out << forced.err;
+  EXPECT_EQ(lab.ftl_values_until("secondary", "dns.hosts", {}), Strings{});
+}
+
 TEST_F(BothV6, PolicyNewerTakesTheLaterChangeByPiholeTomlsTime) {
   lab.set_sync_option("conflict: newer");
   lab.ftl_set("primary", "dns.hosts", R"(["10.0.0.41 earlier.lan"])");
@@ -550,8 +573,8 @@ TEST(Container, RemoteInDockerSnapshotsInsideTheBindMountAndKeepsTheImagesOwner)
   const bool snapshot_inside = std::any_of(calls.begin(), calls.end(), [](const std::string& c) {
     return c.rfind("docker exec pihole-primary sh -c ", 0) == 0 &&
            c.find(" sh /etc/pihole/.gravity-sync.") != std::string::npos &&
-           c.find(" pihole-FTL sqlite3 -batch -bail -init /dev/null -list -noheader -nofollow /etc/pihole/gravity.db "
-                  ".backup './snap'") != std::string::npos;
+           c.find(" pihole-FTL sqlite3 -batch -bail -init /dev/null -list -noheader -cmd .timeout 5000 -nofollow "
+                  "/etc/pihole/gravity.db .backup './snap'") != std::string::npos;
   });
   EXPECT_TRUE(snapshot_inside) << ::testing::PrintToString(calls);
 

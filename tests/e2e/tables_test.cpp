@@ -1,10 +1,12 @@
 // Issue 6: sync.gravity_mode: tables through the real binary in the lab. Only Pi-hole's
 // configuration tables travel; each node keeps its own gravity rows.
+#include <algorithm>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "gravity_sync/util/files.hpp"
+#include "gravity_sync/util/shell.hpp"
 #include "test_support.hpp"
 
 namespace gs::test {
@@ -77,12 +79,16 @@ TEST_F(TablesMode, AnAdlistChangeRebuildsGravityOnTheReceiverOnly) {
   EXPECT_EQ(lab.reloads("primary"), std::vector<std::string>{"pihole restartdns reload-lists"});
 }
 
-TEST_F(TablesMode, AFailedRebuildIsExit8AndTheTablesStayInPlace) {
-  // This node's `pihole` cannot run (a wrong pihole_command): `pihole -g` fails.
-  std::string yaml = lab.config_text();
-  const std::string shim = lab.path("secondary", "shim/pihole\n");
-  yaml.replace(yaml.find(shim), shim.size(), lab.path("secondary", "shim/no-such-pihole\n"));
-  lab.set_config(yaml);
+TEST_F(TablesMode, AFailedRebuildIsExit8AndTheTablesStayInPlaceUntilTheRebuildRuns) {
+  // This node's `pihole -g` fails (no blocklist can be downloaded, say): the tables are in
+  // place, the rebuild is pending, and the next run retries it first.
+  const std::string original = lab.config_text();
+  const std::string wrapper = lab.dir() + "/pihole-no-rebuild";
+  write_text(wrapper,
+             "#!/bin/sh\nif [ \"$1\" = -g ]; then echo 'gravity: cannot download' >&2; exit 1; fi\nexec " +
+                 shell_quote(lab.path("secondary", "shim/pihole")) + " \"$@\"\n",
+             0755);
+  lab.set_node_command("secondary", "pihole_command", wrapper);
   sqlite(lab.gravity("primary"), "UPDATE adlist SET enabled = 1 WHERE id = 3;");
   auto r = lab.run({"--json", "sync"});
   EXPECT_EQ(r.code, 8) << r.out << r.err;
@@ -91,6 +97,13 @@ TEST_F(TablesMode, AFailedRebuildIsExit8AndTheTablesStayInPlace) {
   EXPECT_NE(message.find("pihole -g"), std::string::npos) << message;
   EXPECT_EQ(sqlite(lab.gravity("secondary"), "SELECT enabled FROM adlist WHERE id = 3;"), "1\n");
   EXPECT_EQ(sqlite(lab.gravity("secondary"), "PRAGMA integrity_check;"), "ok\n");
+  // Repaired: the next run, with nothing else to do, runs the rebuild it owes.
+  lab.set_config(original);
+  lab.clear_calls();
+  auto fixed = lab.run({"sync"});
+  EXPECT_EQ(fixed.code, 0) << fixed.out << fixed.err;
+  const auto reloads = lab.reloads("secondary");
+  EXPECT_NE(std::find(reloads.begin(), reloads.end(), "pihole -g"), reloads.end());
 }
 
 TEST_F(TablesMode, AMissingDatabaseIsCreatedFromTheWholeFile) {

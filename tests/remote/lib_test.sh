@@ -15,7 +15,7 @@ bad() { failed=$((failed + 1)); echo "FAILED: $1" >&2; }
 
 # Run `body` with the library loaded, in $t, the way a verb runs (its own shell).
 run() {
-  (cd "$t" && N=0123456789abcdef CT=0 PHD="$t" DND="$t" MAXTOML=100 LINKMSG="is a symbolic link" \
+  (cd "$t" && N=0123456789abcdef CT=0 PHD="$t" DND="$t" MAXTOML=100 BUSYMS=1000 LINKMSG="is a symbolic link" \
     sh -c '. "$0"; trap - EXIT; '"$1" "$lib")
 }
 
@@ -63,7 +63,7 @@ timeout 10 sh -c "cd '$t' && . '$lib'; trap - EXIT; jcheck g.db" >/dev/null 2>&1
 # ftlhere in a container (here `ctx` runs the command directly): Pi-hole's program runs in
 # the private directory, and one the pihole user swapped in under its name is refused.
 here() {
-  (cd "$t" && N=0123456789abcdef CT=1 PHD=/nonexistent/pihole DND=/nonexistent/dnsmasq MAXTOML=100 LINKMSG="is a symbolic link" FTLC=pwd \
+  (cd "$t" && N=0123456789abcdef CT=1 PHD=/nonexistent/pihole DND=/nonexistent/dnsmasq MAXTOML=100 BUSYMS=1000 LINKMSG="is a symbolic link" FTLC=pwd \
     sh -c '. "$0"; trap - EXIT; ctx() { "$@"; }; private "$1/.gravity-sync.p"; '"$1" "$lib" "$t")
 }
 case "$(here 'ftlhere')" in

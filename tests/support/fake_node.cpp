@@ -12,19 +12,6 @@ std::string item_list(const std::vector<Item>& items) {
   return out;
 }
 
-const char* level_word(Reload level) {
-  switch (level) {
-    case Reload::none:
-      return "none";
-    case Reload::lists:
-      return "lists";
-    case Reload::dns:
-      return "dns";
-    case Reload::restart:
-      return "restart";
-  }
-  return "?";
-}
 
 // Records "unlock" on its node's call list when the engine lets the lock go.
 class FakeLock : public NodeLock {
@@ -59,7 +46,7 @@ std::vector<std::string> FakeNode::actions() const {
   for (const auto& call : calls_) {
     const std::string verb = call.substr(0, call.find(' '));
     if (verb == "inspect" || verb == "stat_items" || verb == "probe" || verb == "backups" || verb == "now" ||
-        verb == "ftl_status") {
+        verb == "ftl_status" || verb == "can_reload") {
       continue;
     }
     out.push_back(call);
@@ -107,6 +94,8 @@ Result<NodeState> FakeNode::inspect(const std::vector<Item>& items) {
       if (i == Item::gravity) {
         s.schema_version = f.schema_version;
         s.fresh = f.fresh;
+      } else {
+        s.records = f.exists ? f.records : std::optional<size_t>(0);
       }
     }
     out[i] = s;
@@ -195,8 +184,13 @@ Result<Installed> FakeNode::install(const Staged& staged, const ItemState& curre
   return result;
 }
 
+Status FakeNode::reload_ready() {
+  if (auto e = record("can_reload")) return *e;
+  return {};
+}
+
 Status FakeNode::reload(Reload level) {
-  if (auto e = record(std::string("reload ") + level_word(level))) return *e;
+  if (auto e = record(std::string("reload ") + reload_name(level))) return *e;
   // v5 `pihole restartdns` restarts the pihole-FTL service, starting a stopped one.
   if (level == Reload::restart && major_ < 6) ftl_ = FtlState::ready;
   return {};

@@ -40,6 +40,7 @@ struct FakeItem {
   int64_t mtime = 1'700'000'000;  // also the time of the last change
   int schema_version = 15;        // gravity only
   bool fresh = false;             // gravity only
+  std::optional<size_t> records;  // text items: how many records it holds (unknown if unset)
   std::optional<Error> error;     // inspect() reports the item unreadable with this
 };
 
@@ -53,7 +54,8 @@ struct FakeItem {
 // digest (and keeps a backup of what it replaced), a failed call changes nothing, a v6
 // value is set through the node's FtlPacer, `pihole restartdns` (v5) starts a stopped
 // FTL, and release_replaced() acts (and is recorded) only when an install replaced a
-// gravity.db. Staged copies are real temp files, so their checksum is checked on install.
+// gravity.db; reload_ready() is recorded as a read ("can_reload"). Staged copies are real
+// temp files, so their checksum is checked on install.
 class FakeNode : public Node {
  public:
   // A node called `name` ("local", "remote") running Pi-hole `major`.
@@ -64,8 +66,9 @@ class FakeNode : public Node {
   // The node's `item` now (what an install left there).
   const FakeItem& item(Item which) const;
 
-  // Make every call recorded as `call` ("install gravity") fail with `error`.
+  // Make every call recorded as `call` ("install gravity") fail with `error`, or no longer.
   void fail(const std::string& call, Error error);
+  void heal(const std::string& call) { failures_.erase(call); }
   // The state of the node's pihole-FTL from now on.
   void set_ftl(FtlState state) { ftl_ = state; }
   // Whether an install of received tables changes the adlists (Installed::rebuild).
@@ -89,6 +92,7 @@ class FakeNode : public Node {
   Status check_space(Item item, uint64_t bytes, Role role) override;
   std::string staging_dir(Item item) const override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
+  Status reload_ready() override;
   Status reload(Reload level) override;
   Result<FtlStatus> ftl_status() override;
   void release_replaced(Millis wait) override;

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "gravity_sync/util/files.hpp"
+#include "gravity_sync/util/shell.hpp"
 
 namespace gs::test {
 
@@ -325,6 +326,24 @@ void Lab::clear_calls() const {
 }
 
 void Lab::set_config(const std::string& yaml) const { write_text(config_, yaml); }
+
+void Lab::set_node_command(const std::string& node, const std::string& key, const std::string& command) const {
+  std::string yaml = config_text();
+  const std::string shim = key + ": " + path(node, key == "pihole_command" ? "shim/pihole" : "shim/pihole-FTL");
+  const size_t at = yaml.find(shim);
+  if (at == std::string::npos) throw std::runtime_error("no " + shim + " in " + config_);
+  set_config(yaml.replace(at, shim.size(), key + ": " + command));
+}
+
+void Lab::make_remote_pihole_breakable() const {
+  const std::string wrapper = dir() + "/pihole-breakable";
+  write_text(wrapper,
+             "#!/bin/sh\nif [ -e " + shell_quote(breakable_flag()) +
+                 " ]; then echo 'pihole: cannot reload' >&2; exit 1; fi\nexec " +
+                 shell_quote(path("primary", "shim/pihole")) + " \"$@\"\n",
+             0755);
+  set_node_command("primary", "pihole_command", wrapper);
+}
 
 }  // namespace gs::test
 

@@ -187,6 +187,13 @@ class Lab {
   std::string config_text() const { return read_text(config_); }
   // Set one key of the config's sync section ("conflict: skip"), replacing an earlier one.
   void set_sync_option(const std::string& line) const;
+  // Point the config's `key` (pihole_command, ftl_command) for `node` at `command` instead
+  // of the node's recording shim.
+  void set_node_command(const std::string& node, const std::string& key, const std::string& command) const;
+  // Make the remote's `pihole` fail (exit 1, as a broken Pi-hole script or a full /run
+  // would) while the file breakable_flag() exists, and run the real one otherwise.
+  void make_remote_pihole_breakable() const;
+  std::string breakable_flag() const { return dir() + "/reload-broken"; }
 
  private:
   TempDir dir_;

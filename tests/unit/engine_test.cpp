@@ -246,6 +246,52 @@ TEST(Engine, DirectionIsDecidedPerItem) {
   EXPECT_EQ(rig.remote.item(Item::custom_dns).digest, "d2");
 }
 
+TEST(Engine, AFreshNodesEmptyItemNeverWipesRecordsAndItsGravityIsReadOnlyThen) {
+  struct Case {
+    const char* what;
+    std::vector<Item> items;
+    bool remote_fresh;
+    size_t remote_records;
+    ExitCode code;
+    Calls remote_inspects;
+  };
+  const Case cases[] = {
+      {"fresh, gravity not synced: read for it", {Item::custom_dns}, true, 0, ExitCode::refused,
+       {"inspect custom-dns", "inspect gravity"}},
+      {"fresh, gravity synced: already known", {Item::gravity, Item::custom_dns}, true, 0, ExitCode::refused,
+       {"inspect gravity,custom-dns"}},
+      {"configured node: an empty item is a change", {Item::custom_dns}, false, 0, ExitCode::ok,
+       {"inspect custom-dns", "inspect gravity"}},
+      {"records, not an empty item: freshness never asked", {Item::custom_dns}, true, 2, ExitCode::ok,
+       {"inspect custom-dns"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Rig rig;
+    FakeItem gravity = holding("g");
+    rig.local.set_item(Item::gravity, gravity);
+    gravity.fresh = c.remote_fresh;
+    rig.remote.set_item(Item::gravity, gravity);
+    rig.remember(Item::gravity, "g", "g");
+    FakeItem here = holding("full");
+    here.records = 3;
+    FakeItem there = holding("changed");
+    there.records = c.remote_records;
+    rig.local.set_item(Item::custom_dns, here);
+    rig.remote.set_item(Item::custom_dns, there);
+    rig.remember(Item::custom_dns, "full", "full");  // the remote changed: a pull
+    auto report = rig.run(Command::sync, c.items);
+    EXPECT_EQ(report.code, c.code);
+    EXPECT_EQ(calls_of(rig.remote, "inspect"), c.remote_inspects);
+    EXPECT_EQ(rig.local.item(Item::custom_dns).digest, c.code == ExitCode::ok ? "changed" : "full");
+    if (c.code == ExitCode::refused) {
+      EXPECT_TRUE(calls_of(rig.local, "install").empty());
+      EXPECT_TRUE(contains(report.items.back().plan.reason, "would wipe the 3 records of the local node"))
+          << report.items.back().plan.reason;
+    }
+  }
+}
+
 TEST(Engine, AnUnresolvedConflictMovesNothing) {
   Rig rig;
   rig.config.sync.conflict = ConflictPolicy::skip;
@@ -651,6 +697,79 @@ TEST(Engine, AReloadFtlCannotTakeFailsTheItemButTheNewFilesStay) {
     EXPECT_TRUE(contains(r.message, c.message)) << r.message;
     EXPECT_EQ(calls_of(rig.local, "reload"), c.reloads);
     EXPECT_EQ(rig.local.item(c.item).digest, "new");
+  }
+}
+
+// ---- pending reloads and the pre-flight (CONTRACT.md: a reload that fails after a swap) ----
+
+TEST(Engine, AFailedReloadIsPendingAndRetriedFirstUntilItSucceeds) {
+  Rig rig;
+  rig.give(Item::custom_dns, "old", "new");
+  rig.remember(Item::custom_dns, "old", "old");
+  rig.local.fail("reload dns", make_error(ExitCode::failure, "`pihole restartdns reload` failed (exit 127)"));
+  auto first = rig.run(Command::sync, {Item::custom_dns});
+  EXPECT_EQ(first.code, ExitCode::failure);
+  EXPECT_EQ(rig.local.item(Item::custom_dns).digest, "new") << "swapped in; only the reload failed";
+  ASSERT_TRUE(rig.store().load());
+  auto owed = rig.store();
+  ASSERT_TRUE(owed.load());
+  ASSERT_TRUE(owed.pending_reload(Side::local));
+  EXPECT_EQ(owed.pending_reload(Side::local)->level, Reload::dns);
+  EXPECT_EQ(owed.pending_reload(Side::local)->items, std::vector<Item>{Item::custom_dns});
+  EXPECT_FALSE(owed.pending_reload(Side::remote));
+
+  // The item is in sync now, but the reload is owed: retried first, and the item stays failed.
+  auto second = rig.run(Command::sync, {Item::custom_dns});
+  EXPECT_EQ(second.code, ExitCode::failure);
+  EXPECT_TRUE(contains(report_of(second, Item::custom_dns).message, "reload has been pending since"))
+      << report_of(second, Item::custom_dns).message;
+  EXPECT_EQ(calls_of(rig.local, "reload"), (Calls{"reload dns", "reload dns"}));
+  // compare reports it and retries nothing; a run for other items still fails.
+  auto compared = rig.run(Command::compare, {Item::custom_dns});
+  EXPECT_EQ(compared.code, ExitCode::failure);
+  EXPECT_EQ(report_of(compared, Item::custom_dns).outcome, Outcome::failed);
+  rig.in_sync(Item::cname, "c");
+  EXPECT_EQ(rig.run(Command::sync, {Item::cname}).code, ExitCode::failure);
+  EXPECT_EQ(calls_of(rig.local, "reload").size(), 3u);
+
+  // Once it runs, the retry clears it; nothing more is owed.
+  rig.local.heal("reload dns");
+  auto fixed = rig.run(Command::sync, {Item::custom_dns});
+  EXPECT_EQ(fixed.code, ExitCode::ok) << report_of(fixed, Item::custom_dns).message;
+  EXPECT_EQ(calls_of(rig.local, "reload").size(), 4u);
+  EXPECT_EQ(rig.run(Command::sync, {Item::custom_dns}).code, ExitCode::ok);
+  EXPECT_EQ(calls_of(rig.local, "reload").size(), 4u);
+}
+
+TEST(Engine, NothingIsSwappedInWhereTheReloadCouldNotRun) {
+  struct Case {
+    const char* what;
+    Command command;
+    bool dry_run;
+    ExitCode code;
+    Calls remote_installs;
+  };
+  const Case cases[] = {
+      {"sync: refused before anything changes", Command::sync, false, ExitCode::refused, {}},
+      {"push: the same", Command::push, false, ExitCode::refused, {}},
+      {"dry run: nothing would change anyway", Command::sync, true, ExitCode::ok, {}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    Rig rig;
+    rig.give(Item::custom_dns, "new", "old");
+    rig.remember(Item::custom_dns, "old", "old");
+    rig.give(Item::cname, "c-old", "c-new");  // this one goes the other way: unaffected
+    rig.remember(Item::cname, "c-old", "c-old");
+    rig.remote.fail("can_reload", make_error(ExitCode::refused, "the remote node could not reload Pi-hole"));
+    auto report = rig.run(c.command, {Item::custom_dns, Item::cname}, c.dry_run);
+    EXPECT_EQ(report_of(report, Item::custom_dns).code, c.code);
+    EXPECT_EQ(calls_of(rig.remote, "install"), c.remote_installs);
+    EXPECT_EQ(rig.remote.item(Item::custom_dns).digest, "old");
+    if (c.command == Command::sync && !c.dry_run) {
+      EXPECT_EQ(rig.local.item(Item::cname).digest, "c-new") << "the other node's items still move";
+      EXPECT_TRUE(contains(report_of(report, Item::custom_dns).message, "could not reload"));
+    }
   }
 }
 

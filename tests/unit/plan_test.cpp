@@ -125,6 +125,66 @@ TEST(Plan, FreshGravityNeverReplacesConfiguration) {
   EXPECT_EQ(plan_item(onto_fresh).refusal, ExitCode::ok);
 }
 
+TEST(Plan, AFreshNodesEmptyItemsNeverWipeItsPartnersRecords) {
+  // CONTRACT.md "Missing, empty, fresh": a fresh node (its gravity.db holds nothing beyond
+  // a fresh install) is fresh for every item.
+  auto records = [](const std::string& sha, std::optional<size_t> n) {
+    ItemState s = have(sha);
+    s.records = n;
+    return s;
+  };
+  struct Case {
+    const char* what;
+    Item item;
+    ItemState local, remote;
+    bool local_fresh, remote_fresh, force;
+    SyncMode mode;
+    Action action;
+    ExitCode refusal;
+  };
+  const History hist{"full", "full"};
+  const Case cases[] = {
+      {"fresh remote's empty item over local records", Item::custom_dns, records("full", 3), records("empty", 0),
+       false, true, false, SyncMode::sync, Action::pull, ExitCode::refused},
+      {"the same for a CNAME list", Item::cname, records("full", 1), records("empty", 0), false, true, false,
+       SyncMode::sync, Action::pull, ExitCode::refused},
+      {"and for DHCP hosts, pushed from a fresh local node", Item::static_dhcp, records("empty", 0),
+       records("full", 2), true, false, false, SyncMode::sync, Action::push, ExitCode::refused},
+      {"pull requested: still refused", Item::custom_dns, records("full", 3), records("empty", 0), false, true, false,
+       SyncMode::pull, Action::pull, ExitCode::refused},
+      {"--force means it", Item::custom_dns, records("full", 3), records("empty", 0), false, true, true,
+       SyncMode::sync, Action::pull, ExitCode::ok},
+      {"a node with configuration may empty an item", Item::custom_dns, records("full", 3), records("empty", 0),
+       false, false, false, SyncMode::sync, Action::pull, ExitCode::ok},
+      {"a fresh node's records are no wipe", Item::custom_dns, records("full", 3), records("other", 1), false, true,
+       false, SyncMode::sync, Action::pull, ExitCode::ok},
+      {"an empty item over an empty one is nothing to wipe", Item::custom_dns, records("full", 0),
+       records("empty", 0), false, true, false, SyncMode::sync, Action::pull, ExitCode::ok},
+      {"the fresh receiver is the one set up", Item::custom_dns, records("full", 3), records("empty", 0), true,
+       false, false, SyncMode::sync, Action::pull, ExitCode::ok},
+  };
+  for (const auto& c : cases) {
+    PlanInput in = input(c.local, c.remote, hist, c.mode);
+    in.item = c.item;
+    in.local_fresh = c.local_fresh;
+    in.remote_fresh = c.remote_fresh;
+    in.force = c.force;
+    const Planned p = plan_item(in);
+    EXPECT_EQ(p.action, c.action) << c.what;
+    EXPECT_EQ(p.refusal, c.refusal) << c.what << ": " << p.reason;
+    if (c.refusal == ExitCode::refused) {
+      EXPECT_NE(p.reason.find("fresh Pi-hole install"), std::string::npos) << p.reason;
+      EXPECT_NE(p.reason.find(item_name(c.item)), std::string::npos) << p.reason;
+      EXPECT_NE(p.reason.find("--force"), std::string::npos) << p.reason;
+    }
+  }
+  // Only the empty-over-records case asks whether the sender is fresh.
+  PlanInput asks = input(records("full", 3), records("empty", 0), hist);
+  EXPECT_TRUE(sends_empty_over_records(asks, plan_item(asks)));
+  PlanInput not_asked = input(records("full", 3), records("other", 2), hist);
+  EXPECT_FALSE(sends_empty_over_records(not_asked, plan_item(not_asked)));
+}
+
 TEST(Plan, DifferentSchemaVersionsAreRefused) {
   PlanInput in = input(have("a", 100, 14), have("b", 100, 15));
   in.item = Item::gravity;

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include "gravity_sync/pihole/text_items.hpp"
+#include "gravity_sync/ssh/session.hpp"
 #include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/shell.hpp"
+#include "test_support.hpp"
 
 namespace gs {
 namespace {
@@ -173,12 +175,50 @@ TEST(TextItems, LinesAsDnsmasqReadsThem) {
   }
 }
 
+TEST(TextItems, AnItemBeyondTheSizeCapIsRefusedWhateverReadIt) {
+  // A remote restore reads one byte more than an item may hold: that alone refuses it.
+  std::string big = "cname=files.lan,nas.lan\n";
+  while (big.size() <= kMaxTextItem) big += "# " + std::string(200, 'x') + "\n";
+  for (Item item : {Item::custom_dns, Item::cname, Item::static_dhcp}) {
+    auto st = validate_text_item(item, big);
+    ASSERT_FALSE(st.ok()) << item_name(item);
+    EXPECT_EQ(st.error().code, ExitCode::refused);
+    EXPECT_NE(st.error().message.find("larger than 4 MiB"), std::string::npos) << st.error().message;
+  }
+  EXPECT_TRUE(validate_text_item(Item::cname, big.substr(0, 1 << 20)).ok());
+}
+
 TEST(Shell, QuotingSurvivesEverything) {
   EXPECT_EQ(shell_quote("a b"), "'a b'");
   EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
   EXPECT_EQ(shell_quote("$(rm -rf /)"), "'$(rm -rf /)'");
   EXPECT_TRUE(has_control_chars("a\nb"));
   EXPECT_FALSE(has_control_chars("plain /path"));
+  // A word shown in advice is quoted only when a shell needs it.
+  EXPECT_EQ(shell_word("/etc/gravity-sync/id_ed25519.pub"), "/etc/gravity-sync/id_ed25519.pub");
+  EXPECT_EQ(shell_word("root@10.0.0.2"), "root@10.0.0.2");
+  EXPECT_EQ(shell_word("/my keys/id"), "'/my keys/id'");
+  EXPECT_EQ(shell_word("$(id)"), "'$(id)'");
+  EXPECT_EQ(shell_word(""), "''");
+}
+
+TEST(Ssh, KeyAdviceNamesWhatIsMissing) {
+  test::TempDir dir;
+  SshOptions o;
+  o.host = "10.0.0.2";
+  o.port = 22;
+  o.user = "root";
+  o.identity_file = dir.path() + "/id";
+  EXPECT_NE(key_install_advice(o).find("There is no key at " + o.identity_file + ": `gravity-sync init` creates one"),
+            std::string::npos)
+      << key_install_advice(o);
+  test::write_text(o.identity_file, "private");
+  EXPECT_NE(key_install_advice(o).find("ssh-keygen -y -f " + o.identity_file + " > " + o.identity_file + ".pub"),
+            std::string::npos)
+      << key_install_advice(o);
+  test::write_text(o.identity_file + ".pub", "public");
+  EXPECT_EQ(key_install_advice(o),
+            "Install the public key there (ssh-copy-id -i " + o.identity_file + ".pub -p 22 root@10.0.0.2).");
 }
 
 TEST(Json, RoundTrip) {

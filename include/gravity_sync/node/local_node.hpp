@@ -45,6 +45,7 @@ class LocalNode : public PiholeNode {
   void discard_copy(const NodeCopy& copy) override;
   Result<FtlIdentity> ftl_identity() override;
   Result<std::string> run_ftl(const std::vector<std::string>& args, Millis timeout) override;
+  Result<std::vector<std::string>> missing_commands(const std::vector<std::string>& commands) override;
   Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) override;
 
  private:

@@ -34,6 +34,7 @@ struct ItemState {
                                       // (policy `newer`): the file's mtime, or for a v6
                                       // value pihole.toml's mtime; nullopt when unknown
   uint64_t inode = 0;
+  std::optional<size_t> records;  // text items and v6 values: how many records it holds
   int schema_version = 0;  // gravity only
   bool fresh = false;      // gravity only: nothing beyond a fresh install
   std::string error;       // why it could not be read (then ExitCode in `error_code`)
@@ -183,6 +184,12 @@ class Node {
   // `current` is this node's state of the item (for the schema check). On a v6 node a
   // text item is set through `pihole-FTL --config KEY VALUE` from the staged records.
   virtual Result<Installed> install(const Staged& staged, const ItemState& current) = 0;
+
+  // Before anything is swapped in there: whether the reload that applies it can run (the
+  // `pihole` and `pihole-FTL` commands, or the container's runtime, are found there).
+  // ExitCode::refused naming what is missing, so nothing changes on a node whose reload
+  // would fail.
+  virtual Status reload_ready() = 0;
 
   // Run the `pihole` reload for `level` there (none does nothing). Use reload_when_ready(),
   // which never signals an FTL that cannot take it.

@@ -90,6 +90,7 @@ class PiholeNode : public Node {
   Result<Staged> stage(Item item, const std::string& local_dir, const StageOptions& how) override;
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
+  Status reload_ready() override;
   Status reload(Reload level) override;
   Status rebuild_gravity() override;
   Result<FtlStatus> ftl_status() override;
@@ -137,7 +138,8 @@ class PiholeNode : public Node {
   // file it replaces (of the directory for a new one), synced; a gravity.db under SQLite's
   // write lock with no journal beside it (waiting waits_.journal), the replaced file kept
   // linked until release_replaced(). `moved` tells whether the rename happened (a check
-  // after it may still fail).
+  // after it may still fail), or may have: a swap cut short without its answer counts as
+  // moved, so its backup is kept.
   virtual Status swap_copy(NodeCopy& copy, bool& moved) = 0;
   // Remove a copy that will not go in.
   virtual void discard_copy(const NodeCopy& copy) = 0;
@@ -145,6 +147,8 @@ class PiholeNode : public Node {
   virtual Result<FtlIdentity> ftl_identity() = 0;
   // Run `pihole-FTL ARGS...` there: what it printed on stdout and stderr.
   virtual Result<std::string> run_ftl(const std::vector<std::string>& args, Millis timeout) = 0;
+  // Which of `commands` are not found there (on the PATH, or as given when they hold a '/').
+  virtual Result<std::vector<std::string>> missing_commands(const std::vector<std::string>& commands) = 0;
   // Run `pihole ARGS...` there; an error naming the command and its last words.
   virtual Status run_pihole(const std::vector<std::string>& args, Millis timeout, const char* what) = 0;
 

@@ -18,6 +18,7 @@ extern const std::string_view backups;
 extern const std::string_view check_space;
 extern const std::string_view clean_stale;
 extern const std::string_view clock;
+extern const std::string_view commands;
 extern const std::string_view discard;
 extern const std::string_view dump_tables;
 extern const std::string_view ftl_info;

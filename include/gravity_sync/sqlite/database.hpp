@@ -13,6 +13,10 @@
 
 namespace gs {
 
+// How long a statement waits for a lock another connection holds (a writer finishing), ms;
+// the same on the remote node (`.timeout` of its sqlite3, src/remote/lib.sh).
+inline constexpr int kBusyTimeoutMs = 5000;
+
 // `text` as an SQL string literal ('it''s').
 std::string sql_quote(std::string_view text);
 
@@ -50,7 +54,7 @@ class Database {
   };
 
   // Open the existing database file at `path`. A busy timeout of `busy_ms` applies.
-  static Result<Database> open(const std::string& path, Mode mode, int busy_ms = 5000);
+  static Result<Database> open(const std::string& path, Mode mode, int busy_ms = kBusyTimeoutMs);
 
   // Run one statement that returns no rows.
   Status exec(std::string_view statement);

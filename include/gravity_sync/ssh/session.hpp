@@ -29,6 +29,11 @@ struct SshOptions {
   std::function<bool(const std::string& type, const std::string& fingerprint)> confirm_new_host_key;
 };
 
+// What to do so that `o.identity_file` logs in as o.user@o.host: create the key when it is
+// missing, write its public half when only that is missing, then install the public key
+// there; one sentence naming the exact commands.
+std::string key_install_advice(const SshOptions& o);
+
 // Create an ed25519 key pair: the private key at `path` (0600), the public at `path`.pub.
 // `comment` ends the public key line.
 Status generate_ed25519_key(const std::string& path, const std::string& comment);

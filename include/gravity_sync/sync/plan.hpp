@@ -29,7 +29,13 @@ struct PlanInput {
   SyncMode mode = SyncMode::sync;
   ConflictPolicy policy = ConflictPolicy::remote;
   bool force = false;
+  // Whether each node is a fresh node: its gravity.db holds nothing beyond a fresh Pi-hole
+  // install, or it has none (CONTRACT.md "Missing, empty, fresh"). A fresh node's empty
+  // text item or v6 value never replaces records the other node holds, unless `force`.
+  bool local_fresh = false;
+  bool remote_fresh = false;
 };
+
 
 // The decision for one item.
 struct Planned {
@@ -38,6 +44,10 @@ struct Planned {
   ExitCode refusal = ExitCode::ok;    // non-ok: the item must not move (reason says why)
   std::string reason;                 // a human explanation of the decision
 };
+
+// Whether `in`, planned as `planned`, sends a text item or v6 value with no records to a
+// node that holds some: the one case in which whether the sender is a fresh node matters.
+bool sends_empty_over_records(const PlanInput& in, const Planned& planned);
 
 // Decide what to do with one item (CONTRACT.md "When two sides are in sync"). Pure.
 Planned plan_item(const PlanInput& in);

@@ -2,16 +2,35 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "gravity_sync/node/backups.hpp"
 #include "gravity_sync/pihole/item.hpp"
+#include "gravity_sync/pihole/reload.hpp"
 #include "gravity_sync/sync/plan.hpp"
 #include "gravity_sync/util/error.hpp"
 #include "gravity_sync/util/json.hpp"
 
 namespace gs {
 
+// A reload that failed after files were swapped in on a node (CONTRACT.md: *pending*): the
+// new configuration is in place but not served. Every later run retries it first; until it
+// succeeds the items stay failed.
+struct PendingReload {
+  Reload level = Reload::none;  // the reload still owed
+  bool rebuild = false;         // tables mode: `pihole -g` is owed too
+  std::vector<Item> items;      // the items swapped in and not yet applied
+  int64_t since = 0;            // when the first of them was swapped in (seconds since the epoch)
+  std::string error;            // why the last try failed
+};
+
+// `pending` as sync-state.json and `status --json` show it: {"level", "rebuild", "items",
+// "since", "error"}.
+Json pending_reload_json(const PendingReload& pending);
+
 // The state directory: per remote and item the digests after the last successful
-// sync (sync-state.json), and the last run's report (last-run.json).
+// sync, and per remote and node a pending reload (sync-state.json), and the last run's
+// report (last-run.json).
 class StateStore {
  public:
   // `dir` is the config's state_dir; `remote` identifies the peer ("host:port").
@@ -21,6 +40,11 @@ class StateStore {
   Status load();
   std::optional<History> history(Item item) const;
   void set_history(Item item, const History& history);
+  // The reload owed on node `side` of this peer, if any; set or clear it (saved by save()).
+  std::optional<PendingReload> pending_reload(Side side) const;
+  void set_pending_reload(Side side, const PendingReload& pending);
+  void clear_pending_reload(Side side);
+
   // Write sync-state.json atomically.
   Status save();
 

@@ -31,6 +31,8 @@ ExitCode worse(ExitCode a, ExitCode b);
 enum class ErrorKind {
   other,
   authentication,  // the remote refused every key we offered
+  bad_copy,        // a copy to install failed a check there: the node that sent it is at fault
+  maybe_changed,   // cut short where the change may already have been made (not "left as it was")
 };
 
 // An expected failure: what went wrong, and the exit code it maps to.

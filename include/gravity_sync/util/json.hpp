@@ -47,6 +47,8 @@ class Json {
   // The member `key` of an object, or a null value.
   const Json& operator[](const std::string& key) const;
   const Array& items() const;
+  // The members of an object, in order (none for another value).
+  const Object& members() const;
   std::string as_string() const;
   int64_t as_int() const;
   bool as_bool() const;

@@ -9,6 +9,10 @@ namespace gs {
 // Quote `word` for a POSIX shell: wrap in single quotes, escaping embedded ones.
 std::string shell_quote(std::string_view word);
 
+// `word` as an admin would type it in a command we show: as it is when it holds only
+// letters, digits and / . _ - : @ + = , (and is not empty), shell-quoted otherwise.
+std::string shell_word(std::string_view word);
+
 // `words` shell-quoted and joined with spaces: a command line for `sh`.
 std::string shell_join(const std::vector<std::string>& words);
 
