@@ -5,6 +5,7 @@
 
 #include "gravity_sync/cli/context.hpp"
 #include "gravity_sync/sync/restore.hpp"
+#include "gravity_sync/sync/state.hpp"
 
 namespace gs::cli {
 
@@ -46,7 +47,8 @@ std::function<int()> setup_restore(CLI::App& sub, Globals& globals) {
     Config config = load_config_for(globals);
     auto peers = connect_peers(config);
     if (!peers) return fail(globals, peers.error());
-    auto restored = restore_backup((*peers)->local, (*peers)->remote, *id, Millis(60'000), kFtlReadyWait);
+    StateStore state(config.state_dir, remote_key(config));
+    auto restored = restore_backup((*peers)->local, (*peers)->remote, state, *id, Millis(60'000), kFtlReadyWait);
     if (!restored) return fail(globals, restored.error());
     if (globals.json) {
       Json doc = Json::object();

@@ -227,7 +227,7 @@ class Daemon {
       for (const auto& r : result.items) {
         if (r.code == result.code) why += (why.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
       }
-      if (why.empty()) why = "a reload is still pending after an earlier swap (see `gravity-sync status`)";
+      if (why.empty() && !result.owed.empty()) why = result.owed.front();
       report(result.code, why);
     }
   }

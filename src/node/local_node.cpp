@@ -44,15 +44,36 @@ bool nonempty(const std::string& path) {
   return info.ok() && info->exists && info->size > 0;
 }
 
+// Whether the rollback journal at `path` may be hot: SQLite treats a journal as hot only
+// when it is not empty and its first byte is not zero (pager.c, hasHotJournal; a journal
+// zeroed by a writer killed before its first sync is ignored). One that cannot be read, or
+// is not a regular file, counts as hot.
+bool maybe_hot_journal(const std::string& path) {
+  if (!nonempty(path)) return false;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  struct stat st {};
+  char first = 1;
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || ::read(fd.get(), &first, 1) != 1) {
+    return true;
+  }
+  return first != 0;
+}
+
+// An executable regular file (a directory passes access(X_OK) too), as the shell finds it.
+bool executable(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
 bool command_found(const std::string& command) {
-  if (command.find('/') != std::string::npos) return ::access(command.c_str(), X_OK) == 0;
+  if (command.find('/') != std::string::npos) return executable(command);
   const char* path = std::getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";
   size_t start = 0;
   while (start <= dirs.size()) {
     size_t end = dirs.find(':', start);
     if (end == std::string::npos) end = dirs.size();
-    if (::access((dirs.substr(start, end - start) + "/" + command).c_str(), X_OK) == 0) return true;
+    if (executable(dirs.substr(start, end - start) + "/" + command)) return true;
     start = end + 1;
   }
   return false;
@@ -441,7 +462,7 @@ Status LocalNode::swap_copy(NodeCopy& copy, bool& moved) {
     }
     guard.emplace(std::move(*db));
     const bool clear =
-        wait_while([&] { return nonempty(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
+        wait_while([&] { return maybe_hot_journal(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
     if (!clear) return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
   }
   // FTL keeps the database open; the replaced file stays linked under another name until

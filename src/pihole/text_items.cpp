@@ -176,15 +176,24 @@ bool valid_dhcp_host(const std::vector<std::string_view>& fields) {
         if (!tag_name(f.substr(4), true)) return false;
       } else if (f.front() == '[' && f.back() == ']') {
         std::string_view addr = f.substr(1, f.size() - 2);
+        int prefix = 128;
         const size_t slash = addr.find('/');
         if (slash != std::string_view::npos) {
-          const auto prefix = addr.substr(slash + 1);
-          if (!all_digits(prefix) || prefix.size() > 3 || std::stoi(std::string(prefix)) > 128) return false;
+          const auto digits = addr.substr(slash + 1);
+          if (!all_digits(digits) || digits.size() > 3) return false;
+          prefix = std::stoi(std::string(digits));
+          if (prefix > 128) return false;
           addr = addr.substr(0, slash);
         }
         std::string s(addr);
         unsigned char buf[16];
         if (inet_pton(AF_INET6, s.c_str(), buf) != 1) return false;
+        // A prefix leaves no address bit set beyond it. dnsmasq refuses some such lines
+        // ("bad IPv6 prefix", and FTL stops); it tests only part of those bits, so this is
+        // stricter than it, never looser (tests/e2e/validators_test.cpp).
+        for (int bit = prefix; bit < 128; ++bit) {
+          if (buf[bit / 8] & (0x80 >> (bit % 8))) return false;
+        }
       } else if (!hex_bytes(f)) {
         return false;
       }
@@ -281,7 +290,7 @@ bool valid_record(Item item, std::string_view value, bool utf8_names) {
     case Item::custom_dns: {
       if (p.fields.size() < 2 || !is_ip(p.fields[0])) return false;
       for (size_t i = 1; i < p.fields.size(); ++i) {
-        if (!is_dns_name(p.fields[i])) return false;
+        if (!is_dns_name(p.fields[i], utf8_names)) return false;
       }
       return true;
     }
@@ -345,9 +354,10 @@ Status validate_text_item(Item item, std::string_view content) {
       ok = value && valid_record(item, *value, false);
       if (!ok && value && valid_record(item, *value, true)) {
         return make_error(ExitCode::refused, std::string(item_name(item)) + " line " + std::to_string(number) +
-                                                 " holds a name outside ASCII; dnsmasq reads such a name only through IDN in a UTF-8 locale, and "
-                                                 "FTL does not start (v5) or stops answering (v6) where it cannot: write "
-                                                 "the name in its ASCII (punycode, xn--) form");
+                                                 " holds a name outside ASCII, which dnsmasq reads only through IDN in a "
+                                                 "UTF-8 locale (FTL does not start, v5, or stops answering, v6, where it "
+                                                 "cannot) and FTL v6 refuses in dns.hosts: write the name in its ASCII "
+                                                 "(punycode, xn--) form");
       }
     }
     if (!ok) {

@@ -211,6 +211,11 @@ room() {
   [ "$FREE" -ge "$2" ]
 }
 # nojournal DB: no journal or WAL with content lies beside DB.
-nojournal() { [ ! -s "$1-journal" ] && [ ! -s "$1-wal" ]; }
+# nojournal DB: no journal beside DB that may be hot (SQLite ignores one whose first byte
+# is zero: pager.c hasHotJournal; one that cannot be read counts) and no WAL.
+nojournal() {
+  if [ -s "$1-journal" ] && [ "$(rd "$1-journal" 1 | od -An -tx1 | tr -d ' \n')" != 00 ]; then return 1; fi
+  [ ! -s "$1-wal" ]
+}
 # keep: leave this verb's private directory in place for a later verb.
 keep() { KEEP=1; }

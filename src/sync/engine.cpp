@@ -122,9 +122,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
 
   // Whether a node is a fresh node matters only when its empty item would replace records:
   // then its gravity.db's state tells, inspected now if it was not already.
-  std::optional<bool> local_fresh;
-  std::optional<bool> remote_fresh;
-  auto fresh_node = [](Node& node, const NodeState& inspected, std::optional<bool>& known) {
+  std::optional<Freshness> local_fresh;
+  std::optional<Freshness> remote_fresh;
+  auto fresh_node = [](Node& node, const NodeState& inspected, std::optional<Freshness>& known) {
     if (!known) {
       auto it = inspected.find(Item::gravity);
       std::optional<ItemState> gravity;
@@ -133,8 +133,12 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       } else if (auto read = node.inspect({Item::gravity})) {
         gravity = (*read)[Item::gravity];
       }
-      // No gravity.db is a new node; one that cannot be read tells nothing.
-      known = gravity && gravity->error_code == ExitCode::ok && (!gravity->exists || gravity->fresh);
+      // No gravity.db is a new node; one that cannot be read (locked, damaged, a schema
+      // unknown here) cannot tell, and is taken as one that may be fresh.
+      if (!gravity || gravity->error_code != ExitCode::ok)
+        known = Freshness::unknown;
+      else
+        known = !gravity->exists || gravity->fresh ? Freshness::fresh : Freshness::configured;
     }
     return *known;
   };
@@ -379,7 +383,13 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   ExitCode code = ExitCode::ok;
   for (const auto& r : report.items) code = worse(code, r.code);
   // A reload still owed fails the run, whichever items it ran for.
-  if (state.pending_reload(Side::local) || state.pending_reload(Side::remote)) code = worse(code, ExitCode::failure);
+  for (Side side : {Side::local, Side::remote}) {
+    if (auto p = state.pending_reload(side)) {
+      code = worse(code, ExitCode::failure);
+      report.owed.push_back(std::string("the ") + side_name(side) + " node's reload has been pending since " +
+                            format_local_time(p->since, "%Y-%m-%d %H:%M:%S") + ": " + p->error);
+    }
+  }
   report.code = code;
   return report;
 }
@@ -484,6 +494,10 @@ Json report_json(const RunReport& report) {
     std::string msg;
     for (const auto& r : report.items) {
       if (r.code == report.code) msg += (msg.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
+    }
+    // A reload owed for items this run did not cover says so itself.
+    if (msg.empty()) {
+      for (const auto& owed : report.owed) msg += (msg.empty() ? "" : "; ") + owed;
     }
     e.set("message", msg);
     doc.set("error", e);

@@ -143,12 +143,15 @@ Planned plan_item(const PlanInput& in) {
   if (p.action != Action::pull && p.action != Action::push) return p;
   if (sends_empty_over_records(in, p)) {
     const bool pull = p.action == Action::pull;
-    if ((pull ? in.remote_fresh : in.local_fresh) && !in.force) {
+    const Freshness sender = pull ? in.remote_fresh : in.local_fresh;
+    if (sender != Freshness::configured && !in.force) {
       const size_t wiped = *(pull ? in.local : in.remote).records;
       p.refusal = ExitCode::refused;
-      p.reason = std::string("the ") + (pull ? "remote" : "local") +
-                 " node is a fresh Pi-hole install (its gravity.db holds nothing beyond one) and its empty " +
-                 item_name(in.item) + " would wipe the " + std::to_string(wiped) + " record" +
+      p.reason = std::string("the ") + (pull ? "remote" : "local") + " node " +
+                 (sender == Freshness::fresh
+                      ? "is a fresh Pi-hole install (its gravity.db holds nothing beyond one)"
+                      : "may be a fresh Pi-hole install (its gravity.db cannot be read to tell)") +
+                 " and its empty " + item_name(in.item) + " would wipe the " + std::to_string(wiped) + " record" +
                  (wiped == 1 ? "" : "s") + " of the " + (pull ? "local" : "remote") +
                  " node; use --force if that is intended";
     }

@@ -1,5 +1,9 @@
 #include "gravity_sync/sync/restore.hpp"
 
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
 namespace gs {
 
 Result<std::vector<BackupEntry>> all_backups(Node& local, Node& remote) {
@@ -11,7 +15,8 @@ Result<std::vector<BackupEntry>> all_backups(Node& local, Node& remote) {
   return all;
 }
 
-Result<Restored> restore_backup(Node& local, Node& remote, const std::string& id, Millis lock_wait, Millis ftl_wait) {
+Result<Restored> restore_backup(Node& local, Node& remote, StateStore& state, const std::string& id,
+                                Millis lock_wait, Millis ftl_wait) {
   auto all = all_backups(local, remote);
   if (!all) return all.error();
   const BackupEntry* entry = nullptr;
@@ -28,14 +33,28 @@ Result<Restored> restore_backup(Node& local, Node& remote, const std::string& id
     if (!lock) return lock.error();
     remote_lock = std::move(*lock);
   }
-  auto state = node.inspect({entry->item});
-  if (!state) return state.error();
-  auto installed = node.restore(*entry, (*state)[entry->item]);
+  // Nothing goes in where the reload that applies it could not run.
+  if (auto st = node.reload_ready(); !st) return with_context(st.error(), "restore " + id);
+  auto current = node.inspect({entry->item});
+  if (!current) return current.error();
+  auto installed = node.restore(*entry, (*current)[entry->item]);
   if (!installed) return with_context(installed.error(), "restore " + id);
-  auto reloaded = reload_when_ready(node, reload_for(entry->item, node.major_version()), ftl_wait);
+  const Reload level = reload_for(entry->item, node.major_version());
+  auto reloaded = reload_when_ready(node, level, ftl_wait);
   node.release_replaced(kReleaseWait);
   if (!reloaded) {
-    return make_error(ExitCode::failure, "restored, but the reload failed: " + reloaded.error().message);
+    // In place but not served: owed by that node until a reload runs (as after a sync).
+    if (state.load()) {
+      PendingReload p = state.pending_reload(entry->side).value_or(PendingReload{});
+      if (p.since == 0) p.since = node.clock().wall();
+      p.level = heavier(p.level, level);
+      if (std::find(p.items.begin(), p.items.end(), entry->item) == p.items.end()) p.items.push_back(entry->item);
+      p.error = reloaded.error().message;
+      state.set_pending_reload(entry->side, p);
+      if (auto st = state.save(); !st) spdlog::warn("cannot record the pending reload: {}", st.error().message);
+    }
+    return make_error(ExitCode::failure, "restored, but the reload failed (it is pending: every run retries it): " +
+                                             reloaded.error().message);
   }
   return Restored{*entry, installed->backup_id};
 }

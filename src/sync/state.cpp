@@ -1,5 +1,6 @@
 #include "gravity_sync/sync/state.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "gravity_sync/util/files.hpp"
@@ -47,24 +48,28 @@ void StateStore::set_history(Item item, const History& history) {
 
 namespace {
 
-// Where a node's pending reload is kept: beside the items' histories of the peer, under a
-// name no item has.
-std::string pending_key(Side side) { return std::string("pending-reload-") + side_name(side); }
+// Where a node's pending reload is kept. The local node's is this machine's, whichever peer
+// the run was with (a config naming the remote differently, or another config with the same
+// state_dir, still owes it); the remote's beside the peer's histories, under a name no item
+// has.
+constexpr const char* kLocalPending = "pending-reload-local";
+constexpr const char* kRemotePending = "pending-reload-remote";
 
 }  // namespace
 
 std::optional<PendingReload> StateStore::pending_reload(Side side) const {
-  const Json& entry = doc_["remotes"][remote_][pending_key(side)];
+  const Json& entry = side == Side::local ? doc_[kLocalPending] : doc_["remotes"][remote_][kRemotePending];
   if (!entry.is_object()) return std::nullopt;
   PendingReload p;
   // A damaged entry still owes the heaviest reload: nothing is lost by doing too much.
   p.level = parse_reload(entry["level"].as_string()).value_or(Reload::restart);
   p.rebuild = entry["rebuild"].as_bool();
   for (const auto& name : entry["items"].items()) {
-    if (auto item = parse_item(name.as_string())) p.items.push_back(*item);
+    auto item = parse_item(name.as_string());
+    if (item && std::find(p.items.begin(), p.items.end(), *item) == p.items.end()) p.items.push_back(*item);
   }
   p.since = entry["since"].as_int();
-  p.error = entry["error"].as_string();
+  p.error = entry["error"].as_string().substr(0, 1000);
   return p;
 }
 
@@ -81,21 +86,33 @@ Json pending_reload_json(const PendingReload& pending) {
 }
 
 void StateStore::set_pending_reload(Side side, const PendingReload& pending) {
+  if (side == Side::local) {
+    doc_.set(kLocalPending, pending_reload_json(pending));
+    return;
+  }
   Json remotes = doc_["remotes"].is_object() ? doc_["remotes"] : Json::object();
   Json peer = remotes[remote_].is_object() ? remotes[remote_] : Json::object();
-  peer.set(pending_key(side), pending_reload_json(pending));
+  peer.set(kRemotePending, pending_reload_json(pending));
   remotes.set(remote_, peer);
   doc_.set("remotes", remotes);
 }
 
 void StateStore::clear_pending_reload(Side side) {
   if (!pending_reload(side)) return;
-  Json remotes = doc_["remotes"];
-  Json peer = Json::object();
-  for (const auto& [key, value] : remotes[remote_].members()) {
-    if (key != pending_key(side)) peer.set(key, value);
+  // Everything of the object but `key`.
+  auto without = [](const Json& object, const std::string& key) {
+    Json out = Json::object();
+    for (const auto& [k, v] : object.members()) {
+      if (k != key) out.set(k, v);
+    }
+    return out;
+  };
+  if (side == Side::local) {
+    doc_ = without(doc_, kLocalPending);
+    return;
   }
-  remotes.set(remote_, peer);
+  Json remotes = doc_["remotes"];
+  remotes.set(remote_, without(remotes[remote_], kRemotePending));
   doc_.set("remotes", remotes);
 }
 

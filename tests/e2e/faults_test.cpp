@@ -139,6 +139,19 @@ TEST_F(Faults, AReinstalledPrimaryNeverWipesItsPartnersRecords) {
   EXPECT_EQ(read_text(lab.custom_list("secondary")), "");
 }
 
+TEST_F(Faults, ANodeWhoseGravityDbCannotBeReadNeverWipesItsPartnersRecordsEither) {
+  // It may be a fresh install: a damaged gravity.db, or one locked by `pihole -g`.
+  std::string bytes = read_text(lab.gravity("primary"));
+  for (size_t i = 0; i < 100; ++i) bytes[i] = 'x';
+  write_text(lab.gravity("primary"), bytes, 0664);
+  write_text(lab.custom_list("primary"), "");
+  Snapshot before(lab);
+  auto r = lab.run({"sync", "--only", "custom-dns"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.err.find("may be a fresh Pi-hole install"), std::string::npos) << r.err;
+  before.expect_unchanged("secondary");
+}
+
 TEST_F(Faults, ANodeWithConfigurationMayEmptyItsRecords) {
   // Not fresh: an emptied custom.list is a real change and travels.
   write_text(lab.custom_list("primary"), "");
@@ -241,6 +254,24 @@ TEST_F(Faults, CheckFailsWhereSyncCouldNotWork) {
   }
   lab.set_config(original);
   EXPECT_EQ(lab.run({"check"}).code, 0);
+}
+
+TEST_F(Faults, AZeroedJournalLeftByAKilledWriterNeverBlocksTheSwap) {
+  // A writer killed before its first sync leaves a journal whose header is zero: SQLite
+  // ignores it (pager.c hasHotJournal), and so does the swap, on either node.
+  for (const char* receiver : {"secondary", "primary"}) {
+    SCOPED_TRACE(receiver);
+    const char* sender = std::string(receiver) == "primary" ? "secondary" : "primary";
+    write_text(lab.gravity(receiver) + "-journal", std::string(4096, '\0'), 0644);
+    sqlite(lab.gravity(sender), std::string("INSERT INTO domainlist (type, domain) VALUES (1, 'past-journal-") +
+                                    receiver + ".example');");
+    auto r = lab.run({"sync"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(sqlite(lab.gravity(receiver), std::string("SELECT count(*) FROM domainlist WHERE domain = "
+                                                        "'past-journal-") + receiver + ".example';"),
+              "1\n");
+    ::unlink((lab.gravity(receiver) + "-journal").c_str());
+  }
 }
 
 TEST_F(Faults, ACorruptRemoteDatabaseIsRefused) {

@@ -348,6 +348,22 @@ TEST_F(Sync, ARemoteBackupCanBeRestoredThere) {
   EXPECT_EQ(read_text(lab.custom_list("primary")), "192.168.1.10 nas.lan\n192.168.1.11 printer.lan printer\n");
 }
 
+TEST_F(Sync, ARestoreWhereTheReloadCouldNotRunChangesNothing) {
+  write_text(lab.custom_list("secondary"), "10.0.0.9 pushed.lan\n");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  std::string id;
+  const Json listed = lab.run({"--json", "backups"}).json();
+  for (const auto& b : listed.items()) {
+    if (b["node"].as_string() == "remote" && b["item"].as_string() == "custom-dns") id = b["id"].as_string();
+  }
+  ASSERT_FALSE(id.empty());
+  lab.set_node_command("primary", "pihole_command", "/nonexistent/pihole");
+  auto restore = lab.run({"restore", id});
+  EXPECT_EQ(restore.code, 5) << restore.out << restore.err;
+  EXPECT_NE(restore.err.find("/nonexistent/pihole not found there"), std::string::npos) << restore.err;
+  EXPECT_EQ(read_text(lab.custom_list("primary")), "10.0.0.9 pushed.lan\n");
+}
+
 TEST_F(Sync, AReloadThatFindsFtlNotRunningIsExit8AndKeepsTheNewFile) {
   // `pihole restartdns reload` itself exits 0 when FTL does not run, doing nothing.
   lab.node_command("stop", "secondary");

@@ -119,6 +119,15 @@ TEST_F(Validators, AcceptWhatDnsmasqAndFtlAcceptAndRefuseTheRest) {
       {Item::static_dhcp, "dhcp-host=00:11:22:33:44:55,set:kids,192.168.1.6,nas,infinite", Verdict::accepted},
       {Item::static_dhcp, "dhcp-host=00:11:22:33:44:55,tag:!known,192.168.1.5", Verdict::accepted},
       {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::5],nas6", Verdict::accepted},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::]/64", Verdict::refused},  // the prefix outside
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::/64],nas6", Verdict::accepted},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::1:0/112]", Verdict::accepted},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::1/96],nas6", Verdict::refused},  // "bad IPv6 prefix"
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::1/63]", Verdict::refused},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[::ffff:1.2.3.4/96]", Verdict::refused},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::1/64]", Verdict::stricter,
+       "an address bit set beyond its prefix (dnsmasq tests only part of those bits)"},
+      {Item::static_dhcp, "dhcp-host=aa:bb:cc:dd:ee:ff,[fd00::1/129]", Verdict::refused},
       {Item::static_dhcp, "dhcp-host=00:11:22:33:44:55,192.168.1.7,nas,12h", Verdict::accepted},
       {Item::static_dhcp, "dhcp-host=00:11:22:33:44:55,192.168.1.7,5m", Verdict::accepted},
       {Item::static_dhcp, "dhcp-host=00-11-22-33-44-55,192.168.1.5", Verdict::accepted},
@@ -155,6 +164,8 @@ TEST_F(Validators, AcceptWhatDnsmasqAndFtlAcceptAndRefuseTheRest) {
       {Item::custom_dns, "10.0.0.1 na$me.lan", Verdict::refused},
       {Item::custom_dns, "10.0.0.1 nas..lan", Verdict::refused},
       {Item::custom_dns, "10.0.0.1 -bad.lan", Verdict::stricter, "a name that starts with '-' is no host name"},
+      {Item::custom_dns, "10.0.0.1 \xc3\xa4ste.lan", Verdict::refused},  // FTL: invalid hostname; punycode works
+      {Item::custom_dns, "10.0.0.1 xn--ste-pla.lan", Verdict::accepted},
   };
   int checked = 0;
   for (const auto& c : cases) {

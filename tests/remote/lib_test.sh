@@ -60,6 +60,21 @@ rm -f "$t/g.db-journal"; mkfifo "$t/g.db-wal"
 timeout 10 sh -c "cd '$t' && . '$lib'; trap - EXIT; jcheck g.db" >/dev/null 2>&1; rc=$?
 [ "$rc" = 1 ] && ok || bad "jcheck let a FIFO WAL through (exit $rc)"
 
+# nojournal: a journal whose first byte is zero is not hot (SQLite ignores it); one with
+# another first byte, a link or a FIFO in its place may be, and never blocks the test.
+rm -f "$t/g.db-wal" "$t/g.db-journal"
+run 'nojournal g.db' && ok || bad "nojournal saw a journal where there is none"
+printf '\000\000\000\000%0508d' 0 > "$t/g.db-journal"
+run 'nojournal g.db' && ok || bad "nojournal took a zeroed journal for a hot one"
+printf '\331\325\005\371%0508d' 0 > "$t/g.db-journal"
+run 'nojournal g.db' && bad "nojournal missed a journal that may be hot" || ok
+rm -f "$t/g.db-journal"; ln -s "$t/secret" "$t/g.db-journal"
+run 'nojournal g.db' && bad "nojournal read a journal through a link" || ok
+rm -f "$t/g.db-journal"; mkfifo "$t/g.db-journal"
+timeout 10 sh -c "cd '$t' && . '$lib'; trap - EXIT; nojournal g.db" >/dev/null 2>&1; rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 1 ] && ok || bad "nojournal blocked on a FIFO (exit $rc)"
+rm -f "$t/g.db-journal"
+
 # ftlhere in a container (here `ctx` runs the command directly): Pi-hole's program runs in
 # the private directory, and one the pihole user swapped in under its name is refused.
 here() {

@@ -137,7 +137,8 @@ TEST(Plan, AFreshNodesEmptyItemsNeverWipeItsPartnersRecords) {
     const char* what;
     Item item;
     ItemState local, remote;
-    bool local_fresh, remote_fresh, force;
+    Freshness local_fresh, remote_fresh;
+    bool force;
     SyncMode mode;
     Action action;
     ExitCode refusal;
@@ -145,23 +146,25 @@ TEST(Plan, AFreshNodesEmptyItemsNeverWipeItsPartnersRecords) {
   const History hist{"full", "full"};
   const Case cases[] = {
       {"fresh remote's empty item over local records", Item::custom_dns, records("full", 3), records("empty", 0),
-       false, true, false, SyncMode::sync, Action::pull, ExitCode::refused},
-      {"the same for a CNAME list", Item::cname, records("full", 1), records("empty", 0), false, true, false,
-       SyncMode::sync, Action::pull, ExitCode::refused},
-      {"and for DHCP hosts, pushed from a fresh local node", Item::static_dhcp, records("empty", 0),
-       records("full", 2), true, false, false, SyncMode::sync, Action::push, ExitCode::refused},
-      {"pull requested: still refused", Item::custom_dns, records("full", 3), records("empty", 0), false, true, false,
-       SyncMode::pull, Action::pull, ExitCode::refused},
-      {"--force means it", Item::custom_dns, records("full", 3), records("empty", 0), false, true, true,
-       SyncMode::sync, Action::pull, ExitCode::ok},
+       Freshness::configured, Freshness::fresh, false, SyncMode::sync, Action::pull, ExitCode::refused},
+      {"the same for a CNAME list", Item::cname, records("full", 1), records("empty", 0), Freshness::configured,
+       Freshness::fresh, false, SyncMode::sync, Action::pull, ExitCode::refused},
+      {"and for DHCP hosts, pushed from a fresh local node", Item::static_dhcp, records("empty", 0), records("full", 2),
+       Freshness::fresh, Freshness::configured, false, SyncMode::sync, Action::push, ExitCode::refused},
+      {"pull requested: still refused", Item::custom_dns, records("full", 3), records("empty", 0),
+       Freshness::configured, Freshness::fresh, false, SyncMode::pull, Action::pull, ExitCode::refused},
+      {"--force means it", Item::custom_dns, records("full", 3), records("empty", 0), Freshness::configured,
+       Freshness::fresh, true, SyncMode::sync, Action::pull, ExitCode::ok},
       {"a node with configuration may empty an item", Item::custom_dns, records("full", 3), records("empty", 0),
-       false, false, false, SyncMode::sync, Action::pull, ExitCode::ok},
-      {"a fresh node's records are no wipe", Item::custom_dns, records("full", 3), records("other", 1), false, true,
-       false, SyncMode::sync, Action::pull, ExitCode::ok},
-      {"an empty item over an empty one is nothing to wipe", Item::custom_dns, records("full", 0),
-       records("empty", 0), false, true, false, SyncMode::sync, Action::pull, ExitCode::ok},
-      {"the fresh receiver is the one set up", Item::custom_dns, records("full", 3), records("empty", 0), true,
-       false, false, SyncMode::sync, Action::pull, ExitCode::ok},
+       Freshness::configured, Freshness::configured, false, SyncMode::sync, Action::pull, ExitCode::ok},
+      {"a fresh node's records are no wipe", Item::custom_dns, records("full", 3), records("other", 1),
+       Freshness::configured, Freshness::fresh, false, SyncMode::sync, Action::pull, ExitCode::ok},
+      {"an empty item over an empty one is nothing to wipe", Item::custom_dns, records("full", 0), records("empty", 0),
+       Freshness::configured, Freshness::fresh, false, SyncMode::sync, Action::pull, ExitCode::ok},
+      {"a node whose gravity.db cannot be read may be fresh", Item::custom_dns, records("full", 3), records("empty", 0),
+       Freshness::configured, Freshness::unknown, false, SyncMode::sync, Action::pull, ExitCode::refused},
+      {"the fresh receiver is the one set up", Item::custom_dns, records("full", 3), records("empty", 0),
+       Freshness::fresh, Freshness::configured, false, SyncMode::sync, Action::pull, ExitCode::ok},
   };
   for (const auto& c : cases) {
     PlanInput in = input(c.local, c.remote, hist, c.mode);
@@ -173,7 +176,7 @@ TEST(Plan, AFreshNodesEmptyItemsNeverWipeItsPartnersRecords) {
     EXPECT_EQ(p.action, c.action) << c.what;
     EXPECT_EQ(p.refusal, c.refusal) << c.what << ": " << p.reason;
     if (c.refusal == ExitCode::refused) {
-      EXPECT_NE(p.reason.find("fresh Pi-hole install"), std::string::npos) << p.reason;
+      EXPECT_NE(p.reason.find(" a fresh Pi-hole install"), std::string::npos) << p.reason;
       EXPECT_NE(p.reason.find(item_name(c.item)), std::string::npos) << p.reason;
       EXPECT_NE(p.reason.find("--force"), std::string::npos) << p.reason;
     }

@@ -33,7 +33,13 @@ struct Pair {
     return installed.ok() ? installed->backup_id.value_or("") : "";
   }
   Result<Restored> restore(const std::string& id) {
-    return restore_backup(local, remote, id, Millis(0), Millis(0));
+    StateStore state(dir.path() + "/state", "pi.example:22");
+    return restore_backup(local, remote, state, id, Millis(0), Millis(0));
+  }
+  std::optional<PendingReload> pending(Side side) {
+    StateStore state(dir.path() + "/state", "pi.example:22");
+    EXPECT_TRUE(state.load());
+    return state.pending_reload(side);
   }
   TempDir dir;
 };
@@ -89,6 +95,7 @@ TEST(Restore, AFailureKeepsItsCodeAndSendsNoReload) {
       {"lock", {ExitCode::locked, "another run holds the lock"}, ExitCode::locked},
       {"restore remote:gravity:1", {ExitCode::refused, "integrity check failed"}, ExitCode::refused},
       {"reload lists", {ExitCode::failure, "pihole failed"}, ExitCode::failure},
+      {"can_reload", {ExitCode::refused, "the remote node could not reload Pi-hole"}, ExitCode::refused},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.call);
@@ -101,6 +108,12 @@ TEST(Restore, AFailureKeepsItsCodeAndSendsNoReload) {
     if (std::string(c.call) != "reload lists") {
       EXPECT_EQ(p.remote.item(Item::gravity).digest, "g2") << "nothing was put back";
       for (const auto& call : p.remote.actions()) EXPECT_NE(call, "reload lists");
+      EXPECT_FALSE(p.pending(Side::remote));
+    } else {
+      // Put back, not served: the reload is owed, as after a sync.
+      ASSERT_TRUE(p.pending(Side::remote));
+      EXPECT_EQ(p.pending(Side::remote)->items, std::vector<Item>{Item::gravity});
+      EXPECT_FALSE(p.pending(Side::local));
     }
   }
 }

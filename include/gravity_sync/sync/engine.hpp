@@ -60,6 +60,7 @@ struct RunReport {
   int local_major = 0;   // Pi-hole's major version on each node (0 when the run stopped early)
   int remote_major = 0;
   TextForm form = TextForm::bytes;  // how text items were compared
+  std::vector<std::string> owed;    // each reload still pending at the end, in words
 };
 
 // Run `options.command` between `local` and `remote`, reading and recording the sync

@@ -21,6 +21,13 @@ struct History {
 };
 
 // Everything that decides an item's action.
+// What a node's gravity.db says of the node as a whole.
+enum class Freshness {
+  configured,  // it holds configuration of its own
+  fresh,       // nothing beyond a fresh Pi-hole install, or no gravity.db at all
+  unknown,     // it cannot be read (locked, damaged, an unknown schema): no telling
+};
+
 struct PlanInput {
   Item item = Item::gravity;
   ItemState local;
@@ -29,11 +36,11 @@ struct PlanInput {
   SyncMode mode = SyncMode::sync;
   ConflictPolicy policy = ConflictPolicy::remote;
   bool force = false;
-  // Whether each node is a fresh node: its gravity.db holds nothing beyond a fresh Pi-hole
-  // install, or it has none (CONTRACT.md "Missing, empty, fresh"). A fresh node's empty
-  // text item or v6 value never replaces records the other node holds, unless `force`.
-  bool local_fresh = false;
-  bool remote_fresh = false;
+  // Whether each node is a fresh node (CONTRACT.md "Missing, empty, fresh"). A fresh
+  // node's empty text item or v6 value never replaces records the other node holds, unless
+  // `force`; nor does one of a node that cannot tell.
+  Freshness local_fresh = Freshness::configured;
+  Freshness remote_fresh = Freshness::configured;
 };
 
 
