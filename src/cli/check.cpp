@@ -26,7 +26,8 @@ void print_probe(const char* side, const NodeProbe& p) {
 }
 
 // What sync will need of `node`, exercised read-only the way sync does it: each item read
-// and digested (gravity.db's schema version really read), the reload it would run found,
+// and digested (gravity.db's schema version really read), each text item's content checked
+// as a receiver checks it, the reload it would run found,
 // room for a received copy and its backup (check takes no lock: CONTRACT.md). Each problem joins
 // `probe.problems`; the code of the first one that is not a refusal, else refused.
 ExitCode exercise(Node& node, const std::vector<Item>& items, NodeProbe& probe) {
@@ -46,6 +47,10 @@ ExitCode exercise(Node& node, const std::vector<Item>& items, NodeProbe& probe) 
       problem(Error{s.error_code, std::string(item_name(item)) + ": " + s.error});
     } else if (item == Item::gravity && s.exists && s.schema_version == 0) {
       problem(make_error(ExitCode::refused, "gravity.db's schema version could not be read there"));
+    }
+    if (item != Item::gravity && s.exists && s.error_code == ExitCode::ok) {
+      // Its content, as a receiving node checks it (a CNAME loop, a dhcp-host dnsmasq refuses).
+      if (auto st = node.check_item(item); !st) problem(st.error());
     }
     if (item == Item::gravity && s.exists && s.error_code == ExitCode::ok) {
       probe.schema_version = s.schema_version;

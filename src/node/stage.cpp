@@ -8,6 +8,22 @@
 
 namespace gs {
 
+Status PiholeNode::check_item(Item item) {
+  if (item == Item::gravity) return {};
+  if (major_version() >= 6) {
+    auto records = read_records(item);
+    if (!records) return records.error();
+    if (auto st = validate_text_item(item, file_from_records(item, *records)); !st) {
+      return with_context(st.error(), name());
+    }
+    return {};
+  }
+  auto text = read_text_file(item);
+  if (!text) return text.error();
+  if (auto st = validate_text_item(item, *text); !st) return with_context(st.error(), name());
+  return {};
+}
+
 Result<Staged> PiholeNode::stage(Item item, const std::string& local_dir, const StageOptions& how) {
   auto fresh = new_staged(item, local_dir);
   if (!fresh) return fresh.error();

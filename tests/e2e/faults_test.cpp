@@ -254,6 +254,14 @@ TEST_F(Faults, CheckFailsWhereSyncCouldNotWork) {
   }
   lab.set_config(original);
   EXPECT_EQ(lab.run({"check"}).code, 0);
+  // A text item sync would refuse: a CNAME loop here (dnsmasq would not start with it).
+  const std::string cnames = read_text(lab.cname("secondary"));
+  write_text(lab.cname("secondary"), cnames + "cname=loop.lan,loop.lan\n");
+  auto looped = lab.run({"check"});
+  EXPECT_EQ(looped.code, 5) << looped.out << looped.err;
+  EXPECT_NE(looped.out.find("cname line 2"), std::string::npos) << looped.out;
+  write_text(lab.cname("secondary"), cnames);
+  EXPECT_EQ(lab.run({"check"}).code, 0);
 }
 
 TEST_F(Faults, AZeroedJournalLeftByAKilledWriterNeverBlocksTheSwap) {

@@ -191,6 +191,11 @@ class Node {
   // would fail.
   virtual Status reload_ready() = 0;
 
+  // For `check`: read the text item or v6 value `item` there the way stage() reads it and
+  // check it as a receiving node would (validate_text_item). ExitCode::refused naming the
+  // node and the line that would be refused; nothing for gravity (inspect checks it).
+  virtual Status check_item(Item item) = 0;
+
   // Run the `pihole` reload for `level` there (none does nothing). Use reload_when_ready(),
   // which never signals an FTL that cannot take it.
   virtual Status reload(Reload level) = 0;

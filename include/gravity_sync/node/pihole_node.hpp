@@ -91,6 +91,7 @@ class PiholeNode : public Node {
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
   Status reload_ready() override;
+  Status check_item(Item item) override;
   Status reload(Reload level) override;
   Status rebuild_gravity() override;
   Result<FtlStatus> ftl_status() override;
