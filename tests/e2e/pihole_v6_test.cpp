@@ -503,7 +503,10 @@ TEST(MixedPair, ALatin1CustomListNeverReachesPiholeToml) {
   EXPECT_NE((*item(doc, "custom-dns"))["message"].as_string().find("not valid UTF-8"), std::string::npos) << r.out;
   EXPECT_EQ(*lab.ftl_values("primary", "dns.hosts"), before);
   EXPECT_EQ((*item(doc, "cname"))["result"].as_string(), "ok");
-  EXPECT_EQ(lab.run({"check"}).code, 0);
+  // check reads the file as a receiver would, and says so before any sync.
+  auto check = lab.run({"check"});
+  EXPECT_EQ(check.code, 5) << check.out;
+  EXPECT_NE(check.out.find("not valid UTF-8"), std::string::npos) << check.out;
 }
 
 TEST(MixedPair, AV5FileTooLongForFtlsCommandLineIsRefusedOverSshAndTheRestGoesAhead) {
