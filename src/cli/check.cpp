@@ -27,8 +27,9 @@ void print_probe(const char* side, const NodeProbe& p) {
 
 // What sync will need of `node`, exercised read-only the way sync does it: each item read
 // and digested (gravity.db's schema version really read), each text item's content checked
-// as a receiver checks it, the reload it would run found,
-// room for a received copy and its backup (check takes no lock: CONTRACT.md). Each problem joins
+// as a receiver checks it, the reload it would run found, room for a received copy and its
+// backup, the lock and the backup directories usable (probed without taking the lock or
+// creating anything: check takes no lock and changes nothing, CONTRACT.md). Each problem joins
 // `probe.problems`; the code of the first one that is not a refusal, else refused.
 ExitCode exercise(Node& node, const std::vector<Item>& items, NodeProbe& probe) {
   ExitCode code = probe.problems.empty() ? ExitCode::ok : ExitCode::refused;
@@ -58,6 +59,7 @@ ExitCode exercise(Node& node, const std::vector<Item>& items, NodeProbe& probe) 
     }
   }
   if (auto st = node.reload_ready(); !st) problem(st.error());
+  if (auto st = node.check_writable(items); !st) problem(st.error());
   return code;
 }
 

@@ -229,6 +229,21 @@ Status LocalNode::check_space(Item item, uint64_t bytes, Role role) {
   return {};
 }
 
+Status LocalNode::check_writable(const std::vector<Item>& items) {
+  // As lock() opens it, and as ensure_private_dir() will want each backup directory.
+  if (auto st = check_creatable(state_dir_ + "/gravity-sync.lock", FileType::regular); !st) {
+    return with_context(st.error(), "local lock");
+  }
+  if (auto st = check_creatable(backups_.dir, FileType::directory); !st)
+    return with_context(st.error(), "local backups");
+  for (Item item : items) {
+    if (auto st = check_creatable(backup_dir(backups_, item), FileType::directory); !st) {
+      return with_context(st.error(), "local backups");
+    }
+  }
+  return {};
+}
+
 std::string LocalNode::staging_dir(Item) const {
   // Private (ensure_private_dir): no other user can replace a copy while it is checked.
   // install() renames it into place, or copies it through place_file() when Pi-hole's

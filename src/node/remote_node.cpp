@@ -453,12 +453,27 @@ Result<int64_t> RemoteNode::now() {
 
 std::string RemoteNode::staging_dir(Item) const { return local_tmp_; }
 
+std::string RemoteNode::lock_path() const {
+  // In the parent of the remote backup_dir: with default layouts that is the state_dir of a
+  // gravity-sync running there, so both tools take one lock.
+  return dir_name(backups_.dir) + "/gravity-sync.lock";
+}
+
 Status RemoteNode::check_space(Item item, uint64_t bytes, Role role) {
   if (role == Role::sending) return {};  // a text item is read in place; stage() checks room for a snapshot
   if (item != Item::gravity && major_version() >= 6) return {};  // a value FTL writes; a few KB
   const std::string dir = dir_name(layout_.item_path(item));
   auto r = run(remote_script::check_space,
                {{"dir", dir}, {"bdir", backups_.dir}, {"need", std::to_string(bytes / 1024 + 1024)}});
+  if (!r) return r.error();
+  if (r->exit_code != 0) return failed(*r, "remote");
+  return {};
+}
+
+Status RemoteNode::check_writable(const std::vector<Item>& items) {
+  std::vector<std::string> dirs{backups_.dir};
+  for (Item item : items) dirs.push_back(backup_dir(backups_, item));
+  auto r = run(remote_script::writable, {{"l", lock_path()}}, dirs, "", Millis(30'000));
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote");
   return {};
@@ -771,9 +786,7 @@ Status RemoteNode::run_pihole(const std::vector<std::string>& args, Millis timeo
 }
 
 Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
-  // The lock file sits in the parent of the remote backup_dir: with default layouts that
-  // is the state_dir of a gravity-sync running there, so both tools take one lock.
-  const std::string lock_path = dir_name(backups_.dir) + "/gravity-sync.lock";
+  const std::string lock_path = this->lock_path();
   const long secs = std::max<long>(1, static_cast<long>(wait.count() / 1000));
   const std::string nonce = new_nonce();
   const std::string mark = "=GS " + nonce + " ";

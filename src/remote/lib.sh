@@ -115,6 +115,21 @@ bkdir() {
   fi
   chmod 700 -- "$1" || fail 66 "cannot make $1 private"
 }
+# near PATH: D is PATH, or its nearest ancestor that exists (PATH is absolute).
+near() { D=$1; while [ ! -e "$D" ] && [ ! -L "$D" ]; do D=${D%/*}; D=${D:-/}; done; }
+# bkok DIR: bkdir DIR would succeed, checked without creating or changing anything: DIR is
+# a directory of ours (not a link) this user may write, or could be made in its nearest
+# existing ancestor.
+bkok() {
+  if [ -L "$1" ] || { [ -e "$1" ] && { [ ! -d "$1" ] || [ "$(stat -c %u -- "$1")" != "$(id -u)" ]; }; }; then
+    fail 65 "$1 must be a directory of $(id -un), not a symbolic link"
+  fi
+  near "$1"
+  { [ -d "$D" ] && [ -w "$D" ] && [ -x "$D" ]; } || {
+    if [ "$D" = "$1" ]; then fail 66 "$1 cannot be written by $(id -un)"; fi
+    fail 66 "cannot create $1: $D is not a directory $(id -un) can write"
+  }
+}
 cpath() {
   if [ "$CT" = 1 ]; then
     case "$1" in

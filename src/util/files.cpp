@@ -176,6 +176,36 @@ Status ensure_private_dir(const std::string& dir) {
   return {};
 }
 
+Status check_creatable(const std::string& path, FileType type) {
+  auto info = stat_file(path, Follow::no);
+  if (!info) return info.error();
+  const char* kind = type == FileType::directory ? "directory" : "regular file";
+  if (info->exists) {
+    if (info->type != type) {
+      return make_error(ExitCode::refused,
+                        path + " must be a " + kind + (info->type == FileType::symlink ? ", not a symbolic link" : ""));
+    }
+    if (type == FileType::directory && (info->uid != ::geteuid() || (info->mode & 022) != 0)) {
+      return make_error(ExitCode::refused,
+                        path + " must be a directory owned by this user and writable by no one else");
+    }
+    if (::faccessat(AT_FDCWD, path.c_str(), type == FileType::directory ? W_OK | X_OK : R_OK | W_OK, AT_EACCESS) != 0) {
+      return errno_error(std::string("cannot write the ") + kind, path);
+    }
+    return {};
+  }
+  std::string existing = dir_name(path);
+  while (existing != "/") {
+    auto up = stat_file(existing);
+    if (!up || up->exists) break;  // one that cannot be read counts: access() then says why
+    existing = dir_name(existing);
+  }
+  if (::faccessat(AT_FDCWD, existing.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+    return errno_error(std::string("cannot create the ") + kind + " " + path + " in", existing);
+  }
+  return {};
+}
+
 namespace {
 
 // Copy all of `from` (from its start) to `to`.

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <csignal>
 #include <dirent.h>
+#include <filesystem>
+#include <functional>
 #include <spawn.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -262,6 +264,78 @@ TEST_F(Faults, CheckFailsWhereSyncCouldNotWork) {
   EXPECT_NE(looped.out.find("cname line 2"), std::string::npos) << looped.out;
   write_text(lab.cname("secondary"), cnames);
   EXPECT_EQ(lab.run({"check"}).code, 0);
+}
+
+TEST_F(Faults, CheckFailsWhereALockOrABackupCouldNotBeKept) {
+  // The lock and the backup directories of each node, broken in turn: check names the path
+  // with the code sync would end with, takes no lock and creates nothing.
+  const std::string local_backups = lab.path("secondary", "backups");
+  const std::string local_lock = lab.path("secondary", "state/gravity-sync.lock");
+  const std::string remote_backups = lab.path("primary", "backups");
+  const std::string remote_lock = lab.path("primary", "gravity-sync.lock");
+  auto remove = [](const std::string& path) {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);  // a symbolic link itself, never what it names
+    ASSERT_FALSE(ec) << path << ": " << ec.message();
+  };
+  struct Case {
+    const char* what;
+    std::string path;
+    std::function<void(const std::string&)> breaks;
+    int code;
+  };
+  auto a_link = [&](const std::string& p) { ASSERT_EQ(::symlink(lab.dir().c_str(), p.c_str()), 0); };
+  auto a_file = [&](const std::string& p) { write_text(p, "not a directory\n", 0600); };
+  auto a_directory = [&](const std::string& p) { ASSERT_TRUE(make_dirs(p + "/x").ok()); };
+  auto anothers = [&](const std::string& p) {
+    ASSERT_TRUE(make_dirs(p, 0700).ok());
+    ASSERT_EQ(::chown(p.c_str(), 65534, 65534), 0);
+  };
+  std::vector<Case> cases = {
+      {"local backup_dir a symbolic link", local_backups, a_link, 5},
+      {"remote backup_dir a symbolic link", remote_backups, a_link, 5},
+      {"local backup_dir a file", local_backups, a_file, 5},
+      {"remote backup_dir a file", remote_backups, a_file, 5},
+      {"remote gravity backups a file", remote_backups + "/gravity", a_file, 5},
+      {"local lock a symbolic link", local_lock, a_link, 5},
+      {"remote lock a symbolic link", remote_lock, a_link, 5},
+      {"local lock a directory", local_lock, a_directory, 5},
+      {"remote lock a directory", remote_lock, a_directory, 5},
+  };
+  if (::geteuid() == 0) {
+    cases.push_back({"local backup_dir another user's", local_backups, anothers, 5});
+    cases.push_back({"remote backup_dir another user's", remote_backups, anothers, 5});
+  }
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    remove(c.path);
+    ASSERT_TRUE(make_dirs(dir_name(c.path)).ok());
+    c.breaks(c.path);
+    auto r = lab.run({"check"});
+    EXPECT_EQ(r.code, c.code) << r.out << r.err;
+    EXPECT_NE(r.out.find("check: FAILED"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(c.path), std::string::npos) << r.out;
+    remove(c.path);
+  }
+  // Nothing missing is made by check: neither backup directory nor either lock.
+  for (const auto& p : {local_backups, remote_backups, local_lock, remote_lock}) remove(p);
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  for (const auto& p : {local_backups, remote_backups, local_lock, remote_lock}) {
+    EXPECT_FALSE(stat_file(p, Follow::no)->exists) << p << " was made by check";
+  }
+  // A backup directory on a read-only filesystem cannot be written: exit 8, as sync's.
+  if (::geteuid() != 0) return;
+  for (const auto& dir : {local_backups, remote_backups}) {
+    SCOPED_TRACE(dir);
+    ASSERT_TRUE(make_dirs(dir, 0700).ok());
+    if (::mount("tmpfs", dir.c_str(), "tmpfs", MS_RDONLY, "size=64m,mode=0700") != 0) GTEST_SKIP() << "cannot mount";
+    auto ro = lab.run({"check"});
+    ::umount2(dir.c_str(), MNT_DETACH);
+    EXPECT_EQ(ro.code, 8) << ro.out << ro.err;
+    EXPECT_NE(ro.out.find(dir), std::string::npos) << ro.out;
+  }
+  EXPECT_EQ(lab.run({"sync"}).code, 0);
 }
 
 TEST_F(Faults, AZeroedJournalLeftByAKilledWriterNeverBlocksTheSwap) {

@@ -94,6 +94,7 @@ class FakeNode : public Node {
   Result<Installed> install(const Staged& staged, const ItemState& current) override;
   Status reload_ready() override;
   Status check_item(Item) override { return {}; }
+  Status check_writable(const std::vector<Item>&) override { return {}; }
   Status reload(Reload level) override;
   Result<FtlStatus> ftl_status() override;
   void release_replaced(Millis wait) override;

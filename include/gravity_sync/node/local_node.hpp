@@ -18,6 +18,7 @@ class LocalNode : public PiholeNode {
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Status check_space(Item item, uint64_t bytes, Role role) override;
+  Status check_writable(const std::vector<Item>& items) override;
   std::string staging_dir(Item item) const override;
   void release_replaced(Millis wait) override;
   int major_version() override;

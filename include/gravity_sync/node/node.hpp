@@ -196,6 +196,13 @@ class Node {
   // node and the line that would be refused; nothing for gravity (inspect checks it).
   virtual Status check_item(Item item) = 0;
 
+  // For `check`, read-only (nothing is created): whether a sync could take this node's lock
+  // (the lock file, or the directory it would be made in, writable; flock(1) found there)
+  // and keep a backup of each of `items` (each backup directory one a sync would accept, or
+  // could make). ExitCode::refused naming a symbolic link or another user's directory;
+  // ExitCode::failure naming what cannot be written.
+  virtual Status check_writable(const std::vector<Item>& items) = 0;
+
   // Run the `pihole` reload for `level` there (none does nothing). Use reload_when_ready(),
   // which never signals an FTL that cannot take it.
   virtual Status reload(Reload level) = 0;

@@ -37,6 +37,7 @@ class RemoteNode : public PiholeNode {
   Result<std::map<Item, FileInfo>> stat_items(const std::vector<Item>& items) override;
   Result<int64_t> now() override;
   Status check_space(Item item, uint64_t bytes, Role role) override;
+  Status check_writable(const std::vector<Item>& items) override;
   std::string staging_dir(Item item) const override;
   void release_replaced(Millis wait) override;
   int major_version() override;
@@ -91,6 +92,8 @@ class RemoteNode : public PiholeNode {
   // The error of a script that failed: its ERR message (or its exit status), as
   // ExitCode::refused for our "refused" status and ExitCode::failure otherwise.
   Error failed(const RemoteAnswer& answer, const std::string& what) const;
+  // gravity-sync's lock file there (lock(), check_writable()).
+  std::string lock_path() const;
   // What every remote script starts with: the node's paths and commands, the fixed SQL and
   // the shell functions (kFunctions).
   const std::string& prelude();

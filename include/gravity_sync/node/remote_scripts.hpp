@@ -41,5 +41,6 @@ extern const std::string_view stat_files;
 extern const std::string_view swap;
 extern const std::string_view upload;
 extern const std::string_view verify;
+extern const std::string_view writable;
 
 }  // namespace gs::remote_script

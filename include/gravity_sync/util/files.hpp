@@ -69,6 +69,14 @@ Status require_regular(const std::string& path, const FileInfo& info);
 // replaced or read by another user.
 Status ensure_private_dir(const std::string& dir);
 
+// For `check`, read-only: whether `path` could be created or written by this process, as a
+// `type` (FileType::regular or FileType::directory) that ensure_private_dir() or an
+// O_NOFOLLOW open accepts. ExitCode::refused when it is a symbolic link or another type;
+// for a directory, also when it is another user's or writable by others; ExitCode::failure
+// when neither it nor (when missing) its nearest existing ancestor may be written
+// (access(2) with the effective ids, which also refuses a read-only filesystem).
+Status check_creatable(const std::string& path, FileType type);
+
 // Put the file open as `fd` — named `path`, in a private directory (ensure_private_dir),
 // its owner and mode set — at `dest`, atomically replacing what is there: rename(2) when
 // both lie on one filesystem; otherwise a copy made through a file created in `dest`'s
