@@ -189,19 +189,11 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   };
   // Note that `node` owes `level` (and a rebuild) for the items `installed_by` just put there.
   auto owe = [&](Node& node, Reload level, bool rebuild, Action installed_by, const Error& error) {
-    const Side side = side_of(node);
-    PendingReload p = state.pending_reload(side).value_or(PendingReload{});
-    if (p.since == 0) p.since = report.time;
-    p.level = heavier(p.level, level);
-    p.rebuild = p.rebuild || rebuild;
+    std::vector<Item> installed;
     for (const auto& r : report.items) {
-      if (r.plan.action == installed_by && r.outcome == Outcome::ok &&
-          std::find(p.items.begin(), p.items.end(), r.item) == p.items.end()) {
-        p.items.push_back(r.item);
-      }
+      if (r.plan.action == installed_by && r.outcome == Outcome::ok) installed.push_back(r.item);
     }
-    p.error = error.message;
-    state.set_pending_reload(side, p);
+    state.owe_reload(side_of(node), level, rebuild, installed, error.message, report.time);
   };
 
   // One reload per side that changed, the lightest that applies all its changes. In

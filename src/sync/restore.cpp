@@ -1,6 +1,5 @@
 #include "gravity_sync/sync/restore.hpp"
 
-#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
@@ -45,12 +44,7 @@ Result<Restored> restore_backup(Node& local, Node& remote, StateStore& state, co
   if (!reloaded) {
     // In place but not served: owed by that node until a reload runs (as after a sync).
     if (state.load()) {
-      PendingReload p = state.pending_reload(entry->side).value_or(PendingReload{});
-      if (p.since == 0) p.since = node.clock().wall();
-      p.level = heavier(p.level, level);
-      if (std::find(p.items.begin(), p.items.end(), entry->item) == p.items.end()) p.items.push_back(entry->item);
-      p.error = reloaded.error().message;
-      state.set_pending_reload(entry->side, p);
+      state.owe_reload(entry->side, level, false, {entry->item}, reloaded.error().message, node.clock().wall());
       if (auto st = state.save(); !st) spdlog::warn("cannot record the pending reload: {}", st.error().message);
     }
     return make_error(ExitCode::failure, "restored, but the reload failed (it is pending: every run retries it): " +

@@ -97,6 +97,19 @@ void StateStore::set_pending_reload(Side side, const PendingReload& pending) {
   doc_.set("remotes", remotes);
 }
 
+void StateStore::owe_reload(Side side, Reload level, bool rebuild, const std::vector<Item>& items,
+                            const std::string& error, int64_t now) {
+  PendingReload p = pending_reload(side).value_or(PendingReload{});
+  if (p.since == 0) p.since = now;
+  p.level = heavier(p.level, level);
+  p.rebuild = p.rebuild || rebuild;
+  for (Item item : items) {
+    if (std::find(p.items.begin(), p.items.end(), item) == p.items.end()) p.items.push_back(item);
+  }
+  p.error = error;
+  set_pending_reload(side, p);
+}
+
 void StateStore::clear_pending_reload(Side side) {
   if (!pending_reload(side)) return;
   // Everything of the object but `key`.

@@ -44,6 +44,11 @@ class StateStore {
   std::optional<PendingReload> pending_reload(Side side) const;
   void set_pending_reload(Side side, const PendingReload& pending);
   void clear_pending_reload(Side side);
+  // Add to what node `side` owes: `level` (the heavier of it and what is owed), `rebuild`,
+  // `items` (each once), `error` as the last failure; `now` (seconds since the epoch)
+  // starts the debt when none was owed.
+  void owe_reload(Side side, Reload level, bool rebuild, const std::vector<Item>& items, const std::string& error,
+                  int64_t now);
 
   // Write sync-state.json atomically.
   Status save();
