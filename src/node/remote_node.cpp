@@ -81,13 +81,6 @@ class RemoteLock : public NodeLock {
   SshChannel channel_;  // the remote flock is held until this channel closes
 };
 
-// The refusal of a remote text item larger than any Pi-hole writes.
-Error text_too_large(Item item) {
-  return make_error(ExitCode::refused, std::string("remote ") + item_name(item) + " is larger than " +
-                                           std::to_string(kMaxTextItem >> 20) + " MiB; not a Pi-hole text item");
-}
-
-
 }  // namespace
 
 RemoteNode::RemoteNode(SshSession& session, PiholeLayout layout, BackupPolicy backups, std::string local_tmp,
@@ -235,7 +228,7 @@ Result<std::string> RemoteNode::read_text_at(Item item, const std::string& path,
   if (r->exit_code != 0) return failed(*r, what + ": cannot read it");
   auto content = from_hex(r->last("C ").value_or(""));
   if (!content) return content.error();
-  if (content->size() > kMaxTextItem) return text_too_large(item);
+  if (auto st = check_text_size(item, content->size()); !st) return with_context(st.error(), "remote");
   return content;
 }
 
@@ -347,9 +340,8 @@ Result<ItemFiles> RemoteNode::read_items(const std::vector<Item>& items) {
       auto content = from_hex(w.size() >= 3 ? w[2] : "");
       if (!content) {
         set_error(f, ExitCode::failure, "remote " + std::string(item_name(*item)) + ": " + content.error().message);
-      } else if (content->size() > kMaxTextItem) {
-        const Error too_large = text_too_large(*item);
-        set_error(f, too_large.code, too_large.message);
+      } else if (auto size = check_text_size(*item, content->size()); !size) {
+        set_error(f, size.error().code, "remote " + size.error().message);
       } else {
         f.text = std::move(*content);
         texts.insert(*item);

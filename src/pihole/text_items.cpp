@@ -324,14 +324,17 @@ bool is_dns_name(std::string_view name, bool utf8) {
   return name.front() != '-';
 }
 
+Status check_text_size(Item item, size_t bytes) {
+  if (bytes <= kMaxTextItem) return {};
+  return make_error(ExitCode::refused, std::string(item_name(item)) + " is larger than " +
+                                           std::to_string(kMaxTextItem >> 20) + " MiB; not a Pi-hole text item");
+}
+
 Status validate_text_item(Item item, std::string_view content) {
   if (item == Item::gravity) return make_error(ExitCode::failure, "gravity is not a text item");
   // Every path checks the size, whatever read the content (a remote answer holds one byte
   // more than an item may, to tell).
-  if (content.size() > kMaxTextItem) {
-    return make_error(ExitCode::refused, std::string(item_name(item)) + " is larger than " +
-                                             std::to_string(kMaxTextItem >> 20) + " MiB; not a Pi-hole text item");
-  }
+  if (auto st = check_text_size(item, content.size()); !st) return st;
   int number = 0;
   for (std::string_view line : split(content, '\n')) {
     ++number;

@@ -12,6 +12,10 @@ namespace gs {
 // value): 4 MiB, some 100,000 records. Anything larger is refused (exit 5).
 inline constexpr size_t kMaxTextItem = 4 << 20;
 
+// The refusal of a text item of `bytes` beyond kMaxTextItem (ExitCode::refused naming
+// `item`); nothing otherwise. validate_text_item checks it first.
+Status check_text_size(Item item, size_t bytes);
+
 // The longest line of a text item: dnsmasq reads its files in pieces of 1,024 bytes with
 // the line end (option.c read_file: fgets(buff, MAXDNAME)), so a longer line would go on
 // as a line of its own — a way to slip in a directive. FTL v6 writes each v6 entry as such
