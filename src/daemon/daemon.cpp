@@ -103,8 +103,11 @@ class Daemon {
     watcher_.emplace(paths);
   }
 
-  // Report a state once when it changes; repeat only at debug level.
-  void report(ExitCode code, const std::string& message) {
+  // Report a state once when it changes; repeat only at debug level. `run_failed`: the
+  // whole run failed (the connection, the lock): it counts in the metrics here (a run that
+  // reached its items counts in cycle()), and spaces the next cycles out (backoff); an
+  // item's failure does not (the item has its own retry, UnsettledItems).
+  void report(ExitCode code, const std::string& message, bool run_failed = true) {
     if (cancel_requested()) return;  // stopping: an interrupted step is not a state
     // Connection-level states are the code alone (the reason may vary while it lasts);
     // item-level ones include what went wrong.
@@ -121,18 +124,18 @@ class Daemon {
       spdlog::debug("state unchanged: {}", message);
     }
     if (code != ExitCode::ok) {
-      // Metrics count every failed cycle; the on_failure hook runs when a failure starts.
+      // Metrics count every failed run; the on_failure hook runs when a failure starts.
       RunReport failure;
       failure.command = command_for(config_.sync.mode);
       failure.code = code;
       failure.error = Error{code, message};
-      update_metrics(config_, failure, Millis(0));
+      if (run_failed) update_metrics(config_, failure, Millis(0));
       if (key != last_hooked_ && !config_.hooks.on_failure.empty()) run_hook(config_, config_.hooks.on_failure, failure);
       last_hooked_ = key;
     } else {
       last_hooked_.clear();
     }
-    failures_ = code == ExitCode::ok ? 0 : failures_ + 1;
+    failures_ = code != ExitCode::ok && run_failed ? failures_ + 1 : 0;
     last_code_ = code;
     last_message_ = message;
   }
@@ -166,13 +169,26 @@ class Daemon {
       report(ExitCode::unreachable, "remote: " + remote.error().message);
       return;
     }
-    const std::vector<Item> changed = items_to_digest(items, baseline_, *local, *remote, full);
     // A reload a node still owes is retried by every cycle, changes or not (run_sync does
     // it first).
     StateStore state(config_.state_dir, remote_key(config_));
     const bool owed = state.load().ok() && (state.pending_reload(Side::local) || state.pending_reload(Side::remote));
+    if (!owed && !owed_.empty()) settle_owed();  // paid by another run
+    // What moved, and what an earlier cycle left unsettled and is due again.
+    const auto moved = items_to_digest(items, baseline_, *local, *remote, full);
+    const auto due = retries_due(unsettled_, clock_.steady());
+    std::vector<Item> changed;  // in the configured order
+    for (Item item : items) {
+      if (std::find(moved.begin(), moved.end(), item) != moved.end() ||
+          std::find(due.begin(), due.end(), item) != due.end()) {
+        changed.push_back(item);
+      }
+    }
     if (changed.empty() && !owed) {
-      if (last_code_ != ExitCode::ok) report(ExitCode::ok, "in sync");
+      // Nothing to run: the state stays what the items' last runs left (never "in sync"
+      // while one of them is still refused, failed or in conflict).
+      const auto [code, why] = daemon_state(unsettled_, owed_);
+      report(code, why, false);
       return;
     }
     // Baselines taken in this cycle are only as good as the stats they came from.
@@ -182,9 +198,9 @@ class Daemon {
     options.items = changed;
     const auto started = clock_.steady();
     RunReport result = run_sync(config_, peers_->local, peers_->remote, state, options);
-    if (result.changed && result.code == ExitCode::ok) {
-      update_metrics(config_, result, std::chrono::duration_cast<Millis>(clock_.steady() - started));
-      if (!config_.hooks.on_success.empty()) run_hook(config_, config_.hooks.on_success, result);
+    const auto took = std::chrono::duration_cast<Millis>(clock_.steady() - started);
+    if (result.changed && result.code == ExitCode::ok && !config_.hooks.on_success.empty()) {
+      run_hook(config_, config_.hooks.on_success, result);
     }
     if (cancel_requested()) {
       // Stopped mid-cycle: what was staged here is gone already (RAII); remove what the
@@ -206,9 +222,18 @@ class Daemon {
       report(result.code, result.error->message);
       return;
     }
+    std::vector<ItemOutcome> outcomes;
+    for (const auto& r : result.items) outcomes.push_back({r.item, r.code, r.message});
+    unsettled_ = next_unsettled(std::move(unsettled_), outcomes, clock_.steady(), config_.sync.interval);
+    if (result.owed.empty() && !owed_.empty()) settle_owed();
+    owed_ = result.owed;
     std::vector<Item> rewritten;
     for (const auto& r : result.items) {
-      if (r.plan.action == Action::pull || r.plan.action == Action::push) rewritten.push_back(r.item);
+      // A copy that went in; a refused or failed one is retried as unsettled (its stats
+      // move too if it may have gone in).
+      if ((r.plan.action == Action::pull || r.plan.action == Action::push) && r.outcome == Outcome::ok) {
+        rewritten.push_back(r.item);
+      }
     }
     baseline_ = next_baseline(std::move(baseline_), changed, *local, *remote, rewritten, stat_time,
                               peers_->remote.clock_offset());
@@ -219,17 +244,23 @@ class Daemon {
                    " " + result_name(r);
       }
     }
-    if (result.code == ExitCode::ok) {
-      if (result.changed) spdlog::info("synced: {}", summary);
-      report(ExitCode::ok, "in sync");
-    } else {
-      std::string why;
-      for (const auto& r : result.items) {
-        if (r.code == result.code) why += (why.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
-      }
-      if (why.empty() && !result.owed.empty()) why = result.owed.front();
-      report(result.code, why);
+    if (result.changed && !summary.empty()) spdlog::info("synced: {}", summary);
+    // The state is every item's, not this run's alone: an item refused by an earlier cycle
+    // and not due yet keeps it.
+    const auto [code, why] = daemon_state(unsettled_, owed_);
+    if (result.changed || code != ExitCode::ok || last_code_ != ExitCode::ok) {
+      // What moved, and the daemon's state (not this run's alone) as the exit code.
+      RunReport counted = result;
+      counted.code = code;
+      update_metrics(config_, counted, took);
     }
+    report(code, why, false);
+  }
+
+  // The reloads owed are paid: the items that waited on them are due again now.
+  void settle_owed() {
+    owed_.clear();
+    for (auto& [item, u] : unsettled_) u.retry_at = clock_.steady();
   }
 
   // Sleep until the next check; true when the next cycle must be a full one.
@@ -283,6 +314,7 @@ class Daemon {
       setup_logging(verbosity_, config_.log_level);
       peers_.reset();
       baseline_.clear();
+      unsettled_.clear();  // the first cycle under the new config digests every item
       last_state_.clear();
       make_watcher();
       spdlog::info("SIGHUP: configuration {} reloaded", path_);
@@ -319,6 +351,8 @@ class Daemon {
   std::optional<DirWatcher> watcher_;
   std::unique_ptr<Peers> peers_;
   Baseline baseline_;
+  UnsettledItems unsettled_;        // items the last cycle to run them did not settle
+  std::vector<std::string> owed_;   // the reloads still pending after the last run, in words
   SteadyTime last_used_;
   Millis watchdog_{0};
   std::string last_state_;

@@ -66,6 +66,44 @@ Baseline next_baseline(Baseline baseline, const std::vector<Item>& digested, con
   return baseline;
 }
 
+UnsettledItems next_unsettled(UnsettledItems unsettled, const std::vector<ItemOutcome>& outcomes, SteadyTime now,
+                              Millis interval) {
+  for (const auto& o : outcomes) {
+    if (o.code == ExitCode::ok) {
+      unsettled.erase(o.item);
+      continue;
+    }
+    Unsettled& u = unsettled[o.item];
+    u.code = o.code;
+    u.message = o.message;
+    ++u.failures;
+    u.retry_at = now + backoff_wait(interval, u.failures);
+  }
+  return unsettled;
+}
+
+std::vector<Item> retries_due(const UnsettledItems& unsettled, SteadyTime now) {
+  std::vector<Item> due;
+  for (const auto& [item, u] : unsettled) {
+    if (now >= u.retry_at) due.push_back(item);
+  }
+  return due;
+}
+
+std::pair<ExitCode, std::string> daemon_state(const UnsettledItems& unsettled, const std::vector<std::string>& owed) {
+  ExitCode code = owed.empty() ? ExitCode::ok : ExitCode::failure;
+  for (const auto& [item, u] : unsettled) code = worse(code, u.code);
+  if (code == ExitCode::ok) return {code, "in sync"};
+  std::string why;
+  for (const auto& [item, u] : unsettled) {
+    if (u.code == code) why += (why.empty() ? "" : "; ") + std::string(item_name(item)) + ": " + u.message;
+  }
+  if (code == ExitCode::failure) {
+    for (const auto& o : owed) why += (why.empty() ? "" : "; ") + o;
+  }
+  return {code, why};
+}
+
 // A debounce that ended wins over the deadline and is never a full check: a full check
 // that was due then is still due at the next deadline (last_full has not moved).
 Wake wake(SteadyTime now, SteadyTime deadline, std::optional<SteadyTime> debounce, SteadyTime last_full,

@@ -4,6 +4,8 @@
 #include <csignal>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
+#include <sstream>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -311,6 +313,107 @@ TEST_F(Daemon, ABadConfigAtStartExits2) {
   lab.set_config(lab.config_text() + "sync_typo: 1\n");
   DaemonProcess d(lab);
   EXPECT_EQ(d.wait_exit(20s), 2) << d.log();
+}
+
+TEST_F(Daemon, ARefusedItemKeepsTheStateRefusedInStatusJsonSystemdAndMetricsUntilItSyncs) {
+  // Issue 15: the daemon logged a refusal, then "in sync" a cycle later, and every report
+  // of its state said ok while the item never synced. The state is the items' truth.
+  const std::string metrics = lab.dir() + "/gravity_sync.prom";
+  lab.set_config(lab.config_text() + "metrics:\n  textfile: " + metrics + "\n");
+  lab.set_sync_option("conflict: skip");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  const std::string sock = lab.dir() + "/notify.sock";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string statuses;  // every STATUS= message, one per line
+  std::string last;      // the last one
+  auto last_status = [&] {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+      std::istringstream in(std::string(buf, static_cast<size_t>(n)));
+      for (std::string line; std::getline(in, line);) {
+        if (line.rfind("STATUS=", 0) == 0) statuses += (last = line) + "\n";
+      }
+    }
+    return last;
+  };
+  auto metric = [&](const std::string& name) {
+    std::istringstream in(read_text(metrics));
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(name + " ", 0) == 0) return line.substr(name.size() + 1);
+    }
+    return std::string("(none)");
+  };
+  // Refusals of each kind: one the receiving node makes (the item is pulled and refused),
+  // and ones the plan makes (nothing is moved: a fresh node's empty items, a conflict the
+  // policy leaves open). Each holds every report of the state until the item has synced.
+  const std::string cnames = read_text(lab.cname("primary"));
+  const std::string db = lab.gravity("primary");
+  struct Case {
+    const char* what;
+    std::function<void()> breaks;
+    std::function<void()> fixes;
+    int code;
+    const char* reason;
+    const char* item;
+  };
+  const Case cases[] = {
+      {"a CNAME loop on the primary, refused by the secondary",
+       [&] { write_text(lab.cname("primary"), cnames + "cname=loop.lan,loop.lan\n"); },
+       [&] { write_text(lab.cname("primary"), cnames + "cname=fixed.lan,nas.lan\n"); }, 5, "refused", "cname"},
+      {"a reinstalled primary whose empty items would wipe the secondary's",
+       [&] {
+         ::unlink(db.c_str());
+         sqlite(db, fixture("gravity-v15.sql"));
+         write_text(lab.custom_list("primary"), "");
+       },
+       [&] { ASSERT_EQ(lab.run({"push", "--only", "gravity,custom-dns"}).code, 0); }, 5, "refused", "gravity"},
+      {"a conflict the policy leaves open",
+       [&] {
+         write_text(lab.custom_list("primary"), "10.9.9.1 conflict.lan\n");
+         write_text(lab.custom_list("secondary"), "10.9.9.2 conflict.lan\n");
+       },
+       [&] { write_text(lab.custom_list("primary"), read_text(lab.custom_list("secondary"))); }, 6, "conflict",
+       "custom-dns"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    // Broken before the daemon starts: its first cycle finds it (both sides of a conflict
+    // written at once, with no cycle between the writes).
+    c.breaks();
+    write_text(lab.dir() + "/daemon.log", "");  // this daemon's log alone
+    DaemonProcess d(lab, {{"NOTIFY_SOCKET", sock}});
+    const size_t in_sync = 0;
+    ASSERT_TRUE(wait_for([&] { return d.count(std::string("state: ") + c.item + ":") > 0; }, 30s)) << d.log();
+    // Many cycles later (300 ms each), every report still says so.
+    std::this_thread::sleep_for(4s);
+    EXPECT_EQ(d.count("state: in sync"), in_sync) << d.log();
+    auto text = lab.run({"status"});
+    EXPECT_NE(text.out.find("daemon: pid " + std::to_string(d.pid()) + ", " + c.reason + " - " + c.item),
+              std::string::npos)
+        << text.out;
+    auto json = lab.run({"--json", "status"}).json();
+    EXPECT_EQ(json["daemon"]["state"].as_string(), c.reason) << json.dump();
+    EXPECT_EQ(json["daemon"]["exit_code"].as_int(), c.code);
+    EXPECT_EQ(last_status().rfind(std::string("STATUS=error: ") + c.item, 0), 0u) << statuses;
+    EXPECT_EQ(metric("gravity_sync_last_exit_code"), std::to_string(c.code)) << read_text(metrics);
+
+    // Fixed: it syncs, and every report turns ok.
+    c.fixes();
+    ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > in_sync; }, 30s)) << d.log();
+    EXPECT_TRUE(wait_for([&] { return last_status().rfind("STATUS=ok", 0) == 0; }, 20s)) << statuses;
+    EXPECT_TRUE(wait_for([&] { return lab.run({"--json", "status"}).json()["daemon"]["state"].as_string() == "ok"; },
+                         20s));
+    EXPECT_TRUE(wait_for([&] { return metric("gravity_sync_last_exit_code") == "0"; }, 20s)) << read_text(metrics);
+    EXPECT_EQ(lab.run({"compare"}).code, 0);
+    d.signal(SIGTERM);
+    EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
+  }
+  ::close(fd);
 }
 
 TEST_F(Daemon, TellsSystemdReadyStatusWatchdogAndStopping) {

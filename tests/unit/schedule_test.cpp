@@ -193,6 +193,78 @@ TEST(Schedule, AnEntryWithAnMtimeWithinASecondOfTheStatIsRacy) {
   }
 }
 
+TEST(Schedule, AnItemLeftUnsettledIsRetriedWithItsOwnBackoffUntilItSyncs) {
+  const Millis interval = seconds(15);
+  struct Step {
+    const char* what;
+    SteadyTime now;
+    std::vector<ItemOutcome> outcomes;
+    // After the step: each unsettled item's failures and retry time.
+    std::map<Item, std::pair<int, SteadyTime>> unsettled;
+  };
+  const std::vector<Step> steps = {
+      {"cname refused: due an interval later", t0, {{Item::cname, ExitCode::refused, "loop"}, {Item::gravity, ExitCode::ok, ""}},
+       {{Item::cname, {1, t0 + seconds(15)}}}},
+      {"refused again: twice as long", t0 + seconds(15), {{Item::cname, ExitCode::refused, "loop"}},
+       {{Item::cname, {2, t0 + seconds(45)}}}},
+      {"a run without it keeps its retry", t0 + seconds(20), {{Item::gravity, ExitCode::ok, ""}},
+       {{Item::cname, {2, t0 + seconds(45)}}}},
+      {"another item fails on its own count", t0 + seconds(45),
+       {{Item::cname, ExitCode::refused, "loop"}, {Item::custom_dns, ExitCode::failure, "reload"}},
+       {{Item::cname, {3, t0 + seconds(105)}}, {Item::custom_dns, {1, t0 + seconds(60)}}}},
+      {"synced: settled", t0 + seconds(105), {{Item::cname, ExitCode::ok, ""}}, {{Item::custom_dns, {1, t0 + seconds(60)}}}},
+  };
+  UnsettledItems unsettled;
+  for (const auto& s : steps) {
+    SCOPED_TRACE(s.what);
+    unsettled = next_unsettled(std::move(unsettled), s.outcomes, s.now, interval);
+    ASSERT_EQ(unsettled.size(), s.unsettled.size());
+    for (const auto& [item, expected] : s.unsettled) {
+      ASSERT_TRUE(unsettled.count(item)) << item_name(item);
+      EXPECT_EQ(unsettled.at(item).failures, expected.first) << item_name(item);
+      EXPECT_TRUE(unsettled.at(item).retry_at == expected.second) << item_name(item);
+    }
+  }
+  // Due exactly from the retry time.
+  EXPECT_TRUE(retries_due(unsettled, t0 + seconds(59)).empty());
+  EXPECT_EQ(retries_due(unsettled, t0 + seconds(60)), std::vector<Item>{Item::custom_dns});
+}
+
+TEST(Schedule, TheDaemonsStateIsTheWorstUnsettledItemNeverInSyncWhileOneIs) {
+  auto with = [](std::vector<std::pair<Item, ExitCode>> items) {
+    UnsettledItems u;
+    for (const auto& [item, code] : items) u[item] = Unsettled{code, std::string(exit_code_reason(code)), 1, t0};
+    return u;
+  };
+  struct Case {
+    const char* what;
+    UnsettledItems unsettled;
+    std::vector<std::string> owed;
+    ExitCode code;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"nothing unsettled", {}, {}, ExitCode::ok, "in sync"},
+      {"one refusal", with({{Item::cname, ExitCode::refused}}), {}, ExitCode::refused, "cname: refused"},
+      {"a conflict under a refusal", with({{Item::gravity, ExitCode::conflict}, {Item::cname, ExitCode::refused}}), {},
+       ExitCode::refused, "cname: refused"},
+      {"two refusals", with({{Item::gravity, ExitCode::refused}, {Item::cname, ExitCode::refused}}), {},
+       ExitCode::refused, "gravity: refused; cname: refused"},
+      {"a conflict alone", with({{Item::gravity, ExitCode::conflict}}), {}, ExitCode::conflict, "gravity: conflict"},
+      {"a pending reload", {}, {"the remote node's reload has been pending"}, ExitCode::failure,
+       "the remote node's reload has been pending"},
+      {"a failure and a pending reload over a refusal",
+       with({{Item::custom_dns, ExitCode::failure}, {Item::cname, ExitCode::refused}}), {"pending"}, ExitCode::failure,
+       "custom-dns: failure; pending"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    const auto [code, message] = daemon_state(c.unsettled, c.owed);
+    EXPECT_EQ(code, c.code);
+    EXPECT_EQ(message, c.message);
+  }
+}
+
 TEST(Schedule, NextBaselineRemembersWhatWasDigestedExceptRewrittenAndRacyItems) {
   const int64_t now = 1'700'000'000;
   const Baseline before = {

@@ -10,6 +10,7 @@
 #include "gravity_sync/util/clock.hpp"
 #include "gravity_sync/pihole/item.hpp"
 #include "gravity_sync/util/duration.hpp"
+#include "gravity_sync/util/error.hpp"
 #include "gravity_sync/util/files.hpp"
 
 // The daemon's decisions about time and stats, as pure functions: every time is an
@@ -63,6 +64,39 @@ bool racy(const FileInfo& local, const FileInfo& remote, int64_t stat_time, int6
 // the run rewrote (`rewritten`) and every racy entry are forgotten.
 Baseline next_baseline(Baseline baseline, const std::vector<Item>& digested, const Stats& local, const Stats& remote,
                        const std::vector<Item>& rewritten, int64_t stat_time, int64_t remote_offset);
+
+// An item that the last cycle to run it left unsettled: refused (5), failed (8), or a
+// conflict left open (6). It holds the daemon's state until it has synced, and is digested
+// again when its retry is due, with backoff, whether or not its stats moved.
+struct Unsettled {
+  ExitCode code = ExitCode::ok;
+  std::string message;     // why, as the run reported it
+  int failures = 0;        // cycles in a row that left it unsettled
+  SteadyTime retry_at{};   // from when a cycle digests it again
+};
+using UnsettledItems = std::map<Item, Unsettled>;
+
+// One item's outcome in a cycle: its exit code (ok when it synced or was in sync) and message.
+struct ItemOutcome {
+  Item item;
+  ExitCode code;
+  std::string message;
+};
+
+// `unsettled` after a cycle at `now` whose run reported `outcomes`: an item that ended ok
+// is settled; any other is (still) unsettled, one failure more, due again
+// backoff_wait(interval, failures) after `now`. Items the run did not report keep theirs.
+UnsettledItems next_unsettled(UnsettledItems unsettled, const std::vector<ItemOutcome>& outcomes, SteadyTime now,
+                              Millis interval);
+
+// The items of `unsettled` whose retry is due at `now`, in Item order.
+std::vector<Item> retries_due(const UnsettledItems& unsettled, SteadyTime now);
+
+// The daemon's state from what is still unsettled and the reloads still owed (`owed`, each
+// in words; a pending reload is a failure, exit 8): the worst code (8, then 5, then 6) and,
+// joined by "; ", "ITEM: message" of each item with that code (then each owed reload, for 8).
+// ExitCode::ok and "in sync" when nothing is unsettled or owed.
+std::pair<ExitCode, std::string> daemon_state(const UnsettledItems& unsettled, const std::vector<std::string>& owed);
 
 // What the wait between two checks does at a given moment.
 enum class Wake { wait, check, full_check };
