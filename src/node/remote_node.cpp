@@ -726,6 +726,7 @@ Result<FtlIdentity> RemoteNode::ftl_identity() {
   const int major = major_version();
   auto r = run(remote_script::ftl_info, {{"v6", major >= 6 ? "1" : "0"}});
   if (!r) return r.error();
+  if (r->exit_code != 0) return failed(*r, "remote pihole-FTL");
   FtlIdentity id;
   if (major >= 6) {
     if (auto toml = parse_toml_answer(*r); toml) id.toml = toml->text;

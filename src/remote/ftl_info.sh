@@ -6,6 +6,7 @@ if [ "$v6" = 1 ]; then
   tomlout
   printf 'R %s\n' "$(ftl sigrtmin 2>/dev/null | head -c 16 | oneline)"
 else
-  if readhex "$PHD/pihole-FTL.conf" 65536; then printf 'C %s\n' "$HEX"; fi
+  # A link or another type is ignored (FTL's defaults); one that cannot be read fails.
+  if readhex "$PHD/pihole-FTL.conf" 65536; then printf 'C %s\n' "$HEX"; elif [ $? = 2 ]; then fail 66 "$RERR"; fi
 fi
 exit 0

@@ -22,7 +22,8 @@
 #
 # Pi-hole's files: regular PATH fails unless PATH is a regular file or nothing (never a
 # symbolic link); readhex PATH MAX sets HEX to its first MAX bytes as hex, or RERR and
-# fails when it is not a regular file or was replaced while read. place FILE DEST renames
+# fails: 1 when it is not a regular file or was replaced while read, 2 when it cannot be
+# read (never an empty HEX for a file that was not read). place FILE DEST renames
 # FILE over DEST, never into a directory DEST names (mv -T), and prints MOVED once it has.
 #
 # cpath: where Pi-hole's programs see a host path (inside a container: the bind mounts of
@@ -85,7 +86,15 @@ readhex() {
   if [ -L "$1" ]; then RERR=$(linkmsg "$1"); return 1; fi
   if [ ! -f "$1" ]; then RERR="$1 is not a regular file"; return 1; fi
   ri=$(stat -c %i -- "$1")
-  HEX=$(rd "$1" "$2" | hex)
+  # dd's status, which a pipeline would lose (POSIX sh has no pipefail): hex's output goes
+  # out through fd 4, the status through the inner substitution, appended after a space
+  # once the whole pipeline is done. A dd that cannot read (or is not GNU's: BusyBox's
+  # knows no iflag=nofollow) fails the read: an empty answer would read as an empty file.
+  HEX=$( { rc=$( { { rd "$1" "$2"; echo "$?" >&5; } | hex >&4; } 5>&1 ); echo " $rc"; } 4>&1 )
+  RC=${HEX##* }; HEX=${HEX% *}
+  if [ "$RC" != 0 ]; then
+    HEX=""; RERR="cannot read $1 (dd exit $RC; gravity-sync needs GNU coreutils dd there)"; return 2
+  fi
   if [ -L "$1" ] || [ "$(stat -c %i -- "$1" 2>/dev/null)" != "$ri" ]; then
     HEX=""; RERR="$1 was replaced while it was read; try again"; return 1
   fi

@@ -233,6 +233,35 @@ TEST(HostileText, APiholeTomlNestedTooDeepIsRefusedOnEitherNode) {
   EXPECT_EQ(lab.run({"compare", "--only", "custom-dns"}).code, 0);
 }
 
+// A remote whose dd is BusyBox's (as on a minimal or embedded system): it knows no
+// iflag=nofollow and fails, and the pipeline that hexed its output lost that status, so
+// every text item read as empty. `check` said OK, and `sync` pulled the empty items over
+// this node's records (exit 0). Now a read that fails is an error, on v5 and v6 nodes.
+TEST(HostileFiles, ARemoteWhoseDdCannotReadNeverPassesForAnEmptyFile) {
+  const std::string busybox = "/bin/busybox";
+  if (::access(busybox.c_str(), X_OK) != 0) GTEST_SKIP() << "busybox is not installed (scripts/setup installs it)";
+  for (const std::vector<std::string>& args : {std::vector<std::string>{}, std::vector<std::string>{"--v6", "primary"}}) {
+    SCOPED_TRACE(args.empty() ? "v5 remote" : "v6 remote");
+    Lab lab(args);
+    const std::string records = read_text(lab.custom_list("secondary"));
+    const std::string cnames = read_text(lab.cname("secondary"));
+    ASSERT_FALSE(records.empty());
+    // The remote's PATH starts with the lab's bin (tests/lab/lab): its dd is now BusyBox's.
+    ASSERT_EQ(::symlink(busybox.c_str(), (lab.dir() + "/bin/dd").c_str()), 0);
+    auto check = lab.run({"check"});
+    EXPECT_NE(check.code, 0) << check.out << check.err;
+    EXPECT_NE(check.out.find("dd"), std::string::npos) << check.out;
+    for (const char* command : {"sync", "pull"}) {
+      auto r = lab.run({command, "--only", "custom-dns,cname"});
+      EXPECT_NE(r.code, 0) << command << ": " << r.out << r.err;
+      EXPECT_EQ(read_text(lab.custom_list("secondary")), records) << command;
+      EXPECT_EQ(read_text(lab.cname("secondary")), cnames) << command;
+    }
+    ::unlink((lab.dir() + "/bin/dd").c_str());
+    EXPECT_EQ(lab.run({"check"}).code, 0);
+  }
+}
+
 // --- the last known-good version survives ----------------------------------------------
 
 // Both ways: this node pulling the peer's changes, and pushing this node's to the peer.
