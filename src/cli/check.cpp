@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -27,38 +28,51 @@ void print_probe(const char* side, const NodeProbe& p) {
 
 // What sync will need of `node`, exercised read-only the way sync does it: each item read
 // and digested (gravity.db's schema version really read), each text item's content checked
-// as a receiver checks it, the reload it would run found, room for a received copy and its
-// backup, the lock and the backup directories usable (probed without taking the lock or
-// creating anything: check takes no lock and changes nothing, CONTRACT.md). Each problem joins
-// `probe.problems`; the code of the first one that is not a refusal, else refused.
-ExitCode exercise(Node& node, const std::vector<Item>& items, NodeProbe& probe) {
+// as a receiver checks it, the reload it would run found and FTL running to take it, room
+// for the larger of the two nodes' copies and its backup, the lock, the state files, the
+// staging area, the backup directories and the items' files and directories usable (probed
+// without taking the lock or creating anything: check takes no lock and changes nothing,
+// CONTRACT.md). `states` is what inspect read there, `partner` the other node's (for the
+// room a received copy needs). Each problem joins `probe.problems`; the code of the first
+// one that is not a refusal, else refused.
+ExitCode exercise(Node& node, const std::vector<Item>& items, const Result<NodeState>& states,
+                  const Result<NodeState>& partner, NodeProbe& probe) {
   ExitCode code = probe.problems.empty() ? ExitCode::ok : ExitCode::refused;
   auto problem = [&](const Error& e) {
     probe.problems.push_back(e.message);
     if (code == ExitCode::ok || code == ExitCode::refused) code = e.code == ExitCode::ok ? ExitCode::refused : e.code;
   };
-  auto states = node.inspect(items);
   if (!states) {
     problem(states.error());
     return code;
   }
   for (Item item : items) {
-    const ItemState& s = (*states)[item];
+    const ItemState& s = states->at(item);
     if (s.error_code != ExitCode::ok) {
       problem(Error{s.error_code, std::string(item_name(item)) + ": " + s.error});
-    } else if (item == Item::gravity && s.exists && s.schema_version == 0) {
+      continue;
+    }
+    if (item == Item::gravity && s.exists && s.schema_version == 0) {
       problem(make_error(ExitCode::refused, "gravity.db's schema version could not be read there"));
     }
-    if (item != Item::gravity && s.exists && s.error_code == ExitCode::ok) {
-      // Its content, as a receiving node checks it (a CNAME loop, a dhcp-host dnsmasq refuses).
+    if (item == Item::gravity && s.exists) probe.schema_version = s.schema_version;
+    // Its content, as a receiving node checks it (a CNAME loop, a dhcp-host dnsmasq refuses).
+    if (item != Item::gravity && s.exists) {
       if (auto st = node.check_item(item); !st) problem(st.error());
     }
-    if (item == Item::gravity && s.exists && s.error_code == ExitCode::ok) {
-      probe.schema_version = s.schema_version;
-      if (auto st = node.check_space(item, s.size.value_or(0), Role::receiving); !st) problem(st.error());
-    }
+    // Room for whichever copy comes in, and the backup of what it replaces.
+    uint64_t bytes = s.size.value_or(0);
+    if (partner && partner->count(item)) bytes = std::max(bytes, partner->at(item).size.value_or(0));
+    if (auto st = node.check_space(item, bytes, Role::receiving); !st) problem(st.error());
   }
-  if (auto st = node.reload_ready(); !st) problem(st.error());
+  if (auto st = node.reload_ready(); !st) {
+    problem(st.error());
+  } else if (auto ftl = node.ftl_status(); !ftl) {
+    problem(ftl.error());
+  } else if (ftl->state == FtlState::not_running) {
+    problem(make_error(ExitCode::failure, "pihole-FTL is not running there (" + ftl->detail +
+                                              "): a sync would put files in place but could not reload Pi-hole"));
+  }
   if (auto st = node.check_writable(items); !st) problem(st.error());
   return code;
 }
@@ -80,8 +94,19 @@ int run_check(const Globals& globals) {
     if (!local) return fail(globals, local.error());
     if (!remote) return fail(globals, remote.error());
     // Beyond finding Pi-hole: what sync will do, read-only, on each node (first the local).
-    const ExitCode local_code = exercise((*peers)->local, config.sync.items, *local);
-    const ExitCode remote_code = exercise((*peers)->remote, config.sync.items, *remote);
+    const auto& items = config.sync.items;
+    const auto local_states = (*peers)->local.inspect(items);
+    const auto remote_states = (*peers)->remote.inspect(items);
+    const ExitCode local_code = exercise((*peers)->local, items, local_states, remote_states, *local);
+    ExitCode remote_code = exercise((*peers)->remote, items, remote_states, local_states, *remote);
+    // What the plan refuses whatever the nodes can do: gravity.db of two Pi-hole versions.
+    if (local->schema_version != 0 && remote->schema_version != 0 && local->schema_version != remote->schema_version) {
+      remote->problems.push_back("gravity.db schema versions differ (local " + std::to_string(local->schema_version) +
+                                 ", remote " + std::to_string(remote->schema_version) +
+                                 "): sync never swaps databases of different Pi-hole versions; update Pi-hole on "
+                                 "both nodes to the same version, or leave gravity out of sync.items");
+      if (remote_code == ExitCode::ok) remote_code = ExitCode::refused;
+    }
     const ExitCode code = local_code != ExitCode::ok ? local_code : remote_code;
     std::string problems;
     for (const auto& s : local->problems) problems += (problems.empty() ? "local: " : "; local: ") + s;

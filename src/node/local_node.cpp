@@ -230,9 +230,24 @@ Status LocalNode::check_space(Item item, uint64_t bytes, Role role) {
 }
 
 Status LocalNode::check_writable(const std::vector<Item>& items) {
-  // As lock() opens it, and as ensure_private_dir() will want each backup directory.
+  // As lock() opens it, the state files are replaced (write_file_atomic), the staging area
+  // and each backup directory are made (ensure_private_dir), and each item is replaced.
   if (auto st = check_creatable(state_dir_ + "/gravity-sync.lock", FileType::regular); !st) {
     return with_context(st.error(), "local lock");
+  }
+  for (const char* name : {"sync-state.json", "last-run.json"}) {
+    if (auto st = check_creatable(state_dir_ + "/" + name, FileType::regular); !st) {
+      return with_context(st.error(), "local state");
+    }
+  }
+  if (auto st = check_creatable(state_dir_ + "/tmp", FileType::directory); !st) {
+    return with_context(st.error(), "local staging area");
+  }
+  for (Item item : items) {
+    const std::string live = layout_.watch_path(item, major_version());
+    for (const auto& path : {dir_name(live), live}) {
+      if (auto st = check_writable_path(path); !st) return with_context(st.error(), std::string("local ") + item_name(item));
+    }
   }
   if (auto st = check_creatable(backups_.dir, FileType::directory); !st)
     return with_context(st.error(), "local backups");

@@ -463,9 +463,12 @@ Status RemoteNode::check_space(Item item, uint64_t bytes, Role role) {
 }
 
 Status RemoteNode::check_writable(const std::vector<Item>& items) {
-  std::vector<std::string> dirs{backups_.dir};
-  for (Item item : items) dirs.push_back(backup_dir(backups_, item));
-  auto r = run(remote_script::writable, {{"l", lock_path()}}, dirs, "", Millis(30'000));
+  std::vector<std::string> args{"b", backups_.dir};
+  for (Item item : items) {
+    const std::string live = layout_.watch_path(item, major_version());
+    args.insert(args.end(), {"b", backup_dir(backups_, item), "w", dir_name(live), "w", live});
+  }
+  auto r = run(remote_script::writable, {{"l", lock_path()}}, args, "", Millis(30'000));
   if (!r) return r.error();
   if (r->exit_code != 0) return failed(*r, "remote");
   return {};
@@ -802,6 +805,9 @@ Result<std::unique_ptr<NodeLock>> RemoteNode::lock(Millis wait) {
                                             format_duration(wait) + ")");
   }
   if (answer == "LINK") return make_error(ExitCode::refused, "the remote lock " + lock_path + " is a symbolic link");
+  if (answer == "NOTFILE") {
+    return make_error(ExitCode::refused, "the remote lock " + lock_path + " is not a regular file");
+  }
   if (answer == "NOFLOCK") return make_error(ExitCode::failure, "cannot lock the remote node: flock is not installed there");
   if (answer != "LOCKED") return make_error(ExitCode::failure, "cannot lock the remote node: no answer");
   return std::unique_ptr<NodeLock>(std::make_unique<RemoteLock>(std::move(*channel)));

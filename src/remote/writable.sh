@@ -1,9 +1,10 @@
 # shellcheck disable=SC2154  # inputs
 # Verb writable: for check, read-only (nothing is created or changed): whether a sync could
 # take gravity-sync's lock there (flock(1) found; the lock file a regular file this user may
-# write, or one it could create) and keep backups (each backup directory one bkdir accepts).
-# Inputs: l (the lock file's path). Arguments: backup_dir, then each synced item's backup
-# directory.
+# write, or one it could create), keep backups (each backup directory one bkdir accepts)
+# and replace the items (each of their files and directories writable, when it exists).
+# Inputs: l (the lock file's path). Arguments, in pairs: b DIR (a backup directory),
+# w PATH (an item's file or its directory).
 # Exit 65 naming the path when it is a symbolic link or not this user's; 66 when it cannot
 # be written or flock is missing.
 command -v flock >/dev/null || fail 66 "flock is not installed (gravity-sync's lock needs it; Debian's util-linux has it)"
@@ -15,4 +16,16 @@ else
   near "${l%/*}"
   { [ -d "$D" ] && [ -w "$D" ] && [ -x "$D" ]; } || fail 66 "cannot create the lock $l: $D is not a directory $(id -un) can write"
 fi
-for b in "$@"; do bkok "$b"; done
+while [ $# -ge 2 ]; do
+  case $1 in
+    b) bkok "$2" ;;
+    w)
+      if [ -d "$2" ]; then
+        { [ -w "$2" ] && [ -x "$2" ]; } || fail 66 "$(id -un) cannot write in $2"
+      elif [ -e "$2" ]; then
+        [ -w "$2" ] || fail 66 "$(id -un) cannot write $2"
+      fi
+      ;;
+  esac
+  shift 2
+done

@@ -331,7 +331,7 @@ Result<std::string> SshChannel::read_line(Millis timeout) {
       buffer_.append(buf, static_cast<size_t>(n));
       continue;
     }
-    if (ssh_channel_is_eof(ch)) {
+    if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)) {
       std::string err;
       while ((n = ssh_channel_read_nonblocking(ch, buf, sizeof buf, 1)) > 0) err.append(buf, static_cast<size_t>(n));
       int code = ssh_channel_get_exit_status(ch);

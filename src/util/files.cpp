@@ -200,9 +200,22 @@ Status check_creatable(const std::string& path, FileType type) {
     if (!up || up->exists) break;  // one that cannot be read counts: access() then says why
     existing = dir_name(existing);
   }
+  if (auto up = stat_file(existing); up && up->exists && up->type != FileType::directory) {
+    return make_error(ExitCode::failure, "cannot create the " + std::string(kind) + " " + path + ": " + existing +
+                                             " exists and is not a directory");
+  }
   if (::faccessat(AT_FDCWD, existing.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
     return errno_error(std::string("cannot create the ") + kind + " " + path + " in", existing);
   }
+  return {};
+}
+
+Status check_writable_path(const std::string& path) {
+  auto info = stat_file(path, Follow::no);
+  if (!info) return info.error();
+  if (!info->exists) return {};
+  const int mode = info->type == FileType::directory ? W_OK | X_OK : W_OK;
+  if (::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) != 0) return errno_error("cannot write", path);
   return {};
 }
 

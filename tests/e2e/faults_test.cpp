@@ -338,6 +338,80 @@ TEST_F(Faults, CheckFailsWhereALockOrABackupCouldNotBeKept) {
   EXPECT_EQ(lab.run({"sync"}).code, 0);
 }
 
+// What an attack on `check` found it passing (exit 0) while sync then failed: each case
+// now fails check with the code sync ends with, naming the cause; then it is undone.
+TEST_F(Faults, CheckFailsWhereAStagingAreaStateFileCommandOrFtlWouldStopSync) {
+  const std::string state = lab.path("secondary", "state");
+  const std::string fifo = lab.path("primary", "gravity-sync.lock");
+  std::string history;  // sync-state.json, while a directory stands in its place
+  struct Case {
+    const char* what;
+    std::function<void()> breaks;
+    std::function<void()> undoes;
+    int code;
+    std::string named;
+  };
+  const std::vector<Case> cases = {
+      {"the staging area a file", [&] { write_text(state + "/tmp", "x", 0600); },
+       [&] { ::unlink((state + "/tmp").c_str()); }, 5, state + "/tmp"},
+      {"sync-state.json a directory",
+       [&] {
+         history = read_text(state + "/sync-state.json");
+         ::unlink((state + "/sync-state.json").c_str());
+         ASSERT_TRUE(make_dirs(state + "/sync-state.json").ok());
+       },
+       [&] {
+         ::rmdir((state + "/sync-state.json").c_str());
+         write_text(state + "/sync-state.json", history, 0600);
+       },
+       5, state + "/sync-state.json"},
+      {"the remote pihole command not executable",
+       [&] { ASSERT_EQ(::chmod(lab.path("primary", "shim/pihole").c_str(), 0644), 0); },
+       [&] { ASSERT_EQ(::chmod(lab.path("primary", "shim/pihole").c_str(), 0755), 0); }, 5, "pihole"},
+      {"the local pihole-FTL stopped", [&] { lab.node_command("stop", "secondary"); },
+       [&] { lab.node_command("start", "secondary"); }, 8, "pihole-FTL is not running"},
+      {"the remote lock a FIFO", [&] { ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0); },
+       [&] { ::unlink(fifo.c_str()); }, 5, fifo},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    ASSERT_EQ(lab.run({"check"}).code, 0);
+    c.breaks();
+    auto r = lab.run({"check"});
+    EXPECT_EQ(r.code, c.code) << r.out << r.err;
+    EXPECT_NE(r.out.find("check: FAILED"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(c.named), std::string::npos) << r.out;
+    c.undoes();
+  }
+  // A remote lock that is not a regular file stops a push at once, with check's code
+  // (it was opened, and a FIFO blocked the remote shell; a directory spun for 75 s).
+  for (bool directory : {true, false}) {
+    SCOPED_TRACE(directory ? "lock a directory" : "lock a FIFO");
+    if (directory) {
+      ASSERT_TRUE(make_dirs(fifo).ok());
+    } else {
+      ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    }
+    write_text(lab.custom_list("secondary"), "10.8.8.8 lock.lan\n");
+    const auto start = Clock::now();
+    auto r = lab.run({"push", "--only", "custom-dns"});
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    EXPECT_LT(Clock::now() - start, std::chrono::seconds(30));
+    EXPECT_NE(r.err.find("not a regular file"), std::string::npos) << r.err;
+    ASSERT_EQ(::remove(fifo.c_str()), 0);
+  }
+  // And a gravity.db of another Pi-hole version: sync refuses it every run.
+  const std::string db = lab.gravity("primary");
+  const std::string bytes = read_text(db);
+  ::unlink(db.c_str());
+  sqlite(db, fixture("gravity-v19.sql"));
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("schema versions differ"), std::string::npos) << r.out;
+  write_text(db, bytes, 0664);
+  EXPECT_EQ(lab.run({"check"}).code, 0);
+}
+
 TEST_F(Faults, AZeroedJournalLeftByAKilledWriterNeverBlocksTheSwap) {
   // A writer killed before its first sync leaves a journal whose header is zero: SQLite
   // ignores it (pager.c hasHotJournal), and so does the swap, on either node.

@@ -77,6 +77,11 @@ Status ensure_private_dir(const std::string& dir);
 // (access(2) with the effective ids, which also refuses a read-only filesystem).
 Status check_creatable(const std::string& path, FileType type);
 
+// For `check`, read-only: ExitCode::failure naming `path` when it exists and this process
+// may not write it (a directory: create and rename in it), by access(2) with the effective
+// ids — which also refuses a read-only filesystem and an immutable file (chattr +i).
+Status check_writable_path(const std::string& path);
+
 // Put the file open as `fd` — named `path`, in a private directory (ensure_private_dir),
 // its owner and mode set — at `dest`, atomically replacing what is there: rename(2) when
 // both lie on one filesystem; otherwise a copy made through a file created in `dest`'s
