@@ -110,6 +110,47 @@ class DaemonProcess {
   pid_t pid_ = -1;
 };
 
+// systemd's notification socket, as the daemon sees it through NOTIFY_SOCKET: every
+// datagram it sent, in order.
+class NotifySocket {
+ public:
+  explicit NotifySocket(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path_.c_str());
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  }
+  ~NotifySocket() { ::close(fd_); }
+  NotifySocket(const NotifySocket&) = delete;
+  NotifySocket& operator=(const NotifySocket&) = delete;
+  const std::string& path() const { return path_; }
+  // Every message so far, one per line.
+  const std::string& messages() {
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+      messages_.append(buf, static_cast<size_t>(n)).append("\n");
+      std::istringstream in(std::string(buf, static_cast<size_t>(n)));
+      for (std::string line; std::getline(in, line);) {
+        if (line.rfind("STATUS=", 0) == 0) last_status_ = line;
+      }
+    }
+    return messages_;
+  }
+  // The last STATUS= line.
+  const std::string& last_status() {
+    messages();
+    return last_status_;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string messages_;
+  std::string last_status_;
+};
+
 class Daemon : public ::testing::Test {
  protected:
   void SetUp() override { lab.set_sync_option("interval: 300ms"); }
@@ -322,25 +363,7 @@ TEST_F(Daemon, ARefusedItemKeepsTheStateRefusedInStatusJsonSystemdAndMetricsUnti
   lab.set_config(lab.config_text() + "metrics:\n  textfile: " + metrics + "\n");
   lab.set_sync_option("conflict: skip");
   ASSERT_EQ(lab.run({"sync"}).code, 0);
-  const std::string sock = lab.dir() + "/notify.sock";
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  std::string statuses;  // every STATUS= message, one per line
-  std::string last;      // the last one
-  auto last_status = [&] {
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
-      std::istringstream in(std::string(buf, static_cast<size_t>(n)));
-      for (std::string line; std::getline(in, line);) {
-        if (line.rfind("STATUS=", 0) == 0) statuses += (last = line) + "\n";
-      }
-    }
-    return last;
-  };
+  NotifySocket notify(lab.dir() + "/notify.sock");
   auto metric = [&](const std::string& name) {
     std::istringstream in(read_text(metrics));
     for (std::string line; std::getline(in, line);) {
@@ -386,7 +409,7 @@ TEST_F(Daemon, ARefusedItemKeepsTheStateRefusedInStatusJsonSystemdAndMetricsUnti
     // written at once, with no cycle between the writes).
     c.breaks();
     write_text(lab.dir() + "/daemon.log", "");  // this daemon's log alone
-    DaemonProcess d(lab, {{"NOTIFY_SOCKET", sock}});
+    DaemonProcess d(lab, {{"NOTIFY_SOCKET", notify.path()}});
     const size_t in_sync = 0;
     ASSERT_TRUE(wait_for([&] { return d.count(std::string("state: ") + c.item + ":") > 0; }, 30s)) << d.log();
     // Many cycles later (300 ms each), every report still says so.
@@ -399,13 +422,13 @@ TEST_F(Daemon, ARefusedItemKeepsTheStateRefusedInStatusJsonSystemdAndMetricsUnti
     auto json = lab.run({"--json", "status"}).json();
     EXPECT_EQ(json["daemon"]["state"].as_string(), c.reason) << json.dump();
     EXPECT_EQ(json["daemon"]["exit_code"].as_int(), c.code);
-    EXPECT_EQ(last_status().rfind(std::string("STATUS=error: ") + c.item, 0), 0u) << statuses;
+    EXPECT_EQ(notify.last_status().rfind(std::string("STATUS=error: ") + c.item, 0), 0u) << notify.messages();
     EXPECT_EQ(metric("gravity_sync_last_exit_code"), std::to_string(c.code)) << read_text(metrics);
 
     // Fixed: it syncs, and every report turns ok.
     c.fixes();
     ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > in_sync; }, 30s)) << d.log();
-    EXPECT_TRUE(wait_for([&] { return last_status().rfind("STATUS=ok", 0) == 0; }, 20s)) << statuses;
+    EXPECT_TRUE(wait_for([&] { return notify.last_status().rfind("STATUS=ok", 0) == 0; }, 20s)) << notify.messages();
     EXPECT_TRUE(wait_for([&] { return lab.run({"--json", "status"}).json()["daemon"]["state"].as_string() == "ok"; },
                          20s));
     EXPECT_TRUE(wait_for([&] { return metric("gravity_sync_last_exit_code") == "0"; }, 20s)) << read_text(metrics);
@@ -413,38 +436,25 @@ TEST_F(Daemon, ARefusedItemKeepsTheStateRefusedInStatusJsonSystemdAndMetricsUnti
     d.signal(SIGTERM);
     EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
   }
-  ::close(fd);
 }
 
 TEST_F(Daemon, TellsSystemdReadyStatusWatchdogAndStopping) {
-  const std::string sock = lab.dir() + "/notify.sock";
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock.c_str());
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  NotifySocket notify(lab.dir() + "/notify.sock");
   // Ready comes from the config alone, even with the remote down.
   lab.script({"sshd-stop"});
-  std::string messages;
-  auto read_messages = [&] {
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) messages.append(buf, static_cast<size_t>(n)).append("\n");
-    return messages;
-  };
+  auto seen = [&](const char* what) { return notify.messages().find(what) != std::string::npos; };
   {
-    DaemonProcess d(lab, {{"NOTIFY_SOCKET", sock}, {"WATCHDOG_USEC", "400000"}});
+    DaemonProcess d(lab, {{"NOTIFY_SOCKET", notify.path()}, {"WATCHDOG_USEC", "400000"}});
     // WATCHDOG_PID must name the daemon; sd_watchdog_enabled also accepts it unset.
-    EXPECT_TRUE(wait_for([&] { return read_messages().find("READY=1") != std::string::npos; }, 20s)) << d.log();
-    EXPECT_TRUE(wait_for([&] { return read_messages().find("WATCHDOG=1") != std::string::npos; }, 20s)) << messages;
-    EXPECT_TRUE(wait_for([&] { return read_messages().find("STATUS=error") != std::string::npos; }, 20s)) << messages;
+    EXPECT_TRUE(wait_for([&] { return seen("READY=1"); }, 20s)) << d.log();
+    EXPECT_TRUE(wait_for([&] { return seen("WATCHDOG=1"); }, 20s)) << notify.messages();
+    EXPECT_TRUE(wait_for([&] { return seen("STATUS=error"); }, 20s)) << notify.messages();
     lab.script({"sshd-start"});
-    EXPECT_TRUE(wait_for([&] { return read_messages().find("STATUS=ok") != std::string::npos; }, 30s)) << messages;
+    EXPECT_TRUE(wait_for([&] { return seen("STATUS=ok"); }, 30s)) << notify.messages();
     d.signal(SIGTERM);
     EXPECT_EQ(d.wait_exit(10s), 0);
   }
-  EXPECT_NE(read_messages().find("STOPPING=1"), std::string::npos) << messages;
-  ::close(fd);
+  EXPECT_TRUE(seen("STOPPING=1")) << notify.messages();
 }
 
 TEST_F(Daemon, ThousandsOfFastCyclesWithFlatMemory) {
