@@ -103,6 +103,30 @@ int run_init(InitArgs args, Globals& globals) {
     std::cout << (yes ? "  pinned in " + config.remote.known_hosts + "\n" : "  not pinned\n");
     return yes;
   };
+  // A changed key (the other node reinstalled): both shown, replaced only when the admin
+  // says so, as for a new one (docs/OPERATIONS.md, exit 4).
+  options.confirm_changed_host_key = [&](const std::string& type, const std::string& fingerprint,
+                                         const std::vector<KnownKey>& known) {
+    std::cout << "host key: " << config.remote.host << " now offers " << type << " " << fingerprint << "\n";
+    for (const auto& k : known) {
+      std::cout << "  " << config.remote.known_hosts << " holds " << k.type << " "
+                << (k.fingerprint.empty() ? "(unreadable)" : k.fingerprint) << "\n";
+    }
+    std::cout << "  If the other node was reinstalled, compare the new key with `ssh-keygen -lf "
+                 "/etc/ssh/ssh_host_ed25519_key.pub` run there; otherwise something may be in the middle.\n";
+    if (args.accept_new_host_key) {
+      std::cout << "  replaced in " << config.remote.known_hosts << " (--accept-new-host-key)\n";
+      return true;
+    }
+    if (!interactive()) {
+      std::cout << "  not replaced: type yes on a terminal, or pass --accept-new-host-key\n";
+      return false;
+    }
+    std::cout << std::flush;
+    const bool yes = ask("  Replace the old key with this one? Type yes to trust it", "") == "yes";
+    std::cout << (yes ? "  replaced in " + config.remote.known_hosts + "\n" : "  not replaced\n");
+    return yes;
+  };
   auto session = SshSession::connect(options);
   if (!session) {
     if (session.error().kind == ErrorKind::authentication) {
@@ -124,7 +148,8 @@ std::function<int()> setup_init(CLI::App& sub, Globals& globals) {
   sub.add_option("--remote-host", args->host, "the other Pi-hole (asked for on a terminal when missing)");
   sub.add_option("--remote-user", args->user, "SSH user there (default root)");
   sub.add_option("--remote-port", args->port, "SSH port there (default 22)")->check(CLI::Range(1, 65535));
-  sub.add_flag("--accept-new-host-key", args->accept_new_host_key, "pin the remote's host key without asking");
+  sub.add_flag("--accept-new-host-key", args->accept_new_host_key,
+               "pin the remote's host key without asking, replacing a changed one (both are shown)");
   sub.add_flag("--force", args->force, "replace an existing config and key");
   return [args, &globals] { return run_init(*args, globals); };
 }

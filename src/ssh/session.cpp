@@ -3,12 +3,14 @@
 #include <chrono>
 #include <sys/stat.h>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include <libssh/server.h>  // ssh_send_keepalive is declared there, but works for clients
 
+#include "gravity_sync/ssh/known_hosts.hpp"
 #include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/util/files.hpp"
 #include "gravity_sync/util/shell.hpp"
@@ -28,31 +30,40 @@ struct KeyDeleter {
 };
 using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
 
-std::string fingerprint_of(ssh_key key) {
-  unsigned char* hash = nullptr;
-  size_t len = 0;
-  if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != SSH_OK) return "";
-  char* text = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
-  std::string out = text ? text : "";
-  ssh_string_free_char(text);
-  ssh_clean_pubkey_hash(&hash);
-  return out;
+// Replace what known_hosts holds for the host with the key the server offers, when the
+// admin confirms it (o.confirm_changed_host_key, shown the old keys and the new one).
+// Nothing when there is no such callback or it says no.
+std::optional<Status> replace_host_key(ssh_session s, const SshOptions& o, const std::string& type,
+                                       const std::string& fingerprint) {
+  if (!o.confirm_changed_host_key) return std::nullopt;
+  auto text = read_file(o.known_hosts, 1 << 20, Follow::no);
+  if (!text) return Status(text.error());
+  if (!o.confirm_changed_host_key(type, fingerprint, known_keys(*text, o.host, o.port))) return std::nullopt;
+  auto info = stat_file(o.known_hosts, Follow::no);
+  const mode_t mode = info.ok() && info->exists ? (info->mode & 0644) : 0644;
+  if (auto st = write_file_atomic(o.known_hosts, without_host(*text, o.host, o.port), mode); !st) return st;
+  if (ssh_session_update_known_hosts(s) != SSH_OK) {
+    return Status(ssh_error(ExitCode::failure, "cannot write the host key to " + o.known_hosts, s));
+  }
+  return Status{};
 }
 
 Status verify_host_key(ssh_session s, const SshOptions& o, std::string& fingerprint) {
   ssh_key raw = nullptr;
   if (ssh_get_server_publickey(s, &raw) != SSH_OK) return ssh_error(ExitCode::host_key, "cannot read host key", s);
   Key key(raw);
-  fingerprint = fingerprint_of(key.get());
+  fingerprint = key_fingerprint(key.get());
   const std::string type = ssh_key_type_to_char(ssh_key_type(key.get()));
   const std::string where = "[" + o.host + "]:" + std::to_string(o.port);
   switch (ssh_session_is_known_server(s)) {
     case SSH_KNOWN_HOSTS_OK: return {};
     case SSH_KNOWN_HOSTS_CHANGED:
+      if (auto replaced = replace_host_key(s, o, type, fingerprint)) return *replaced;
       return make_error(ExitCode::host_key, "the host key of " + where + " has CHANGED (now " + type + " " +
                                                 fingerprint + "); if that is expected, remove the old entry from " +
                                                 o.known_hosts + " and pin the new key. Refusing to connect.");
     case SSH_KNOWN_HOSTS_OTHER:
+      if (auto replaced = replace_host_key(s, o, type, fingerprint)) return *replaced;
       return make_error(ExitCode::host_key, o.known_hosts + " knows only a key of another type for " + where +
                                                 "; the server offered " + type + " " + fingerprint +
                                                 ". Refusing to connect.");

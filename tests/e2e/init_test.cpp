@@ -16,6 +16,37 @@ std::string getlogin_r_safe() {
   return r.ok() ? r->out.substr(0, r->out.find('\n')) : "root";
 }
 
+// docs/OPERATIONS.md: a changed host key (the other node reinstalled) is replaced by
+// `init --accept-new-host-key`, after both keys are shown; without the flag (and no
+// terminal to type yes on) nothing changes. It used to exit 4 either way.
+TEST(Init, AChangedHostKeyIsShownAndReplacedOnlyWhenAccepted) {
+  Lab lab;
+  const std::string wrong = lab.dir() + "/keys/known_hosts.wrong";  // pins another key
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("keys/known_hosts"), 16, "keys/known_hosts.wrong");
+  lab.set_config(yaml);
+  const std::string before = read_text(wrong);
+  // The fingerprint of the lab sshd's key, as ssh-keygen prints it.
+  auto listed = run_process({"ssh-keygen", "-lf", lab.dir() + "/keys/host_ed25519.pub"});
+  ASSERT_TRUE(listed.ok());
+  const std::string offered = listed->out.substr(listed->out.find(' ') + 1, listed->out.find(' ', listed->out.find(' ') + 1) - listed->out.find(' ') - 1);
+  ASSERT_EQ(offered.rfind("SHA256:", 0), 0u) << listed->out;
+
+  auto refused = lab.run({"init"});
+  EXPECT_EQ(refused.code, 4) << refused.out << refused.err;
+  EXPECT_NE(refused.out.find("now offers ssh-ed25519 " + offered), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find(wrong + " holds ssh-ed25519 SHA256:"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("not replaced"), std::string::npos) << refused.out;
+  EXPECT_EQ(read_text(wrong), before);
+
+  auto accepted = lab.run({"init", "--accept-new-host-key"});
+  EXPECT_EQ(accepted.code, 0) << accepted.out << accepted.err;
+  EXPECT_NE(accepted.out.find("replaced in " + wrong), std::string::npos) << accepted.out;
+  EXPECT_NE(accepted.out.find("check: OK"), std::string::npos) << accepted.out;
+  EXPECT_EQ(lab.run({"check"}).code, 0);
+  EXPECT_EQ(read_text(wrong).find(before.substr(before.find(' ') + 1)), std::string::npos) << "the old key is gone";
+}
+
 TEST(Init, FromNothingToCheckAndSync) {
   Lab lab;
   const std::string d = lab.dir();

@@ -8,6 +8,7 @@
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
 
+#include "gravity_sync/ssh/known_hosts.hpp"
 #include "gravity_sync/util/duration.hpp"
 #include "gravity_sync/util/error.hpp"
 
@@ -24,9 +25,15 @@ struct SshOptions {
   // Ask for zlib compression of the SSH stream (used when the server agrees).
   bool compression = false;
   // Only for first-run set-up: asked (with the key type and SHA-256 fingerprint) when the
-  // host key is not in known_hosts at all; true appends it there. A CHANGED key is
-  // always refused. Unset: unknown keys are refused.
+  // host key is not in known_hosts at all; true appends it there. Unset: unknown keys are
+  // refused.
   std::function<bool(const std::string& type, const std::string& fingerprint)> confirm_new_host_key;
+  // Only for `init` (rotating a host key): asked with the key the server offers and the
+  // keys known_hosts holds for it (ssh/known_hosts.hpp) when they differ (a CHANGED key,
+  // or only a key of another type known); true replaces those entries with the offered
+  // key. Unset: a changed key is refused (ExitCode::host_key).
+  std::function<bool(const std::string& type, const std::string& fingerprint, const std::vector<KnownKey>& known)>
+      confirm_changed_host_key;
 };
 
 // What to do so that `o.identity_file` logs in as o.user@o.host: create the key when it is
