@@ -82,10 +82,11 @@ ExitCode exercise(Node& node, const std::vector<Item>& items, const Result<NodeS
 int run_check(const Globals& globals) {
   {
     Config config = load_config_for(globals);
-    if (!globals.json) std::cout << "config: " << config.path << " is valid\n";
+    const bool report = !globals.json && !globals.quiet;  // -q: only the error, on stderr
+    if (report) std::cout << "config: " << config.path << " is valid\n";
     auto peers = connect_peers(config);
     if (!peers) return fail(globals, peers.error());
-    if (!globals.json) {
+    if (report) {
       std::cout << "remote: connected to " << (*peers)->session.peer() << ", host key "
                 << (*peers)->session.host_key_fingerprint() << " pinned in " << config.remote.known_hosts << "\n";
     }
@@ -124,12 +125,13 @@ int run_check(const Globals& globals) {
         doc.set("error", e);
       }
       print_json(doc);
-    } else {
+    } else if (report) {
       print_probe("local", *local);
       print_probe("remote", *remote);
       std::cout << (code == ExitCode::ok ? "check: OK\n" : "check: FAILED\n");
     }
-    if (code != ExitCode::ok) spdlog::error("sync could not work: {}", problems);
+    // Each problem once: in the report on stdout, or (with -q or --json) logged on stderr.
+    if (code != ExitCode::ok && !report) spdlog::error("sync could not work: {}", problems);
     return static_cast<int>(code);
   }
 }

@@ -55,7 +55,8 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
   }
   if (globals.json) {
     print_json(report_json(report));
-  } else if (!globals.quiet || report.code != ExitCode::ok) {
+  } else if (!globals.quiet) {
+    // -q (cron): nothing on stdout; what failed is logged on stderr, once.
     std::cout << report_text(report);
   }
   return static_cast<int>(report.code);

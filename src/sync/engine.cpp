@@ -524,7 +524,7 @@ std::string report_text(const RunReport& report) {
                   detail.c_str());
     out += line;
   }
-  if (report.error) out += "error: " + report.error->message + "\n";
+  // A run-level error is not repeated here: it is logged once, on stderr.
   return out;
 }
 

@@ -136,6 +136,45 @@ TEST(Logging, QuietShowsOnlyWarningsAndErrors) {
   EXPECT_NE(verbose.err.find(" debug "), std::string::npos) << verbose.err;
 }
 
+// Issue 15: each error was printed twice — in the report on stdout and as a timestamped
+// log line on stderr — so a cron mail carried both. Now each is printed once, and -q
+// leaves stdout empty for every command that reports (the error is on stderr).
+TEST(Logging, EachErrorIsPrintedOnceAndQuietLeavesStdoutEmpty) {
+  Lab lab;
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+    return n;
+  };
+  std::string yaml = lab.config_text();
+  const std::string good = yaml;
+  yaml.replace(yaml.find("keys/known_hosts"), 16, "keys/known_hosts.wrong");
+  lab.set_config(yaml);
+  for (const char* command : {"compare", "sync", "check"}) {
+    for (bool quiet : {false, true}) {
+      SCOPED_TRACE(std::string(command) + (quiet ? " -q" : ""));
+      auto r = quiet ? lab.run({"-q", command}) : lab.run({command});
+      EXPECT_EQ(r.code, 4);
+      EXPECT_EQ(count(r.out + r.err, "has CHANGED"), 1u) << r.out << r.err;
+      if (quiet) {
+        EXPECT_EQ(r.out, "");
+      }
+    }
+  }
+  lab.set_config(good);
+  // A check that fails: its problem once, in the report; with -q, once on stderr.
+  lab.set_node_command("primary", "pihole_command", "/nonexistent/pihole");
+  for (bool quiet : {false, true}) {
+    SCOPED_TRACE(quiet ? "check -q" : "check");
+    auto r = quiet ? lab.run({"-q", "check"}) : lab.run({"check"});
+    EXPECT_EQ(r.code, 5);
+    EXPECT_EQ(count(r.out + r.err, "command /nonexistent/pihole not found"), 1u) << r.out << r.err;
+    if (quiet) {
+      EXPECT_EQ(r.out, "");
+    }
+  }
+}
+
 TEST(Logging, UnderSystemdLinesCarryAPriorityAndNoTimestamp) {
   Lab lab;
   write_text(lab.custom_list("primary"), "10.0.0.1 j.lan\n");
