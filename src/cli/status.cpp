@@ -2,16 +2,68 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include "gravity_sync/cli/context.hpp"
 #include "gravity_sync/sync/state.hpp"
 
 namespace gs::cli {
 
+namespace {
+
+// The state directory and the peer ("host:port") of the config at `path`, read leniently
+// when the config does not load: `status` must show the running daemon's state exactly
+// when the config is broken. Whatever cannot be read keeps its default (Config's).
+std::pair<std::string, std::string> lenient_state_location(const std::string& path) {
+  Config defaults;
+  std::string state_dir = defaults.state_dir;
+  std::string host;
+  int port = 22;
+  try {
+    const YAML::Node root = YAML::LoadFile(path);
+    if (root.IsMap() && root["state_dir"] && root["state_dir"].IsScalar()) state_dir = root["state_dir"].as<std::string>();
+    const YAML::Node remote = root.IsMap() ? root["remote"] : YAML::Node();
+    if (remote && remote.IsMap()) {
+      if (remote["host"] && remote["host"].IsScalar()) host = remote["host"].as<std::string>();
+      if (remote["port"] && remote["port"].IsScalar()) port = remote["port"].as<int>(22);
+    }
+  } catch (const YAML::Exception&) {
+    // Not even YAML: a top-level `state_dir: PATH` line still says where the state is.
+    if (auto text = read_file(path, 1 << 20)) {
+      std::istringstream lines(*text);
+      for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("state_dir:", 0) != 0) continue;
+        std::string value = line.substr(10);
+        value = value.substr(0, value.find(" #"));
+        value.erase(0, value.find_first_not_of(" \t\"'"));
+        value.erase(value.find_last_not_of(" \t\r\"'") + 1);
+        if (!value.empty()) state_dir = value;
+      }
+    }
+  }
+  return {state_dir, host.empty() ? std::string() : host + ":" + std::to_string(port)};
+}
+
+}  // namespace
+
 std::function<int()> setup_status(CLI::App&, Globals& globals) {
   return [&globals] {
-    Config config = load_config_for(globals);
-    StateStore state(config.state_dir, remote_key(config));
+    std::string state_dir;
+    std::string peer;
+    try {
+      Config config = load_config_for(globals);
+      state_dir = config.state_dir;
+      peer = remote_key(config);
+    } catch (const ConfigError& e) {
+      // Shown, and the state read anyway (the daemon keeps running on its last good config).
+      setup_logging(globals.verbosity(), "info");
+      std::tie(state_dir, peer) = lenient_state_location(resolve_config_path(globals.config_path));
+      spdlog::warn("{}; showing the state in {}", e.what(), state_dir);
+    }
+    StateStore state(state_dir, peer);
     auto last = state.last_run();
     // The daemon's own state, when one is running (its pid is alive).
     auto daemon = state.daemon_status();
@@ -53,7 +105,7 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
                 << ", next check " << when << "\n";
     }
     if (!last) {
-      std::cout << "no run recorded yet in " << config.state_dir << "\n";
+      std::cout << "no run recorded yet in " << state_dir << "\n";
       return 0;
     }
     const std::string when = format_local_time((*last)["time"].as_int(), "%Y-%m-%d %H:%M:%S %Z");

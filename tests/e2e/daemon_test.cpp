@@ -321,6 +321,19 @@ TEST_F(Daemon, SighupWithABrokenConfigKeepsTheOldOne) {
   EXPECT_NE(d.log().find("bogus_key: unknown key"), std::string::npos);
   write_text(lab.custom_list("primary"), "10.0.0.1 still-running.lan\n");
   EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 20s)) << d.log();
+  // Issue 15: status exited 2 with a broken config, exactly when the daemon's state
+  // matters. It shows the state (from the state_dir the broken file still names), and
+  // says what is wrong with the config.
+  for (const std::string& broken : {good + "bogus_key: 1\n", good + "remote: [not, a, mapping\n"}) {
+    lab.set_config(broken);
+    auto text = lab.run({"status"});
+    EXPECT_EQ(text.code, 0) << text.out << text.err;
+    EXPECT_NE(text.out.find("daemon: pid " + std::to_string(d.pid()) + ", ok - in sync"), std::string::npos) << text.out;
+    EXPECT_NE(text.err.find(lab.config()), std::string::npos) << text.err;
+    auto json = lab.run({"--json", "status"});
+    EXPECT_EQ(json.code, 0) << json.err;
+    EXPECT_EQ(json.json()["daemon"]["state"].as_string(), "ok") << json.out;
+  }
 }
 
 TEST_F(Daemon, SigtermDuringALargeTransferExitsCleanlyWithin5s) {
