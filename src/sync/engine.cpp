@@ -515,14 +515,38 @@ std::string report_text(const RunReport& report) {
     out += versions_text("local:", l) + "; " + versions_text("remote:", r) +
            (report.form == TextForm::records ? "; text items compared as records\n" : "\n");
   }
+  if (report.items.empty()) return out;
+  // One header row; compare says what sync would do, the others what was done.
+  const bool compare = report.command == Command::compare;
+  auto row = [&](const std::string& item, const std::string& what, const std::string& detail) {
+    char line[600];
+    std::snprintf(line, sizeof line, "%-12s %-22s %s\n", item.c_str(), what.c_str(), detail.c_str());
+    out += line;
+  };
+  row("ITEM", compare ? "SYNC WOULD" : "DONE", "DETAIL");
   for (const auto& r : report.items) {
-    char line[512];
     std::string detail = r.message.empty() ? r.plan.reason : r.message;
     if (r.backup) detail += " (backup " + *r.backup + ")";
-    const std::string result = report.command == Command::compare && r.code == ExitCode::ok ? "" : result_name(r);
-    std::snprintf(line, sizeof line, "%-12s %-9s %-10s %s\n", item_name(r.item), action_name(r.plan.action), result.c_str(),
-                  detail.c_str());
-    out += line;
+    const char* direction = r.plan.action == Action::pull ? "pull (remote to local)"
+                            : r.plan.action == Action::push ? "push (local to remote)"
+                                                             : "";
+    std::string what;
+    if (compare) {
+      if (r.code != ExitCode::ok && r.code != ExitCode::differs) {
+        what = std::string(r.code == ExitCode::conflict ? "leave a conflict" : "refuse") + " (exit " +
+               std::to_string(static_cast<int>(r.code)) + ")";
+      } else {
+        what = *direction ? direction : "nothing";
+        if (detail.empty() && r.plan.action == Action::none) detail = "in sync";
+      }
+    } else if (r.plan.action == Action::none && r.code == ExitCode::ok) {
+      what = "nothing";
+      if (detail.empty()) detail = "in sync";
+    } else {
+      what = std::string(*direction ? std::string(r.plan.action == Action::pull ? "pull" : "push") : "nothing") + ": " +
+             result_name(r);
+    }
+    row(item_name(r.item), what, detail);
   }
   // A run-level error is not repeated here: it is logged once, on stderr.
   return out;

@@ -175,6 +175,22 @@ TEST(Logging, EachErrorIsPrintedOnceAndQuietLeavesStdoutEmpty) {
   }
 }
 
+// Issue 15: compare printed "pull skipped" for what sync would do, with no header row.
+TEST(Logging, CompareSaysWhatSyncWouldDoAndSyncWhatItDidUnderAHeader) {
+  Lab lab;
+  write_text(lab.custom_list("primary"), "10.0.0.1 words.lan\n");
+  auto compare = lab.run({"compare"});
+  EXPECT_EQ(compare.code, 1);
+  EXPECT_NE(compare.out.find("ITEM         SYNC WOULD             DETAIL\n"), std::string::npos) << compare.out;
+  EXPECT_NE(compare.out.find("custom-dns   pull (remote to local) "), std::string::npos) << compare.out;
+  EXPECT_NE(compare.out.find("gravity      nothing                in sync\n"), std::string::npos) << compare.out;
+  EXPECT_EQ(compare.out.find("skipped"), std::string::npos) << compare.out;
+  auto sync = lab.run({"sync"});
+  EXPECT_EQ(sync.code, 0);
+  EXPECT_NE(sync.out.find("ITEM         DONE                   DETAIL\n"), std::string::npos) << sync.out;
+  EXPECT_NE(sync.out.find("custom-dns   pull: ok "), std::string::npos) << sync.out;
+}
+
 TEST(Logging, UnderSystemdLinesCarryAPriorityAndNoTimestamp) {
   Lab lab;
   write_text(lab.custom_list("primary"), "10.0.0.1 j.lan\n");
