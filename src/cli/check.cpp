@@ -33,14 +33,14 @@ void print_probe(const char* side, const NodeProbe& p) {
 // staging area, the backup directories and the items' files and directories usable (probed
 // without taking the lock or creating anything: check takes no lock and changes nothing,
 // CONTRACT.md). `states` is what inspect read there, `partner` the other node's (for the
-// room a received copy needs). Each problem joins `probe.problems`; the code of the first
-// one that is not a refusal, else refused.
+// room a received copy needs). Each problem joins `probe.problems`; the first one's code
+// is the node's (the first thing that would break).
 ExitCode exercise(Node& node, const std::vector<Item>& items, const Result<NodeState>& states,
                   const Result<NodeState>& partner, NodeProbe& probe) {
   ExitCode code = probe.problems.empty() ? ExitCode::ok : ExitCode::refused;
   auto problem = [&](const Error& e) {
     probe.problems.push_back(e.message);
-    if (code == ExitCode::ok || code == ExitCode::refused) code = e.code == ExitCode::ok ? ExitCode::refused : e.code;
+    if (code == ExitCode::ok) code = e.code == ExitCode::ok ? ExitCode::refused : e.code;
   };
   if (!states) {
     problem(states.error());

@@ -25,6 +25,12 @@ Error bad_copy(Error error) {
 
 }  // namespace
 
+Error changed_meanwhile(const std::string& where, Item item, const std::string& live) {
+  return make_error(ExitCode::refused, where + " " + item_name(item) + ": " + live +
+                                           " changed after this run read it; not replacing that change (the next "
+                                           "run compares it again)");
+}
+
 Result<Installed> PiholeNode::install(const Staged& staged, const ItemState& current) {
   if (staged.item != Item::gravity) {
     // The staged copy is a local file in either direction: it is what arrived, and what
@@ -108,7 +114,11 @@ Result<Installed> PiholeNode::install_copy(NodeCopy& copy, const ItemState& curr
   if (!backup) return verified(), refuse(backup.error());
   kept = *backup;
   if (!verified()) return refuse(bad_copy(verified().error()));
-  // 4. Swap.
+  // 4. Swap, only over the file this run read (an edit made there since stays).
+  copy.expect = current.exists && current.size && current.mtime
+                    ? std::to_string(*current.size) + " " + std::to_string(*current.mtime) + " " +
+                          std::to_string(current.inode)
+                    : current.exists ? "" : "-";
   bool moved = false;
   if (auto st = swap_copy(copy, moved); !st) {
     if (moved) return st.error();  // the live file was (or may have been) replaced: its backup stays

@@ -495,6 +495,15 @@ Status LocalNode::swap_copy(NodeCopy& copy, bool& moved) {
         wait_while([&] { return maybe_hot_journal(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
     if (!clear) return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
   }
+  // Still the file this run read (for gravity, now that no writer can start).
+  if (!copy.expect.empty()) {
+    auto now = stat_file(live, Follow::no);
+    if (!now) return now.error();
+    const std::string seen = now->exists ? std::to_string(now->size) + " " + std::to_string(now->mtime) + " " +
+                                               std::to_string(now->inode)
+                                         : "-";
+    if (seen != copy.expect) return changed_meanwhile("local", item, live);
+  }
   // FTL keeps the database open; the replaced file stays linked under another name until
   // FTL has reopened (release_replaced), so FTL sees it renamed, never unlinked.
   std::optional<std::string> old_link;

@@ -679,7 +679,8 @@ Status RemoteNode::swap_copy(NodeCopy& copy, bool& moved) {
                                      {"live", layout_.item_path(item)},
                                      {"kind", item == Item::gravity ? "db" : "text"},
                                      {"mode", item == Item::gravity ? "664" : "644"},
-                                     {"jms", std::to_string(waits_.journal.count())}});
+                                     {"jms", std::to_string(waits_.journal.count())},
+                                     {"expect", copy.expect}});
   if (!r) {
     // Cut short (interrupted, the connection lost) without its answer: the rename may have
     // happened there. Keep the backup and the private directory (the next run's
@@ -692,6 +693,7 @@ Status RemoteNode::swap_copy(NodeCopy& copy, bool& moved) {
   }
   moved = r->last("MOVED").has_value();
   if (r->last("OLD")) replaced_.push_back(copy.place);  // kept, the replaced file linked in it
+  if (r->last("CHANGED")) return changed_meanwhile("remote", item, layout_.item_path(item));
   if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
   if (!r->last("DONE")) {
     return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");

@@ -5,9 +5,11 @@
 # database.
 # Inputs: work, f (the copy's name in work), live (the item's path), kind (db | text), mode
 # (of a new file), jms (how long to wait for the write lock, ms; as long again for a
-# journal).
+# journal), expect (the live file as the run read it: "SIZE MTIME INODE", or - when it was
+# missing; empty: not checked).
 # Answer: MOVED once the copy is renamed over the live file; OLD (the replaced gravity.db
-# stays linked as `old` in the private directory, which is kept for release); DONE.
+# stays linked as `old` in the private directory, which is kept for release); CHANGED (the
+# live file is no longer the one the run read: nothing replaced, exit 65); DONE.
 # Exit 65 when the live path is not a regular file, a writer keeps the lock or a journal
 # stays beside the database, or the live file was replaced as the copy went in; 66 when a
 # step fails.
@@ -20,6 +22,12 @@ if [ -e "$live" ]; then
 else
   owner=$(stat -c '%u:%g' -- "${live%/*}"); perm=$mode
 fi
+# Still the file the run read: a write that landed since is never replaced unseen.
+unchanged() {
+  [ -z "$expect" ] && return 0
+  if [ -e "$live" ]; then now=$(stat -c '%s %Y %i' -- "$live"); else now=-; fi
+  [ "$now" = "$expect" ]
+}
 chown "$owner" "$f" 2>/dev/null || [ "$(id -u)" != 0 ] || fail 66 "cannot set the owner of the copy"
 chmod "$perm" "$f" || fail 66 "cannot set the mode of the copy"
 sync "$f" 2>/dev/null || sync
@@ -46,6 +54,7 @@ if [ "$kind" = db ] && [ -e "$live" ]; then
     unlock
     fail 65 "a hot journal or WAL lies beside $live; not swapping over it"
   fi
+  if ! unchanged; then unlock; echo CHANGED; fail 65 "$live changed after the run read it"; fi
   # FTL keeps the database open: the replaced file stays linked (as `old`, here) until FTL
   # has reopened it (FTL v6 ignores a renamed file, but warns about an unlinked one).
   linked=0
@@ -60,6 +69,7 @@ if [ "$kind" = db ] && [ -e "$live" ]; then
   if [ "$linked" = 1 ]; then keep; echo "OLD"; fi
   [ "$(stat -c '%d:%i' -- "$live" 2>/dev/null)" = "$ci" ] || fail 65 "$live was replaced as the copy went in; try again"
 else
+  if ! unchanged; then echo CHANGED; fail 65 "$live changed after the run read it"; fi
   place "$f" "$live"
 fi
 sync "${live%/*}" 2>/dev/null || sync

@@ -58,13 +58,13 @@ int count_temp_files(const std::string& dir) {
 
 // Start gravity-sync in the background.
 pid_t spawn(const Lab& lab, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{GS_BINARY, "-q", "-c", lab.config()};
+  std::vector<std::string> argv{binary_under_test(), "-q", "-c", lab.config()};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> p;
   for (auto& a : argv) p.push_back(a.data());
   p.push_back(nullptr);
   pid_t pid = 0;
-  EXPECT_EQ(::posix_spawn(&pid, GS_BINARY, nullptr, nullptr, p.data(), environ), 0);
+  EXPECT_EQ(::posix_spawn(&pid, argv[0].c_str(), nullptr, nullptr, p.data(), environ), 0);
   return pid;
 }
 
@@ -410,6 +410,51 @@ TEST_F(Faults, CheckFailsWhereAStagingAreaStateFileCommandOrFtlWouldStopSync) {
   EXPECT_NE(r.out.find("schema versions differ"), std::string::npos) << r.out;
   write_text(db, bytes, 0664);
   EXPECT_EQ(lab.run({"check"}).code, 0);
+}
+
+// An edit made on the receiving node while a copy of its gravity.db is on its way (the
+// admin, the web interface, FTL's API) was overwritten by the swap: the run had read the
+// file before the edit. The swap now replaces only the file the run read.
+TEST_F(Faults, AnEditLandingWhileACopyArrivesIsNeverOverwritten) {
+  struct Case {
+    const char* command;
+    const char* sender;
+    const char* receiver;
+    std::string copies_in;  // where the receiving side's copy appears while it arrives
+  };
+  const Case cases[] = {
+      {"pull", "primary", "secondary", lab.path("secondary", "state/tmp")},
+      {"push", "secondary", "primary", lab.path("primary", "etc-pihole")},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.command);
+    grow_gravity(lab.gravity(c.sender), 1500000, std::string("big-") + c.command + ".example");
+    const pid_t pid = spawn(lab, {c.command, "--only", "gravity"});
+    auto arriving = [&] {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(c.copies_in, ec)) {
+        if (e.path().filename().string().rfind(".gravity-sync.", 0) == 0) return true;
+      }
+      return false;
+    };
+    const auto start = Clock::now();
+    while (!arriving() && Clock::now() - start < std::chrono::seconds(60)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_TRUE(arriving()) << "no copy arrived";
+    sqlite(lab.gravity(c.receiver), "INSERT INTO domainlist (type, domain) VALUES (1, 'edited-meanwhile.example');");
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_EQ(WEXITSTATUS(status), 5);
+    EXPECT_EQ(sqlite(lab.gravity(c.receiver),
+                     "SELECT count(*) FROM domainlist WHERE domain = 'edited-meanwhile.example';"),
+              "1\n")
+        << "the edit was overwritten";
+    const Json last = lab.run({"--json", "status"}).json()["last_run"];
+    EXPECT_NE(last.dump().find("changed after this run read it"), std::string::npos) << last.dump();
+    sqlite(lab.gravity(c.receiver), "DELETE FROM domainlist WHERE domain = 'edited-meanwhile.example';");
+    ASSERT_EQ(lab.run({c.command, "--only", "gravity"}).code, 0);
+  }
 }
 
 TEST_F(Faults, AZeroedJournalLeftByAKilledWriterNeverBlocksTheSwap) {

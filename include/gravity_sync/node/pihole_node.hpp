@@ -36,6 +36,10 @@ struct FtlSet {
 // A copy of an item on a node, where only gravity-sync can reach it, on its way in: locally
 // a file in the private staging directory, remotely the file `name` in a private directory
 // beside the live item there (docs/REMOTE.md). Removed unless it is swapped in.
+// The refusal of a swap whose live file changed after the run read it (NodeCopy::expect):
+// ExitCode::refused naming the node ("local", "remote"), the item and the file.
+Error changed_meanwhile(const std::string& where, Item item, const std::string& live);
+
 struct NodeCopy {
   Item item = Item::gravity;
   std::string place;   // local: the file's path; remote: the private directory's path
@@ -43,6 +47,10 @@ struct NodeCopy {
   std::string sha256;  // what its bytes must hash to; empty for a copy made on the node
   uint64_t size = 0;
   std::string text;    // a text item's copy of a backup: its content, checked before it goes in
+  // The live file as the run read it, "SIZE MTIME INODE" (seconds), or "-" when it was
+  // missing: swap_copy replaces it only if it is still that file (a write that landed since
+  // is never overwritten unseen). Empty: not checked.
+  std::string expect;
   std::unique_ptr<RemoveOnExit> owned;  // local: removes a copy made here unless swapped in
   RemoveOnExit* cleanup = nullptr;      // local: what removes the file unless swapped in
 };
