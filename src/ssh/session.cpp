@@ -1,7 +1,11 @@
 #include "gravity_sync/ssh/session.hpp"
 
 #include <chrono>
+#include <cerrno>
+#include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <optional>
 #include <vector>
@@ -86,6 +90,21 @@ Status verify_host_key(ssh_session s, const SshOptions& o, std::string& fingerpr
 
 Status authenticate(ssh_session s, const SshOptions& o) {
   std::string tried;
+  // A key this user may not read (root's, 0600, run as another user): installing it
+  // anywhere would not help; running as its owner would.
+  if (!o.identity_file.empty()) {
+    const char* key = o.identity_file.c_str();
+    const bool denied = ::faccessat(AT_FDCWD, key, F_OK, AT_EACCESS) == 0
+                            ? ::faccessat(AT_FDCWD, key, R_OK, AT_EACCESS) != 0
+                            : errno == EACCES;  // a directory on the way this user may not enter
+    if (denied) {
+      const passwd* pw = ::getpwuid(::geteuid());
+      return make_error(ExitCode::unreachable, "cannot read the private key " + o.identity_file + " as user " +
+                                                   (pw ? pw->pw_name : std::to_string(::geteuid())) +
+                                                   ": run gravity-sync as root (for example with sudo), as its "
+                                                   "service does");
+    }
+  }
   if (!o.identity_file.empty() && stat_file(o.identity_file).ok() && stat_file(o.identity_file)->exists) {
     ssh_key raw = nullptr;
     if (ssh_pki_import_privkey_file(o.identity_file.c_str(), nullptr, nullptr, nullptr, &raw) == SSH_OK) {

@@ -1,7 +1,10 @@
 // Issue 2: the command line, the config and `check` through the real binary and sshd.
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -97,6 +100,31 @@ TEST(Check, ARefusedKeyExits3) {
   auto r = lab.run({"check"}, {{"SSH_AUTH_SOCK", ""}});
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.err.find("ssh-copy-id"), std::string::npos) << r.err;
+}
+
+// Issue 15: run as another user than root, whose key it may not read, gravity-sync said
+// the key was refused and suggested ssh-copy-id. It says to run as root instead.
+TEST(Check, AKeyThisUserMayNotReadSaysRunAsRootNotInstallTheKey) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run the binary as nobody";
+  Lab lab;
+  // The binary, the config and known_hosts where nobody may read them; the key stays root's.
+  char tmpl[] = "/tmp/gs-nobody-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl), nullptr);
+  const std::string dir = tmpl;
+  ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
+  write_text(dir + "/gravity-sync", read_text(binary_under_test()), 0755);
+  write_text(dir + "/known_hosts", read_text(lab.dir() + "/keys/known_hosts"), 0644);
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find(lab.dir() + "/keys/known_hosts"), (lab.dir() + "/keys/known_hosts").size(), dir + "/known_hosts");
+  write_text(dir + "/config.yaml", yaml, 0644);
+  auto r = run_process({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", dir + "/gravity-sync", "-c",
+                        dir + "/config.yaml", "check"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 3) << r->out << r->err;
+  EXPECT_NE(r->err.find("cannot read the private key " + lab.dir() + "/keys/id_ed25519"), std::string::npos) << r->err;
+  EXPECT_NE(r->err.find("run gravity-sync as root"), std::string::npos) << r->err;
+  EXPECT_EQ(r->err.find("ssh-copy-id"), std::string::npos) << r->err;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Check, SshdStoppedExits3WithinTheConnectTimeout) {
