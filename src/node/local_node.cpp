@@ -167,6 +167,12 @@ Result<ItemFiles> LocalNode::read_items(const std::vector<Item>& items) {
     const std::string path = layout_.item_path(item);
     auto info = stat_file(path, Follow::no);
     if (!info) return info.error();
+    if (item == Item::gravity && info->type == FileType::regular) {
+      // A hot journal a crashed writer left is rolled back before the file is looked at,
+      // so the stats the swap compares against are those of the file as it is read.
+      if (recover_hot_journal(path)) info = stat_file(path, Follow::no);
+      if (!info) return info.error();
+    }
     ItemFile& f = out.files[item];
     if (auto st = require_regular(path, *info); !st) {
       f.error = Error{st.error().code, "local " + st.error().message};

@@ -14,6 +14,9 @@ item() {
   if [ -L "$2" ]; then
     echo "E $1 $(linkmsg "$2")"
   elif [ -f "$2" ]; then
+    # A hot journal is rolled back first: the stats (which swap compares) are then those
+    # of the file as gstate reads it.
+    if [ "$3" = db ]; then recover "$2"; fi
     echo "I $1 1 $(stat -c '%s %Y %i' -- "$2")"
     if [ "$3" = db ]; then
       gstate "$1" "$2"
