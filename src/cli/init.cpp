@@ -86,22 +86,27 @@ int run_init(InitArgs args, Globals& globals) {
 
   // 3. Connect; a host key never seen is shown and pinned only when the admin says so.
   SshOptions options = ssh_options(config);
+  // The admin's word on a key just shown: the flag, or a typed yes on a terminal. `done`
+  // ("pinned", "replaced") says what trusting it does, `question` asks for it.
+  auto trusted = [&](const std::string& done, const std::string& question) {
+    if (args.accept_new_host_key) {
+      std::cout << "  " << done << " in " << config.remote.known_hosts << " (--accept-new-host-key)\n";
+      return true;
+    }
+    if (!interactive()) {
+      std::cout << "  not " << done << ": type yes on a terminal, or pass --accept-new-host-key\n";
+      return false;
+    }
+    std::cout << std::flush;
+    const bool yes = ask("  " + question + " Type yes to trust it", "") == "yes";
+    std::cout << (yes ? "  " + done + " in " + config.remote.known_hosts + "\n" : "  not " + done + "\n");
+    return yes;
+  };
   options.confirm_new_host_key = [&](const std::string& type, const std::string& fingerprint) {
     std::cout << "host key: " << config.remote.host << " offers " << type << " " << fingerprint << "\n"
               << "  compare it with `ssh-keygen -lf /etc/ssh/ssh_host_" << (type == "ssh-rsa" ? "rsa" : type == "ssh-ed25519" ? "ed25519" : "ecdsa")
               << "_key.pub` run on that host.\n";
-    if (args.accept_new_host_key) {
-      std::cout << "  pinned in " << config.remote.known_hosts << " (--accept-new-host-key)\n";
-      return true;
-    }
-    if (!interactive()) {
-      std::cout << "  not pinned: type yes on a terminal, or pass --accept-new-host-key\n";
-      return false;
-    }
-    std::cout << std::flush;
-    const bool yes = ask("  Pin this key? Type yes to trust it", "") == "yes";
-    std::cout << (yes ? "  pinned in " + config.remote.known_hosts + "\n" : "  not pinned\n");
-    return yes;
+    return trusted("pinned", "Pin this key?");
   };
   // A changed key (the other node reinstalled): both shown, replaced only when the admin
   // says so, as for a new one (docs/OPERATIONS.md, exit 4).
@@ -114,18 +119,7 @@ int run_init(InitArgs args, Globals& globals) {
     }
     std::cout << "  If the other node was reinstalled, compare the new key with `ssh-keygen -lf "
                  "/etc/ssh/ssh_host_ed25519_key.pub` run there; otherwise something may be in the middle.\n";
-    if (args.accept_new_host_key) {
-      std::cout << "  replaced in " << config.remote.known_hosts << " (--accept-new-host-key)\n";
-      return true;
-    }
-    if (!interactive()) {
-      std::cout << "  not replaced: type yes on a terminal, or pass --accept-new-host-key\n";
-      return false;
-    }
-    std::cout << std::flush;
-    const bool yes = ask("  Replace the old key with this one? Type yes to trust it", "") == "yes";
-    std::cout << (yes ? "  replaced in " + config.remote.known_hosts + "\n" : "  not replaced\n");
-    return yes;
+    return trusted("replaced", "Replace the old key with this one?");
   };
   auto session = SshSession::connect(options);
   if (!session) {
