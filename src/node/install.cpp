@@ -25,6 +25,10 @@ Error bad_copy(Error error) {
 
 }  // namespace
 
+std::string file_identity(uint64_t size, int64_t mtime, uint64_t inode) {
+  return std::to_string(size) + " " + std::to_string(mtime) + " " + std::to_string(inode);
+}
+
 Error changed_meanwhile(const std::string& where, Item item, const std::string& live) {
   return make_error(ExitCode::refused, where + " " + item_name(item) + ": " + live +
                                            " changed after this run read it; not replacing that change (the next "
@@ -116,8 +120,7 @@ Result<Installed> PiholeNode::install_copy(NodeCopy& copy, const ItemState& curr
   if (!verified()) return refuse(bad_copy(verified().error()));
   // 4. Swap, only over the file this run read (an edit made there since stays).
   copy.expect = current.exists && current.size && current.mtime
-                    ? std::to_string(*current.size) + " " + std::to_string(*current.mtime) + " " +
-                          std::to_string(current.inode)
+                    ? file_identity(*current.size, *current.mtime, current.inode)
                     : current.exists ? "" : "-";
   bool moved = false;
   if (auto st = swap_copy(copy, moved); !st) {

@@ -505,9 +505,7 @@ Status LocalNode::swap_copy(NodeCopy& copy, bool& moved) {
   if (!copy.expect.empty()) {
     auto now = stat_file(live, Follow::no);
     if (!now) return now.error();
-    const std::string seen = now->exists ? std::to_string(now->size) + " " + std::to_string(now->mtime) + " " +
-                                               std::to_string(now->inode)
-                                         : "-";
+    const std::string seen = now->exists ? file_identity(now->size, now->mtime, now->inode) : "-";
     if (seen != copy.expect) return changed_meanwhile("local", item, live);
   }
   // FTL keeps the database open; the replaced file stays linked under another name until

@@ -40,6 +40,10 @@ struct FtlSet {
 // ExitCode::refused naming the node ("local", "remote"), the item and the file.
 Error changed_meanwhile(const std::string& where, Item item, const std::string& live);
 
+// A live file's identity as NodeCopy::expect and swap.sh spell it: "SIZE MTIME INODE"
+// (mtime in seconds, as `stat -c '%s %Y %i'` prints it).
+std::string file_identity(uint64_t size, int64_t mtime, uint64_t inode);
+
 struct NodeCopy {
   Item item = Item::gravity;
   std::string place;   // local: the file's path; remote: the private directory's path
