@@ -21,8 +21,12 @@ Json probe_json(const NodeProbe& p) {
 }
 
 void print_probe(const char* side, const NodeProbe& p) {
-  std::cout << side << ": Pi-hole v" << p.major << (p.ftl_version.empty() ? "" : " (FTL " + p.ftl_version + ")")
-            << ", gravity.db schema " << p.schema_version << "\n";
+  if (p.major == 0) {
+    std::cout << side << ": no Pi-hole found\n";
+  } else {
+    std::cout << side << ": Pi-hole v" << p.major << (p.ftl_version.empty() ? "" : " (FTL " + p.ftl_version + ")")
+              << ", gravity.db schema " << p.schema_version << "\n";
+  }
   for (const auto& s : p.problems) std::cout << "  problem: " << s << "\n";
 }
 

@@ -14,8 +14,6 @@ namespace gs {
 
 namespace {
 
-constexpr const char* kDefaultConfigPath = "/etc/gravity-sync/gravity-sync.yaml";
-
 // Walks the YAML tree; every error names the file, the 1-based line and the dotted key.
 class Reader {
  public:

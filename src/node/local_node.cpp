@@ -121,24 +121,29 @@ Result<FtlSet> LocalNode::ftl_config_set(const std::string& key, const std::stri
 
 Result<NodeProbe> LocalNode::probe(const std::vector<Item>& items) {
   NodeProbe p;
-  if (!exists(layout_.pihole_dir)) p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
+  const bool no_pihole = !exists(layout_.pihole_dir);
+  if (no_pihole) p.problems.push_back(missing_dir("local", "pihole_dir", layout_.pihole_dir));
   const std::string db = layout_.item_path(Item::gravity);
-  if (p.problems.empty() && !exists(db)) p.problems.push_back(db + " does not exist");
-  p.major = major_version();
-  if (p.major < 6 && !exists(layout_.dnsmasq_dir)) {
-    p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
+  const bool no_gravity = !exists(db);
+  if (!no_pihole && no_gravity) p.problems.push_back(missing_gravity("local", db));
+  const int major = major_version();
+  p.major = no_pihole || (no_gravity && major < 6) ? 0 : major;
+  if (major < 6 && !exists(layout_.dnsmasq_dir)) {
+    p.problems.push_back(missing_dir("local", "dnsmasq_dir", layout_.dnsmasq_dir));
   }
   if (layout_.container.empty()) {
-    if (!command_found(layout_.pihole_command))
-      p.problems.push_back("command " + layout_.pihole_command + " not found");
-    if (!command_found(layout_.ftl_command)) p.problems.push_back("command " + layout_.ftl_command + " not found");
+    if (!command_found(layout_.pihole_command)) {
+      p.problems.push_back(missing_command("local", "pihole_command", layout_.pihole_command));
+    }
+    if (!command_found(layout_.ftl_command)) {
+      p.problems.push_back(missing_command("local", "ftl_command", layout_.ftl_command));
+    }
   }
   if (auto v = run_process(layout_.ftl_argv({"-v"}), "", Millis(10'000)); v.ok() && v->exit_code == 0) {
     p.ftl_version = v->out.substr(0, v->out.find('\n'));
   }
   if (!layout_.container.empty() && p.ftl_version.empty()) {
-    p.problems.push_back("cannot run pihole-FTL in container " + layout_.container + " (is it running, and is " +
-                         layout_.container_prefix().front() + " on the PATH?)");
+    p.problems.push_back(no_ftl_in_container("local", layout_));
   }
   if (exists(db)) {
     auto version = gravity_schema_version(db);
@@ -148,7 +153,7 @@ Result<NodeProbe> LocalNode::probe(const std::vector<Item>& items) {
       p.problems.push_back(db + ": " + version.error().message);
   }
   // Every synced value through the reader sync uses: a node sync cannot read fails here.
-  if (p.major >= 6) add_unreadable_values(p, read_toml(), items, "local");
+  if (major >= 6) add_unreadable_values(p, read_toml(), items, "local");
   return p;
 }
 

@@ -1,5 +1,6 @@
 #include "gravity_sync/node/node.hpp"
 
+#include <string_view>
 #include <unistd.h>
 
 #include "gravity_sync/util/sha256.hpp"
@@ -40,6 +41,30 @@ void add_unreadable_values(NodeProbe& probe, const Result<PiholeToml>& toml, con
     const ItemState s = value_state(item, toml, std::nullopt, where);
     if (!s.error.empty()) probe.problems.push_back(std::string(ftl_key(item)) + " cannot be read: " + s.error);
   }
+}
+
+std::string missing_dir(const char* side, const char* key, const std::string& dir) {
+  const bool pihole = std::string_view(key) == "pihole_dir";
+  return std::string(side) + "." + key + " " + dir + " does not exist: set " + side + "." + key + " to the directory " +
+         (pihole ? "that holds Pi-hole's gravity.db" : "of Pi-hole's dnsmasq files") + " there" +
+         " (for Pi-hole in a container: the host path of its bind mount of " +
+         (pihole ? "/etc/pihole" : "/etc/dnsmasq.d") + ")";
+}
+
+std::string missing_gravity(const char* side, const std::string& db) {
+  return db + " does not exist: Pi-hole is not installed there, or " + side +
+         ".pihole_dir names another directory";
+}
+
+std::string missing_command(const char* side, const char* key, const std::string& command) {
+  return std::string(side) + "." + key + " " + command + " not found: set " + side + "." + key +
+         " to its full path there";
+}
+
+std::string no_ftl_in_container(const char* side, const PiholeLayout& layout) {
+  return "cannot run pihole-FTL in container " + layout.container + " (is it running, and is " +
+         layout.container_prefix().front() + " on the PATH there? " + side +
+         ".container names the container as `docker:NAME` or `podman:NAME`)";
 }
 
 Result<Staged> staged_records(NewStaged fresh, const Records& records) {

@@ -240,32 +240,33 @@ Result<NodeProbe> RemoteNode::probe(const std::vector<Item>& items) {
                                       {"incontainer", layout_.container.empty() ? "0" : "1"}});
   if (!r) return r.error();
   NodeProbe p;
-  bool has_toml = false;
+  bool has_toml = false, no_pihole = false, no_gravity = false;
   const std::string db = layout_.pihole_dir + "/gravity.db";
   for (const auto& line : r->lines) {
     if (line.size() < 2 || line[1] != ' ') continue;  // the TOML line is read below
     const char tag = line[0];
     const std::string value = line.substr(2);
-    if (tag == 'D' && value == "0") p.problems.push_back("pihole_dir " + layout_.pihole_dir + " does not exist");
-    if (tag == 'G' && value == "0") p.problems.push_back(db + " does not exist");
+    if (tag == 'D' && value == "0") p.problems.push_back(missing_dir("remote", "pihole_dir", layout_.pihole_dir));
+    if (tag == 'G' && value == "0") p.problems.push_back(missing_gravity("remote", db));
     if (tag == 'G' && (value == "L" || value == "X")) p.problems.push_back(irregular_file(db, value == "L").message);
-    if (tag == 'N' && value == "0") p.problems.push_back("dnsmasq_dir " + layout_.dnsmasq_dir + " does not exist");
+    if (tag == 'N' && value == "0") p.problems.push_back(missing_dir("remote", "dnsmasq_dir", layout_.dnsmasq_dir));
     if (tag == 'T') has_toml = value == "1";
-    if (tag == 'P' && value == "0") p.problems.push_back("command " + layout_.pihole_command + " not found");
-    if (tag == 'F' && value == "0") p.problems.push_back("command " + layout_.ftl_command + " not found");
+    if (tag == 'D' && value == "0") no_pihole = true;
+    if (tag == 'G' && value == "0") no_gravity = true;
+    if (tag == 'P' && value == "0") p.problems.push_back(missing_command("remote", "pihole_command", layout_.pihole_command));
+    if (tag == 'F' && value == "0") p.problems.push_back(missing_command("remote", "ftl_command", layout_.ftl_command));
     if (tag == 'V') p.ftl_version = printable(value, 200);
     if (tag == 'S') p.schema_version = to_number<int>(value).value_or(0);
   }
-  p.major = has_toml ? 6 : 5;
-  major_ = p.major;
+  major_ = has_toml ? 6 : 5;
+  p.major = no_pihole || (no_gravity && !has_toml) ? 0 : major_;
   if (!layout_.container.empty() && p.ftl_version.empty()) {
-    p.problems.push_back("cannot run pihole-FTL in container " + layout_.container + " (is it running, and is " +
-                         layout_.container_prefix().front() + " on the PATH there?)");
+    p.problems.push_back(no_ftl_in_container("remote", layout_));
   }
-  if (p.major == 6) {
+  if (major_ == 6) {
     // v6 keeps no dnsmasq files of ours: a missing dnsmasq_dir is not a problem there.
     p.problems.erase(std::remove_if(p.problems.begin(), p.problems.end(),
-                                    [](const std::string& s) { return s.rfind("dnsmasq_dir", 0) == 0; }),
+                                    [](const std::string& s) { return s.rfind("remote.dnsmasq_dir", 0) == 0; }),
                      p.problems.end());
     // Every synced value through the reader sync uses: a node sync cannot read fails here.
     auto answer = parse_toml_answer(*r);

@@ -153,7 +153,8 @@ std::string key_install_advice(const SshOptions& o) {
     return "Its public key " + key + ".pub is missing: write it with `ssh-keygen -y -f " + shell_word(key) + " > " +
            shell_word(key + ".pub") + "`, then install it there (" + copy + ").";
   }
-  return "Install the public key there (" + copy + ").";
+  return "Install its public key " + key + ".pub in " + o.user + "'s authorized_keys there: `gravity-sync init` " +
+         "prints the commands for a stock Pi-hole (or " + copy + ", where that user may log in with a password).";
 }
 
 Status generate_ed25519_key(const std::string& path, const std::string& comment) {

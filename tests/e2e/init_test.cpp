@@ -1,4 +1,5 @@
 // Issue 7 (part): `init` from nothing to a working sync, through the real binary.
+#include <algorithm>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,8 +55,21 @@ TEST(Init, FromNothingToCheckAndSync) {
   const std::string user = getlogin_r_safe();
   const std::string dir = d + "/etc-gravity-sync";
   const std::string config = dir + "/gravity-sync.yaml";
+  // The lab's Pi-holes live in unusual places (a real node uses the defaults): every key
+  // of both nodes is a flag.
   const std::vector<std::string> init{"-c", config, "init", "--remote-host", "127.0.0.1", "--remote-port", port,
-                                      "--remote-user", user};
+                                      "--remote-user", user,
+                                      "--remote-pihole-dir", lab.pihole_dir("primary"),
+                                      "--remote-dnsmasq-dir", lab.dnsmasq_dir("primary"),
+                                      "--remote-pihole-command", lab.path("primary", "shim/pihole"),
+                                      "--remote-ftl-command", lab.path("primary", "shim/pihole-FTL"),
+                                      "--remote-backup-dir", lab.path("primary", "backups"),
+                                      "--local-pihole-dir", lab.pihole_dir("secondary"),
+                                      "--local-dnsmasq-dir", lab.dnsmasq_dir("secondary"),
+                                      "--local-pihole-command", lab.path("secondary", "shim/pihole"),
+                                      "--local-ftl-command", lab.path("secondary", "shim/pihole-FTL"),
+                                      "--state-dir", lab.path("secondary", "state"),
+                                      "--backup-dir", lab.path("secondary", "backups")};
 
   // No terminal and no --accept-new-host-key: the unknown host key is shown, not pinned.
   auto first = run_binary(init);
@@ -78,15 +92,14 @@ TEST(Init, FromNothingToCheckAndSync) {
   EXPECT_NE(read_text(dir + "/known_hosts").find("[127.0.0.1]:" + port), std::string::npos);
   EXPECT_EQ(read_text(dir + "/id_ed25519"), private_key) << "the key is never replaced without --force";
 
-  // What ssh-copy-id does.
-  write_text(d + "/keys/authorized_keys", read_text(d + "/keys/authorized_keys") + read_text(dir + "/id_ed25519.pub"));
-  // The lab's Pi-holes live in unusual places; a real node uses the defaults.
-  write_text(config, read_text(config) + "  pihole_dir: " + d + "/primary/etc-pihole\n  dnsmasq_dir: " + d +
-                         "/primary/etc-dnsmasq.d\n  pihole_command: " + d + "/primary/shim/pihole\n  ftl_command: " + d +
-                         "/primary/shim/pihole-FTL\n  backup_dir: " + d + "/primary/backups\nlocal:\n  pihole_dir: " + d +
-                         "/secondary/etc-pihole\n  dnsmasq_dir: " + d + "/secondary/etc-dnsmasq.d\n  pihole_command: " +
-                         d + "/secondary/shim/pihole\n  ftl_command: " + d + "/secondary/shim/pihole-FTL\nstate_dir: " + d +
-                         "/secondary/state\nbackup:\n  dir: " + d + "/secondary/backups\n");
+  // The key step for a stock Pi-hole: root's authorized_keys, not a password login.
+  const std::string pub = read_text(dir + "/id_ed25519.pub");
+  EXPECT_NE(second.out.find("sudo install -d -m 700 /root/.ssh && echo '" + pub.substr(0, pub.find('\n')) +
+                            "' | sudo tee -a /root/.ssh/authorized_keys"),
+            std::string::npos)
+      << second.out;
+  // What those commands do.
+  write_text(d + "/keys/authorized_keys", read_text(d + "/keys/authorized_keys") + pub);
 
   // Again: config, key and pinned host key are kept; it ends with a passing check.
   auto third = run_binary(init);
@@ -115,6 +128,208 @@ TEST(Init, ANonRootUserGetsSudoAndTheSudoersLineItNeeds) {
   const std::string yaml = read_text(config);
   EXPECT_NE(yaml.find("sudo: true   # needs on the remote: pi ALL=(root) NOPASSWD: /bin/sh"), std::string::npos) << yaml;
   EXPECT_EQ(run_binary({"-c", config, "status"}).code, 0);  // the written config is valid
+}
+
+// Issue 15 point 3: for a non-root user (stock Pi-hole: no root password login), init
+// prints the commands that let its key in and give the user the narrow sudo rule; once
+// they are done (the lab's sshd and sudoers stand for them), init ends with a passing check.
+TEST(Init, ANonRootUserIsGivenTheCommandsForItsKeyAndSudo) {
+  Lab lab({"--sudo"});
+  const std::string d = lab.dir();
+  const std::string port = read_text(d + "/port").substr(0, read_text(d + "/port").find('\n'));
+  const std::string config = d + "/etc-gravity-sync/gravity-sync.yaml";
+  const std::vector<std::string> init{"-c", config, "init", "--accept-new-host-key", "--remote-host", "127.0.0.1",
+                                      "--remote-port", port, "--remote-user", "gs-lab",
+                                      "--remote-pihole-dir", lab.pihole_dir("primary"),
+                                      "--remote-dnsmasq-dir", lab.dnsmasq_dir("primary"),
+                                      "--remote-pihole-command", lab.path("primary", "shim/pihole"),
+                                      "--remote-ftl-command", lab.path("primary", "shim/pihole-FTL"),
+                                      "--remote-backup-dir", lab.path("primary", "backups"),
+                                      "--local-pihole-dir", lab.pihole_dir("secondary"),
+                                      "--local-dnsmasq-dir", lab.dnsmasq_dir("secondary"),
+                                      "--local-pihole-command", lab.path("secondary", "shim/pihole"),
+                                      "--local-ftl-command", lab.path("secondary", "shim/pihole-FTL"),
+                                      "--state-dir", lab.path("secondary", "state"),
+                                      "--backup-dir", lab.path("secondary", "backups")};
+  auto first = run_binary(init);
+  EXPECT_EQ(first.code, 3) << first.out << first.err;
+  const std::string pub = read_text(d + "/etc-gravity-sync/id_ed25519.pub");
+  for (const std::string& want :
+       {"sudo install -d -m 700 -o gs-lab ~gs-lab/.ssh && echo '" + pub.substr(0, pub.find('\n')) +
+            "' | sudo tee -a ~gs-lab/.ssh/authorized_keys",
+        std::string("echo 'gs-lab ALL=(root) NOPASSWD: /bin/sh' | sudo tee /etc/sudoers.d/gravity-sync >/dev/null && "
+                    "sudo chmod 0440 /etc/sudoers.d/gravity-sync")}) {
+    EXPECT_NE(first.out.find(want), std::string::npos) << want << "\n" << first.out;
+  }
+  EXPECT_NE(read_text(config).find("sudo: true"), std::string::npos);
+  write_text(d + "/keys/authorized_keys", read_text(d + "/keys/authorized_keys") + pub);
+  auto second = run_binary(init);
+  EXPECT_EQ(second.code, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("check: OK"), std::string::npos) << second.out;
+}
+
+// Issue 15 point 3: init finds the local Pi-hole — installed (version, directory, its two
+// programs on the PATH, written by full path) or in a container found by name (its bind
+// mounts are the directories) — and the check it ends with names the key to set for each
+// problem. Each case runs init to its end against the lab's real remote node.
+TEST(Init, FindsTheLocalPiholeAndItsCheckNamesTheKeyToSet) {
+  struct Case {
+    const char* name;
+    std::vector<std::string> lab;    // lab up options
+    std::vector<std::string> flags;  // beyond the remote's and the directories'
+    bool shims_on_path;              // the local node's pihole and pihole-FTL found on PATH
+    std::string found;               // in init's "local: ..." line
+    std::vector<std::string> config;  // in the config written
+    int code;                        // of the check init ends with
+    std::vector<std::string> problems;
+  };
+  const std::vector<Case> cases{
+      {"installed v5, programs on the PATH", {}, {"--local-pihole-dir", "@S/etc-pihole", "--local-dnsmasq-dir", "@S/etc-dnsmasq.d"},
+       true, "Pi-hole v5 at @S/etc-pihole (@S/shim/pihole, @S/shim/pihole-FTL)",
+       {"pihole_command: \"@S/shim/pihole\"", "ftl_command: \"@S/shim/pihole-FTL\""}, 0, {}},
+      {"installed v6", {"--v6", "primary", "--v6", "secondary"}, {"--local-pihole-dir", "@S/etc-pihole"}, true,
+       "Pi-hole v6 at @S/etc-pihole", {"pihole_dir: \"@S/etc-pihole\""}, 0, {}},
+      {"in a container found by name", {"--docker", "secondary"}, {}, false,
+       "Pi-hole v5 in container docker:pihole-secondary (found running), its /etc/pihole at @S/etc-pihole",
+       {"container: \"docker:pihole-secondary\"", "dnsmasq_dir: \"@S/etc-dnsmasq.d\""}, 0, {}},
+      {"programs not found: the keys to set are named", {},
+       {"--local-pihole-dir", "@S/etc-pihole", "--local-dnsmasq-dir", "@S/etc-dnsmasq.d", "--local-ftl-command",
+        "/nonexistent/pihole-FTL", "--remote-dnsmasq-dir", "/nonexistent/dnsmasq.d"},
+       true, "Pi-hole v5 at @S/etc-pihole", {}, 5,
+       {"local.ftl_command /nonexistent/pihole-FTL not found: set local.ftl_command to its full path there",
+        "remote.dnsmasq_dir /nonexistent/dnsmasq.d does not exist: set remote.dnsmasq_dir to the directory"}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Lab lab(c.lab);
+    const std::string d = lab.dir();
+    const std::string port = read_text(d + "/port").substr(0, read_text(d + "/port").find('\n'));
+    auto at = [&](std::string text) {
+      for (size_t i; (i = text.find("@S")) != std::string::npos;) text.replace(i, 2, d + "/secondary");
+      return text;
+    };
+    const std::string config = d + "/etc-gravity-sync/gravity-sync.yaml";
+    std::vector<std::string> args{"-c", config, "init", "--accept-new-host-key", "--remote-host", "127.0.0.1",
+                                  "--remote-port", port, "--remote-user", getlogin_r_safe(),
+                                  "--remote-pihole-dir", lab.pihole_dir("primary"),
+                                  "--remote-pihole-command", lab.path("primary", "shim/pihole"),
+                                  "--remote-ftl-command", lab.path("primary", "shim/pihole-FTL"),
+                                  "--remote-backup-dir", lab.path("primary", "backups"),
+                                  "--state-dir", lab.path("secondary", "state"),
+                                  "--backup-dir", lab.path("secondary", "backups")};
+    bool remote_dnsmasq_given = false;
+    for (const auto& f : c.flags) {
+      args.push_back(at(f));
+      remote_dnsmasq_given |= f == "--remote-dnsmasq-dir";
+    }
+    if (!remote_dnsmasq_given) args.insert(args.end(), {"--remote-dnsmasq-dir", lab.dnsmasq_dir("primary")});
+    if (c.lab.empty() || c.lab.front() != "--docker") {
+      // Only the lab's container of the local node runs "here".
+      ::unlink((d + "/containers/pihole-primary").c_str());
+      ::unlink((d + "/containers/pihole-secondary").c_str());
+    } else {
+      ::unlink((d + "/containers/pihole-primary").c_str());
+      ::unlink((d + "/bin/podman").c_str());  // one runtime here, as on a real Docker host
+    }
+    const char* path = std::getenv("PATH");
+    std::string search = d + "/bin:" + (path ? path : "/usr/bin:/bin");
+    if (c.shims_on_path) search = d + "/secondary/shim:" + search;
+    // The lab's key is the one its sshd knows: init keeps a key that is there.
+    ASSERT_TRUE(make_dirs(d + "/etc-gravity-sync").ok());
+    ASSERT_TRUE(copy_file(d + "/keys/id_ed25519", d + "/etc-gravity-sync/id_ed25519"));
+    ASSERT_TRUE(copy_file(d + "/keys/id_ed25519.pub", d + "/etc-gravity-sync/id_ed25519.pub"));
+    ::chmod((d + "/etc-gravity-sync/id_ed25519").c_str(), 0600);
+    auto r = run_binary(args, {{"PATH", search}});
+    EXPECT_EQ(r.code, c.code) << r.out << r.err;
+    EXPECT_NE(r.out.find("local: " + at(c.found)), std::string::npos) << r.out;
+    const std::string yaml = read_text(config);
+    for (const auto& want : c.config) EXPECT_NE(yaml.find(at(want)), std::string::npos) << yaml;
+    for (const auto& want : c.problems) EXPECT_NE(r.out.find("problem: " + want), std::string::npos) << r.out;
+    if (c.code == 0) {
+      // What init wrote syncs.
+      const bool v6_primary = std::find(c.lab.begin(), c.lab.end(), "primary") != c.lab.end();
+      if (v6_primary) {
+        lab.ftl_set("primary", "dns.hosts", "[\"10.0.0.7 found-by-init.lan\"]");
+      } else {
+        write_text(lab.custom_list("primary"), "10.0.0.7 found-by-init.lan\n");
+      }
+      auto sync = run_binary({"-c", config, "sync"}, {{"PATH", search}});
+      EXPECT_EQ(sync.code, 0) << sync.out << sync.err;
+      EXPECT_EQ(lab.dig_until("secondary", "found-by-init.lan", "NOERROR 10.0.0.7"), "NOERROR 10.0.0.7");
+    }
+  }
+}
+
+// Issue 15 point 3: a node with no Pi-hole is "no Pi-hole found", not "Pi-hole v5, schema 0".
+TEST(Init, ANodeWithoutPiholeIsSaidToHaveNone) {
+  Lab lab;
+  const std::string empty = lab.dir() + "/empty";
+  ASSERT_TRUE(make_dirs(empty).ok());
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find("  pihole_dir: " + lab.pihole_dir("secondary")),
+               ("  pihole_dir: " + lab.pihole_dir("secondary")).size(), "  pihole_dir: " + empty);
+  lab.set_config(yaml);
+  auto r = lab.run({"check"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE(r.out.find("local: no Pi-hole found"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(empty + "/gravity.db does not exist: Pi-hole is not installed there, or local.pihole_dir"),
+            std::string::npos) << r.out;
+}
+
+// Issue 15 point 4: the units read /etc/gravity-sync/gravity-sync.yaml; init writes the
+// directories that config names outside the units' ReadWritePaths= into a drop-in for
+// both units, which systemd-analyze verify takes without a warning, and removes it again
+// when they are all inside. Run in a private mount namespace whose /etc is an overlay,
+// so the default config path and /etc/systemd/system are the test's own.
+TEST(Init, WritesTheUnitsDropInForTheConfigsPathsAndSystemdTakesIt) {
+  TempDir d;
+  const std::string out = d.path() + "/out";
+  ASSERT_TRUE(make_dirs(out).ok());
+  // An odd but valid path: a space, a percent sign (a systemd specifier).
+  const std::string odd = d.path() + "/pi hole 100%";
+  ASSERT_TRUE(make_dirs(odd).ok());
+  const std::string script = R"(set -eu
+binary=$1 work=$2 out=$3 odd=$4
+mkdir -p "$work/up" "$work/wk"
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$work/up,workdir=$work/wk" /etc
+mkdir -p /etc/systemd/system
+rc=0
+"$binary" init --remote-host 127.0.0.1 --remote-port 1 --local-pihole-dir "$odd" --state-dir "$work/state" \
+  --backup-dir /var/lib/gravity-sync/backups </dev/null >"$out/first.out" 2>&1 || rc=$?
+echo "$rc" > "$out/first.rc"
+cp -r /etc/systemd/system/gravity-sync.service.d /etc/systemd/system/gravity-sync-oneshot.service.d "$out/" || true
+# All inside the units' own paths again: the drop-ins go.
+"$binary" init --force --remote-host 127.0.0.1 --remote-port 1 </dev/null >"$out/second.out" 2>&1 || true
+ls /etc/systemd/system > "$out/after.ls"
+)";
+  auto r = run_process({"unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh", binary_under_test(),
+                        d.path() + "/ns", out, odd});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->exit_code, 0) << r->out << r->err;
+  EXPECT_EQ(read_text(out + "/first.rc"), "3\n") << read_text(out + "/first.out");
+  const std::string dropin = read_text(out + "/gravity-sync.service.d/gravity-sync-paths.conf");
+  EXPECT_NE(dropin.find("ReadWritePaths=\"-" + d.path() + "/pi hole 100%%\" \"-" + d.path() + "/ns/state\"\n"),
+            std::string::npos) << dropin;
+  EXPECT_EQ(read_text(out + "/gravity-sync-oneshot.service.d/gravity-sync-paths.conf"), dropin);
+  EXPECT_NE(read_text(out + "/second.out").find("systemd: removed /etc/systemd/system/gravity-sync.service.d/"),
+            std::string::npos) << read_text(out + "/second.out");
+  EXPECT_EQ(read_text(out + "/after.ls").find("gravity-sync"), std::string::npos) << read_text(out + "/after.ls");
+
+  // systemd reads it: the built units (their ExecStart pointed at this binary) with the
+  // drop-ins beside them, verified with no warning about them.
+  const std::string build = dir_name(binary_under_test());
+  for (const char* unit : {"gravity-sync.service", "gravity-sync-oneshot.service"}) {
+    std::string text = read_text(build + "/systemd/" + unit);
+    const auto exec = text.find("ExecStart=");
+    const auto end = text.find(' ', exec);
+    text.replace(exec, end - exec, "ExecStart=" + binary_under_test());
+    write_text(out + "/" + unit, text);
+  }
+  auto verify = run_process({"sh", "-c", "cd \"$1\" && systemd-analyze verify ./gravity-sync.service ./gravity-sync-oneshot.service 2>&1",
+                             "sh", out});
+  ASSERT_TRUE(verify.ok());
+  EXPECT_EQ(verify->exit_code, 0) << verify->out;
+  EXPECT_EQ(verify->out.find("gravity-sync"), std::string::npos) << verify->out;
 }
 
 }  // namespace

@@ -218,7 +218,9 @@ TEST(Ssh, KeyAdviceNamesWhatIsMissing) {
       << key_install_advice(o);
   test::write_text(o.identity_file + ".pub", "public");
   EXPECT_EQ(key_install_advice(o),
-            "Install the public key there (ssh-copy-id -i " + o.identity_file + ".pub -p 22 root@10.0.0.2).");
+            "Install its public key " + o.identity_file + ".pub in root's authorized_keys there: `gravity-sync init` "
+            "prints the commands for a stock Pi-hole (or ssh-copy-id -i " + o.identity_file +
+                ".pub -p 22 root@10.0.0.2, where that user may log in with a password).");
 }
 
 TEST(Json, RoundTrip) {

@@ -70,6 +70,10 @@ Config parse_config(const std::string& text, const std::string& path);
 // `value` as a double-quoted YAML scalar, for writing configs (init, import-legacy).
 std::string yaml_quote(const std::string& value);
 
+// Where the config is read from when neither -c nor $GRAVITY_SYNC_CONFIG says otherwise
+// (the path the systemd units use).
+inline constexpr const char* kDefaultConfigPath = "/etc/gravity-sync/gravity-sync.yaml";
+
 // The config path: `cli_path` if given, else $GRAVITY_SYNC_CONFIG, else the default.
 std::string resolve_config_path(const std::string& cli_path);
 

@@ -11,6 +11,7 @@
 #include "gravity_sync/node/backups.hpp"
 #include "gravity_sync/pihole/ftl_status.hpp"
 #include "gravity_sync/pihole/item.hpp"
+#include "gravity_sync/pihole/layout.hpp"
 #include "gravity_sync/pihole/pihole_toml.hpp"
 #include "gravity_sync/pihole/records.hpp"
 #include "gravity_sync/pihole/reload.hpp"
@@ -95,6 +96,13 @@ ItemState value_state(Item item, const Result<PiholeToml>& toml, std::optional<i
 // For `check`: a problem for each v6 value among `items` that sync could not read there.
 void add_unreadable_values(NodeProbe& probe, const Result<PiholeToml>& toml, const std::vector<Item>& items,
                            const char* where);
+
+// probe()'s problems with a node's layout, each naming the config key to set
+// (`side` is "local" or "remote"): "local.pihole_dir /x does not exist: ...".
+std::string missing_dir(const char* side, const char* key, const std::string& dir);
+std::string missing_gravity(const char* side, const std::string& db);
+std::string missing_command(const char* side, const char* key, const std::string& command);
+std::string no_ftl_in_container(const char* side, const PiholeLayout& layout);
 
 // Which end of a transfer a node is.
 enum class Role { sending, receiving };
