@@ -9,11 +9,13 @@ namespace gs::cli {
 
 namespace {
 
+// A node as `compare` and `sync` describe it under "nodes" (engine.cpp versions_json),
+// with what check adds: FTL's version and the problems found there.
 Json probe_json(const NodeProbe& p) {
   Json j = Json::object();
-  j.set("pihole_major", p.major);
-  j.set("ftl_version", p.ftl_version);
-  j.set("gravity_schema", p.schema_version);
+  j.set("pihole", p.major ? Json(p.major) : Json());
+  j.set("gravity_schema", p.schema_version ? Json(p.schema_version) : Json());
+  j.set("ftl_version", p.ftl_version.empty() ? Json() : Json(p.ftl_version));
   Json problems = Json::array();
   for (const auto& s : p.problems) problems.push(s);
   j.set("problems", problems);
@@ -120,8 +122,10 @@ int run_check(const Globals& globals) {
       Json doc = Json::object();
       doc.set("config", config.path);
       doc.set("host_key", (*peers)->session.host_key_fingerprint());
-      doc.set("local", probe_json(*local));
-      doc.set("remote", probe_json(*remote));
+      Json nodes = Json::object();
+      nodes.set("local", probe_json(*local));
+      nodes.set("remote", probe_json(*remote));
+      doc.set("nodes", nodes);
       if (code != ExitCode::ok) {
         Json e = Json::object();
         e.set("code", static_cast<int>(code));

@@ -36,8 +36,8 @@ TEST(Check, PassesAgainstTheLab) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("check: OK"), std::string::npos) << r.out;
   auto j = lab.run({"--json", "check"}).json();
-  EXPECT_EQ(j["remote"]["gravity_schema"].as_int(), 15);
-  EXPECT_EQ(j["local"]["pihole_major"].as_int(), 5);
+  EXPECT_EQ(j["nodes"]["remote"]["gravity_schema"].as_int(), 15);
+  EXPECT_EQ(j["nodes"]["local"]["pihole"].as_int(), 5);
 }
 
 TEST(Check, AMisspeltKeyExits2NamingKeyFileAndLine) {
