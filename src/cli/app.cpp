@@ -3,6 +3,7 @@
 #include <csignal>
 #include <unistd.h>
 #include <iostream>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -40,8 +41,17 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // CLI11 has its own codes (106, 109...); the contract says usage errors are 2.
+    // CLI11 has its own codes (106, 109...); the contract says usage errors are 2. Its
+    // message goes to stderr; with --json anywhere on the line (the parse may have
+    // stopped before reaching it), stdout still gets the one document.
     app.exit(e);
+    for (int i = 1; i < argc; ++i) {
+      if (std::string_view(argv[i]) == "--") break;
+      if (std::string_view(argv[i]) == "--json") {
+        print_error_json(make_error(ExitCode::usage, e.what()));
+        break;
+      }
+    }
     return static_cast<int>(ExitCode::usage);
   }
   setup_logging(globals.verbosity());
@@ -65,16 +75,18 @@ Config load_config_for(const Globals& globals) {
 
 void print_json(const Json& doc) { std::cout << doc.dump() << std::endl; }
 
+void print_error_json(const Error& error) {
+  Json e = Json::object();
+  e.set("code", static_cast<int>(error.code));
+  e.set("message", error.message);
+  Json doc = Json::object();
+  doc.set("error", e);
+  print_json(doc);
+}
+
 int fail(const Globals& globals, const Error& error) {
   spdlog::error("{}", error.message);
-  if (globals.json) {
-    Json e = Json::object();
-    e.set("code", static_cast<int>(error.code));
-    e.set("message", error.message);
-    Json doc = Json::object();
-    doc.set("error", e);
-    print_json(doc);
-  }
+  if (globals.json) print_error_json(error);
   return static_cast<int>(error.code);
 }
 

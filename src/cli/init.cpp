@@ -9,6 +9,7 @@
 #include "gravity_sync/cli/context.hpp"
 #include "gravity_sync/cli/systemd_dropin.hpp"
 #include "gravity_sync/node/remote_node.hpp"
+#include "gravity_sync/ssh/known_hosts.hpp"
 #include "gravity_sync/util/files.hpp"
 #include "gravity_sync/util/process.hpp"
 #include "gravity_sync/util/shell.hpp"
@@ -321,10 +322,12 @@ int run_init(InitArgs args, Globals& globals) {
   // 4. Connect; a host key never seen is shown and pinned only when the admin says so.
   SshOptions options = ssh_options(config);
   // The admin's word on a key just shown: the flag, or a typed yes on a terminal. `done`
-  // ("pinned", "replaced") says what trusting it does, `question` asks for it.
+  // ("pinned", "replaced") says what trusting it does, `question` asks for it. Whether the
+  // write then worked is the connection's outcome ("ssh: logged in", or the error).
   auto trusted = [&](const std::string& done, const std::string& question) {
+    const std::string doing = done == "pinned" ? "pinning it" : "replacing the old key";
     if (args.accept_new_host_key) {
-      std::cout << "  " << done << " in " << config.remote.known_hosts << " (--accept-new-host-key)\n";
+      std::cout << "  " << doing << " in " << config.remote.known_hosts << " (--accept-new-host-key)\n";
       return true;
     }
     if (!interactive()) {
@@ -333,7 +336,7 @@ int run_init(InitArgs args, Globals& globals) {
     }
     std::cout << std::flush;
     const bool yes = ask("  " + question + " Type yes to trust it", "") == "yes";
-    std::cout << (yes ? "  " + done + " in " + config.remote.known_hosts + "\n" : "  not " + done + "\n");
+    std::cout << (yes ? "  " + doing + " in " + config.remote.known_hosts + "\n" : "  not " + done + "\n");
     return yes;
   };
   options.confirm_new_host_key = [&](const std::string& type, const std::string& fingerprint) {
@@ -357,7 +360,10 @@ int run_init(InitArgs args, Globals& globals) {
   };
   auto session = SshSession::connect(options);
   if (!session) {
-    if (session.error().kind == ErrorKind::authentication) print_key_steps(config);
+    if (session.error().kind == ErrorKind::authentication) {
+      std::cout << "host key: " << known_hosts_name(config.remote.host, config.remote.port) << " is trusted\n";
+      print_key_steps(config);
+    }
     return fail(globals, session.error());
   }
   std::cout << "ssh: logged in to " << session->peer() << " with " << config.remote.identity_file << "\n\n";

@@ -48,7 +48,7 @@ Result<Installed> PiholeNode::install(const Staged& staged, const ItemState& cur
       }
     }
     if (auto st = validate_text_item(staged.item, *content); !st) return bad_copy(st.error());
-    if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content));
+    if (major_version() >= 6) return install_records(staged.item, records_from_file(staged.item, *content), current);
   }
   return install_file(staged, current);
 }
@@ -134,12 +134,18 @@ Result<Installed> PiholeNode::install_copy(NodeCopy& copy, const ItemState& curr
   return result;
 }
 
-Result<Installed> PiholeNode::install_records(Item item, const Records& records) {
+Result<Installed> PiholeNode::install_records(Item item, const Records& records, const ItemState& current) {
   const std::string json = ftl_array_json(records);
   if (auto st = check_ftl_value_size(item, json); !st) return with_context(st.error(), name());
   // Keep what we replace, as the v5 file that holds it (readable, and restorable anywhere).
   auto old = read_records(item);
   if (!old) return with_context(old.error(), "cannot read the value to back it up; not replacing it");
+  // Only the value this run read is replaced: an edit made since (the web interface, the
+  // API, `pihole-FTL --config`) is refused like a changed file (changed_meanwhile). What
+  // lands between this read and FTL's own write is not seen (docs/SYNC.md).
+  if (!current.sha256.empty() && records_digest(item, *old) != current.sha256) {
+    return changed_meanwhile(name(), item, ftl_key(item));
+  }
   auto kept = keep_value_backup(item, file_from_records(item, *old));
   if (!kept) return kept.error();
   // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
@@ -176,7 +182,7 @@ Result<Installed> PiholeNode::restore(const BackupEntry& entry, const ItemState&
     auto content = read_backup_text(entry);
     if (!content) return content.error();
     if (auto st = validate_text_item(entry.item, *content); !st) return st.error();
-    return install_records(entry.item, records_from_file(entry.item, *content));
+    return install_records(entry.item, records_from_file(entry.item, *content), current);
   }
   return restore_file(entry, current);
 }

@@ -36,43 +36,73 @@ using Key = std::unique_ptr<ssh_key_struct, KeyDeleter>;
 
 // Replace what known_hosts holds for the host with the key the server offers, when the
 // admin confirms it (o.confirm_changed_host_key, shown the old keys and the new one).
-// Nothing when there is no such callback or it says no.
-std::optional<Status> replace_host_key(ssh_session s, const SshOptions& o, const std::string& type,
+// Nothing when there is no such callback or it says no. A wildcard line that trusts the
+// old key cannot be rewritten for one host: that is refused before anything is asked.
+std::optional<Status> replace_host_key(ssh_session s, const SshOptions& o, const std::string& text,
+                                       const HostKeyCheck& check, const std::string& type,
                                        const std::string& fingerprint) {
   if (!o.confirm_changed_host_key) return std::nullopt;
-  auto text = read_file(o.known_hosts, 1 << 20, Follow::no);
-  if (!text) return Status(text.error());
-  if (!o.confirm_changed_host_key(type, fingerprint, known_keys(*text, o.host, o.port))) return std::nullopt;
+  if (!check.wildcard_lines.empty()) {
+    std::string lines;
+    for (size_t n : check.wildcard_lines) lines += (lines.empty() ? "" : ", ") + std::to_string(n);
+    return Status(make_error(ExitCode::host_key, o.known_hosts + " trusts another key for " +
+                                                     known_hosts_name(o.host, o.port) +
+                                                     " through a wildcard pattern (line " + lines +
+                                                     "), which init cannot rewrite for one host; edit those lines "
+                                                     "by hand, then run init again"));
+  }
+  if (!o.confirm_changed_host_key(type, fingerprint, known_keys(text, o.host, o.port))) return std::nullopt;
   auto info = stat_file(o.known_hosts, Follow::no);
   const mode_t mode = info.ok() && info->exists ? (info->mode & 0644) : 0644;
-  if (auto st = write_file_atomic(o.known_hosts, without_host(*text, o.host, o.port), mode); !st) return st;
+  if (auto st = write_file_atomic(o.known_hosts, without_host(text, o.host, o.port), mode); !st) return st;
   if (ssh_session_update_known_hosts(s) != SSH_OK) {
     return Status(ssh_error(ExitCode::failure, "cannot write the host key to " + o.known_hosts, s));
   }
   return Status{};
 }
 
+// The server's key judged against known_hosts, the only trust source, the way OpenSSH
+// judges it (ssh/known_hosts: names, hashes, wildcards, `@revoked`, CRLF lines) — read
+// here rather than by libssh, whose parser skips markers and CRLF lines.
 Status verify_host_key(ssh_session s, const SshOptions& o, std::string& fingerprint) {
   ssh_key raw = nullptr;
   if (ssh_get_server_publickey(s, &raw) != SSH_OK) return ssh_error(ExitCode::host_key, "cannot read host key", s);
   Key key(raw);
   fingerprint = key_fingerprint(key.get());
   const std::string type = ssh_key_type_to_char(ssh_key_type(key.get()));
+  char* b64 = nullptr;
+  if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK) {
+    return make_error(ExitCode::host_key, "cannot read the host key the server offered");
+  }
+  const std::string key_base64 = b64;
+  ssh_string_free_char(b64);
+  std::string text;
+  auto info = stat_file(o.known_hosts, Follow::no);
+  if (!info) return with_context(info.error(), "known_hosts");
+  if (info->exists) {
+    auto read = read_file(o.known_hosts, 1 << 20, Follow::no);
+    if (!read) return make_error(ExitCode::host_key, "cannot read " + o.known_hosts + ": " + read.error().message);
+    text = std::move(*read);
+  }
   const std::string where = "[" + o.host + "]:" + std::to_string(o.port);
-  switch (ssh_session_is_known_server(s)) {
-    case SSH_KNOWN_HOSTS_OK: return {};
-    case SSH_KNOWN_HOSTS_CHANGED:
-      if (auto replaced = replace_host_key(s, o, type, fingerprint)) return *replaced;
+  const HostKeyCheck check = check_host_key(text, o.host, o.port, type, key_base64);
+  switch (check.verdict) {
+    case HostKeyVerdict::known: return {};
+    case HostKeyVerdict::revoked:
+      return make_error(ExitCode::host_key, "the host key of " + where + " (" + type + " " + fingerprint +
+                                                ") is REVOKED in " + o.known_hosts +
+                                                " (an @revoked line); it is never trusted. Refusing to connect.");
+    case HostKeyVerdict::changed:
+      if (auto replaced = replace_host_key(s, o, text, check, type, fingerprint)) return *replaced;
       return make_error(ExitCode::host_key, "the host key of " + where + " has CHANGED (now " + type + " " +
                                                 fingerprint + "); if that is expected, remove the old entry from " +
                                                 o.known_hosts + " and pin the new key. Refusing to connect.");
-    case SSH_KNOWN_HOSTS_OTHER:
-      if (auto replaced = replace_host_key(s, o, type, fingerprint)) return *replaced;
+    case HostKeyVerdict::other_type:
+      if (auto replaced = replace_host_key(s, o, text, check, type, fingerprint)) return *replaced;
       return make_error(ExitCode::host_key, o.known_hosts + " knows only a key of another type for " + where +
                                                 "; the server offered " + type + " " + fingerprint +
                                                 ". Refusing to connect.");
-    case SSH_KNOWN_HOSTS_NOT_FOUND:
-    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case HostKeyVerdict::unknown:
       if (o.confirm_new_host_key && o.confirm_new_host_key(type, fingerprint)) {
         if (ssh_session_update_known_hosts(s) != SSH_OK) {
           return ssh_error(ExitCode::failure, "cannot write the host key to " + o.known_hosts, s);
@@ -82,10 +112,8 @@ Status verify_host_key(ssh_session s, const SshOptions& o, std::string& fingerpr
       return make_error(ExitCode::host_key, "the host key of " + where + " (" + type + " " + fingerprint +
                                                 ") is not in " + o.known_hosts +
                                                 "; pin it (for example with `gravity-sync init`). Refusing to connect.");
-    case SSH_KNOWN_HOSTS_ERROR:
-    default:
-      return ssh_error(ExitCode::host_key, "cannot check the host key against " + o.known_hosts, s);
   }
+  return make_error(ExitCode::host_key, "cannot check the host key against " + o.known_hosts);
 }
 
 Status authenticate(ssh_session s, const SshOptions& o) {

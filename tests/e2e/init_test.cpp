@@ -42,10 +42,78 @@ TEST(Init, AChangedHostKeyIsShownAndReplacedOnlyWhenAccepted) {
 
   auto accepted = lab.run({"init", "--accept-new-host-key"});
   EXPECT_EQ(accepted.code, 0) << accepted.out << accepted.err;
-  EXPECT_NE(accepted.out.find("replaced in " + wrong), std::string::npos) << accepted.out;
+  EXPECT_NE(accepted.out.find("replacing the old key in " + wrong), std::string::npos) << accepted.out;
   EXPECT_NE(accepted.out.find("check: OK"), std::string::npos) << accepted.out;
   EXPECT_EQ(lab.run({"check"}).code, 0);
   EXPECT_EQ(read_text(wrong).find(before.substr(before.find(' ') + 1)), std::string::npos) << "the old key is gone";
+}
+
+// The host-key verdict agrees with OpenSSH's own on the same file, for the files admins
+// have: CRLF line ends, @revoked, @cert-authority, wildcards, negation, a pin shared with
+// another host. The real `ssh` (StrictHostKeyChecking=yes, that file only) connects or
+// refuses; `check` must do the same (exit 0 / 4). A revoked key is never pinned by init.
+TEST(Init, TheHostKeyVerdictIsOpenSshsOnTheSameFile) {
+  Lab lab;
+  const std::string d = lab.dir();
+  const std::string port = read_text(d + "/port").substr(0, read_text(d + "/port").find('\n'));
+  auto key_of = [&](const std::string& pub) {
+    const std::string t = read_text(d + "/keys/" + pub);
+    return t.substr(0, t.find(' ', t.find(' ') + 1));
+  };
+  const std::string host_key = key_of("host_ed25519.pub"), other_key = key_of("other_host_ed25519.pub");
+  const std::string name = "[127.0.0.1]:" + port;
+  const std::string kh = d + "/keys/known_hosts.case";
+  struct Case {
+    const char* name;
+    std::string text;
+    bool trusted;
+  };
+  const std::vector<Case> cases{
+      {"pinned", name + " " + host_key + "\n", true},
+      {"pinned, CRLF", "# admin's file\r\n" + name + " " + host_key + "\r\n", true},
+      {"revoked, and pinned", "@revoked * " + host_key + "\n" + name + " " + host_key + "\n", false},
+      {"cert-authority only", "@cert-authority * " + host_key + "\n", false},
+      {"wildcard pin", "[127.0.0.*]:* " + host_key + "\n", true},
+      // OpenSSH also tries the name without the port for a host new on another port
+      // ("found matching key w/out port"); gravity-sync does not, so that is negated too.
+      {"negated", "*,!" + name + ",!127.0.0.1 " + host_key + "\n", false},
+      {"shared line", "other.lan," + name + " " + host_key + "\n", true},
+      {"another key", name + " " + other_key + "\n", false},
+  };
+  std::string yaml = lab.config_text();
+  yaml.replace(yaml.find(d + "/keys/known_hosts\n"), (d + "/keys/known_hosts\n").size(), kh + "\n");
+  lab.set_config(yaml);
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    write_text(kh, c.text);
+    auto ssh = run_process({"ssh", "-F", "/dev/null", "-o", "UserKnownHostsFile=" + kh, "-o", "GlobalKnownHostsFile=/dev/null",
+                            "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "CheckHostIP=no",
+                            "-i", d + "/keys/id_ed25519", "-p", port, getlogin_r_safe() + "@127.0.0.1", "true"});
+    ASSERT_TRUE(ssh.ok());
+    EXPECT_EQ(ssh->exit_code == 0, c.trusted) << "OpenSSH: " << ssh->err;
+    auto ours = lab.run({"check"});
+    EXPECT_EQ(ours.code, c.trusted ? 0 : 4) << ours.out << ours.err;
+  }
+  // init never pins a revoked key, whatever it is told.
+  write_text(kh, "@revoked * " + host_key + "\n");
+  auto init = lab.run({"init", "--accept-new-host-key"});
+  EXPECT_EQ(init.code, 4) << init.out << init.err;
+  EXPECT_NE(init.err.find("REVOKED"), std::string::npos) << init.err;
+  EXPECT_EQ(read_text(kh), "@revoked * " + host_key + "\n");
+  // A wildcard line trusting the old key cannot be rewritten for one host: refused, file as it was.
+  write_text(kh, "[127.0.0.*]:* " + other_key + "\n");
+  auto wild = lab.run({"init", "--accept-new-host-key"});
+  EXPECT_EQ(wild.code, 4) << wild.out << wild.err;
+  EXPECT_NE(wild.err.find("through a wildcard pattern (line 1)"), std::string::npos) << wild.err;
+  EXPECT_EQ(read_text(kh), "[127.0.0.*]:* " + other_key + "\n");
+  // A rotation keeps another host's pin on a shared line, and a CRLF pin is replaced.
+  write_text(kh, "other.lan," + name + " " + other_key + "\r\n");
+  auto rotated = lab.run({"init", "--accept-new-host-key"});
+  EXPECT_EQ(rotated.code, 0) << rotated.out << rotated.err;
+  const std::string after = read_text(kh);
+  EXPECT_EQ(after.rfind("other.lan " + other_key + "\r\n", 0), 0u) << after;
+  EXPECT_NE(after.find(name + " " + host_key), std::string::npos) << after;
+  EXPECT_EQ(lab.run({"check"}).code, 0);
 }
 
 TEST(Init, FromNothingToCheckAndSync) {

@@ -54,6 +54,11 @@ TEST(Json, EveryCommandsDocumentFollowsTheSchema) {
                      {"compare in sync", {"compare"}, 0, "compare"},
                      {"status before a run", {"status"}, 0, "status"},
                      {"backups, none yet", {"backups"}, 0, "backups"},
+                     {"usage: no such command", {"frobnicate"}, 2, "failure"},
+                     {"usage: no such option", {"compare", "--bogus"}, 2, "failure"},
+                     {"usage: restore without an id", {"restore"}, 2, "failure"},
+                     {"usage: -v with -q", {"-v", "-q", "status"}, 2, "failure"},
+                     {"usage: no such item", {"compare", "--only", "bogus"}, 2, "failure"},
                  });
   write_text(lab.custom_list("primary"), "10.0.0.1 json.lan\n");
   run_steps(lab, {

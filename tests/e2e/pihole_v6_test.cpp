@@ -75,6 +75,53 @@ class BothV6 : public ::testing::Test {
   Lab lab{{"--v6", "primary", "--v6", "secondary"}};
 };
 
+// A v6 value edited on the receiving node while a run is on its way (the web interface,
+// the API, `pihole-FTL --config`) is never replaced by that run: refused with exit 5,
+// "changed after this run read it", the edit left in place, and the next run compares it
+// again. The edit lands at a fixed point: the remote shell makes it just before the
+// run's next read of pihole.toml there (the sender's value in a pull, the receiver's own
+// in a push), after both nodes were inspected.
+TEST_F(BothV6, AValueEditedWhileARunIsOnItsWayIsNeverReplaced) {
+  struct Case {
+    const char* command;
+    const char* item;
+    const char* key;
+    const char* receiver;
+    std::string sent;    // the sender's new value
+    std::string edit;    // what lands on the receiver meanwhile
+    std::string edited;  // one entry of it, as FTL holds it
+  };
+  const Case cases[] = {
+      {"pull", "custom-dns", "dns.hosts", "secondary", R"(["10.1.1.1 from-primary.lan"])",
+       R"(["10.9.9.9 edited-here.lan"])", "10.9.9.9 edited-here.lan"},
+      {"push", "custom-dns", "dns.hosts", "primary", R"(["10.1.1.2 from-secondary.lan"])",
+       R"(["10.9.9.8 edited-there.lan"])", "10.9.9.8 edited-there.lan"},
+      {"pull", "cname", "dns.cnameRecords", "secondary", R"(["www.from-primary.lan,nas.lan"])",
+       R"(["www.edited-here.lan,nas.lan"])", "www.edited-here.lan,nas.lan"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.command) + " " + c.item);
+    const std::string sender = std::string(c.receiver) == "primary" ? "secondary" : "primary";
+    lab.ftl_set(sender, c.key, c.sent);
+    const std::string armed = lab.dir() + "/edit-armed";
+    write_text(armed, "");
+    lab.set_remote_shell("#!/bin/sh\ncase \"$SSH_ORIGINAL_COMMAND\" in\n  *'# Verb read_toml:'*)\n    if [ -f " +
+                         armed + " ]; then rm -f " + armed + "; " + lab.path(c.receiver, "bin/pihole-FTL") +
+                         " --config " + c.key + " '" + c.edit +
+                         "' >/dev/null 2>&1; fi ;;\nesac\nexec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n");
+    auto r = lab.run({c.command, "--only", c.item});
+    lab.set_remote_shell("");
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    EXPECT_NE((r.out + r.err).find("changed after this run read it"), std::string::npos) << r.out << r.err;
+    EXPECT_FALSE(stat_file(armed)->exists) << "the edit was never made";
+    auto held = lab.ftl_values_until(c.receiver, c.key, {c.edited}, Millis(20'000));
+    EXPECT_EQ(held, std::vector<std::string>{c.edited}) << "the edit was replaced";
+    // The next run compares again: both changed since the last sync, policy remote.
+    auto again = lab.run({"sync", "--only", c.item});
+    EXPECT_NE(again.code, 5) << again.out << again.err;
+  }
+}
+
 TEST_F(BothV6, CheckAndCompareShowVersionsAndValuesCompareAsRecords) {
   auto check = lab.run({"check"});
   EXPECT_EQ(check.code, 0) << check.out << check.err;

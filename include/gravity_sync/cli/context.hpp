@@ -44,6 +44,9 @@ Config load_config_for(const Globals& globals);
 // Print `doc` on stdout as one line.
 void print_json(const Json& doc);
 
+// Print `{"error": {"code", "message"}}` on stdout (docs/gravity-sync.schema.json, failure).
+void print_error_json(const Error& error);
+
 // Print `{"error": {...}}` (with --json) or log the error; return its exit code.
 int fail(const Globals& globals, const Error& error);
 

@@ -169,7 +169,9 @@ class PiholeNode : public Node {
   // The records of a text item: from its v5 file, or its value in pihole.toml on v6.
   Result<Records> read_records(Item item);
   // v6: back up the current value, then set `records` through FTL and read it back.
-  Result<Installed> install_records(Item item, const Records& records);
+  // Refused (changed_meanwhile, exit 5) when the value is no longer `current`'s (the
+  // state this run read), unless `current` has no digest.
+  Result<Installed> install_records(Item item, const Records& records, const ItemState& current);
   // Remove backups of `item` beyond backup.keep (backups_to_prune).
   void prune_backups(Item item);
 
