@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <yaml-cpp/yaml.h>
@@ -47,6 +49,21 @@ std::pair<std::string, std::string> lenient_state_location(const std::string& pa
   return {state_dir, host.empty() ? std::string() : host + ":" + std::to_string(port)};
 }
 
+// Whether `pid` is a running `gravity-sync ... daemon`, from its /proc/PID/cmdline: a pid
+// left in daemon.json by a daemon that was killed may since belong to anything (after a
+// reboot, almost certainly to something else).
+bool is_daemon(int64_t pid) {
+  if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)) return false;
+  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline", 1 << 16);
+  if (!cmdline) return false;
+  std::vector<std::string> argv;
+  std::istringstream words(*cmdline);
+  for (std::string word; std::getline(words, word, '\0');) argv.push_back(word);
+  if (argv.empty()) return false;
+  const std::string program = argv.front().substr(argv.front().rfind('/') + 1);
+  return program.rfind("gravity-sync", 0) == 0 && std::find(argv.begin() + 1, argv.end(), "daemon") != argv.end();
+}
+
 }  // namespace
 
 std::function<int()> setup_status(CLI::App&, Globals& globals) {
@@ -67,7 +84,7 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
     auto last = state.last_run();
     // The daemon's own state, when one is running (its pid is alive).
     auto daemon = state.daemon_status();
-    if (daemon && ::kill(static_cast<pid_t>((*daemon)["pid"].as_int()), 0) != 0 && errno == ESRCH) daemon.reset();
+    if (daemon && !is_daemon((*daemon)["pid"].as_int())) daemon.reset();
     // Reloads a node still owes (CONTRACT.md: pending), from the sync history.
     std::vector<std::pair<Side, PendingReload>> pending;
     if (state.load()) {

@@ -305,6 +305,17 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       return;
     }
     if (options.dry_run) {
+      // What the receiver would refuse (a CNAME loop, a line dnsmasq refuses) is refused
+      // here too: a dry run ends with the real run's exit code (CONTRACT.md).
+      if (r.item != Item::gravity) {
+        if (auto st = (p.action == Action::pull ? remote : local).check_item(r.item); !st) {
+          r.code = st.error().code == ExitCode::ok ? ExitCode::refused : st.error().code;
+          r.outcome = Outcome::failed;
+          r.message = st.error().message;
+          spdlog::warn("{}: would refuse to {}: {}", item_name(r.item), action_name(p.action), r.message);
+          return;
+        }
+      }
       r.outcome = Outcome::skipped;
       spdlog::info("{}: would {} ({})", item_name(r.item), action_name(p.action), p.reason);
       return;

@@ -515,5 +515,28 @@ TEST(DaemonV6, ValueChangesOnEitherSideAreSeenThroughPiholeToml) {
   EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
 }
 
+// A daemon.json left by a daemon that was killed (SIGKILL, a power cut) names a pid that
+// may since be any process's: status shows a daemon only when that pid is a running
+// `gravity-sync daemon` (/proc/PID/cmdline), never "ok - in sync" for a `sleep`.
+TEST_F(Daemon, StatusShowsNoDaemonForAPidThatIsNotOne) {
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  const pid_t other = ::fork();
+  if (other == 0) {
+    ::execlp("sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ASSERT_GT(other, 0);
+  write_text(lab.path("secondary", "state") + "/daemon.json",
+             "{\"pid\": " + std::to_string(other) +
+                 ", \"state\": \"ok\", \"exit_code\": 0, \"message\": \"\", \"next_check\": 1, \"cycles\": 3}\n");
+  auto text = lab.run({"status"});
+  auto json = lab.run({"--json", "status"});
+  ::kill(other, SIGKILL);
+  ::waitpid(other, nullptr, 0);
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_EQ(text.out.find("daemon:"), std::string::npos) << text.out;
+  EXPECT_TRUE(json.json()["daemon"].is_null()) << json.out;
+}
+
 }  // namespace
 }  // namespace gs::test

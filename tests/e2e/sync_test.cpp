@@ -280,6 +280,23 @@ TEST_F(Sync, DryRunChangesNothingAndExitsLikeTheRealRun) {
   lab.set_sync_option("conflict: skip");
   write_text(lab.custom_list("secondary"), "10.0.0.2 local.lan\n");
   EXPECT_EQ(lab.run({"sync", "--dry-run"}).code, 6);
+  lab.set_sync_option("conflict: remote");
+  // What the receiver would refuse: the dry run exits as the real run does, both ways.
+  struct Refused {
+    const char* command;
+    const char* node;
+    std::string cname;
+  };
+  for (const auto& c : std::vector<Refused>{{"pull", "primary", "cname=a.lan,b.lan\ncname=b.lan,a.lan\n"},
+                                            {"push", "secondary", "address=/evil.lan/10.6.6.6\n"}}) {
+    SCOPED_TRACE(c.command);
+    write_text(lab.cname(c.node), c.cname);
+    auto dry = lab.run({c.command, "--dry-run", "--only", "cname"});
+    auto real = lab.run({c.command, "--only", "cname"});
+    EXPECT_EQ(dry.code, 5) << dry.out << dry.err;
+    EXPECT_EQ(dry.code, real.code) << real.out << real.err;
+    write_text(lab.cname(c.node), "");
+  }
 }
 
 TEST_F(Sync, OnlyLimitsTheItems) {
