@@ -504,7 +504,11 @@ Status LocalNode::swap_copy(NodeCopy& copy, bool& moved) {
     guard.emplace(std::move(*db));
     const bool clear =
         wait_while([&] { return maybe_hot_journal(live + "-journal") || nonempty(live + "-wal"); }, waits_.journal);
-    if (!clear) return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live + "; not swapping over it");
+    if (!clear) {
+      return make_error(ExitCode::refused, "a hot journal or WAL lies beside " + live +
+                                               "; not swapping over it (a writer still at work, or a gravity.db in "
+                                               "WAL mode: docs/OPERATIONS.md, exit 5)");
+    }
   }
   // Still the file this run read (for gravity, now that no writer can start).
   if (!copy.expect.empty()) {

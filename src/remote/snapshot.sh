@@ -10,6 +10,10 @@ private "$work"
 room . "$need" || fail 65 "not enough disk space in $dir for a snapshot: $FREE KiB free, $need KiB needed"
 err=$(sq "$live" ".backup './snap'" 2>&1 >/dev/null)
 [ -s snap ] || fail 66 "snapshot of $live failed: $(printf '%s' "$err" | oneline)"
+# The copy keeps the live file's header, WAL mode included; what the other node receives
+# is in Pi-hole's own rollback-journal mode (as the local snapshot, src/sqlite/gravity.cpp).
+err=$(sq ./snap 'PRAGMA journal_mode = DELETE;' 2>&1 >/dev/null) ||
+  fail 66 "cannot set the snapshot of $live to journal_mode DELETE: $(printf '%s' "$err" | oneline)"
 if command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r < snap > sha & else sha256sum < snap > sha & fi
 data snap
 wait

@@ -52,7 +52,7 @@ if [ "$kind" = db ] && [ -e "$live" ]; then
   fi
   if ! waitfor "$((jms / 100 + 1))" nojournal "$live"; then
     unlock
-    fail 65 "a hot journal or WAL lies beside $live; not swapping over it"
+    fail 65 "a hot journal or WAL lies beside $live; not swapping over it (a writer still at work, or a gravity.db in WAL mode: docs/OPERATIONS.md, exit 5)"
   fi
   if ! unchanged; then unlock; echo CHANGED; fail 65 "$live changed after the run read it"; fi
   # FTL keeps the database open: the replaced file stays linked (as `old`, here) until FTL

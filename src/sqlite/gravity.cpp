@@ -171,6 +171,14 @@ Status snapshot_database(const std::string& source, const std::string& dest) {
     return make_error(rc == SQLITE_FULL ? ExitCode::refused : ExitCode::failure,
                       "snapshot of " + source + " failed: " + sqlite3_errstr(rc));
   }
+  // The copy keeps the source's header, WAL mode included; what a node receives is in
+  // Pi-hole's own rollback-journal mode (a WAL database never spreads to the other node).
+  char* err = nullptr;
+  if (sqlite3_exec(dst.get(), "PRAGMA journal_mode = DELETE;", nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return make_error(ExitCode::failure, "cannot set the snapshot of " + source + " to journal_mode DELETE: " + msg);
+  }
   return {};
 }
 

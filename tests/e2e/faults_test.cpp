@@ -838,5 +838,26 @@ TEST_F(Faults, AnUnreachableRemoteExits3) {
   EXPECT_EQ(st["last_run"]["exit_code"].as_int(), 3);
 }
 
+// A gravity.db switched to WAL mode (by hand: Pi-hole never does) is sent as a copy in
+// Pi-hole's rollback-journal mode, by either node: WAL mode never spreads, and the
+// receiver holds the sender's configuration. The header's mode is read by the real sqlite3.
+TEST(WalMode, ASenderInWalModeSendsARollbackJournalCopy) {
+  for (const char* command : {"pull", "push"}) {
+    SCOPED_TRACE(command);
+    Lab lab;
+    const std::string sender = std::string(command) == "pull" ? "primary" : "secondary";
+    const std::string receiver = sender == "primary" ? "secondary" : "primary";
+    EXPECT_EQ(sqlite(lab.gravity(sender), "PRAGMA journal_mode = WAL;"), "wal\n");
+    sqlite(lab.gravity(sender), "INSERT INTO domainlist (type, domain) VALUES (1, 'wal-" + sender + ".example');");
+    auto r = lab.run({command, "--only", "gravity"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_EQ(sqlite(lab.gravity(receiver), "PRAGMA journal_mode;"), "delete\n");
+    EXPECT_EQ(sqlite(lab.gravity(receiver), "SELECT count(*) FROM domainlist WHERE domain = 'wal-" + sender +
+                                                ".example';"),
+              "1\n");
+    EXPECT_EQ(lab.run({"compare", "--only", "gravity"}).code, 0);
+  }
+}
+
 }  // namespace
 }  // namespace gs::test
