@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 
 #include <spdlog/spdlog.h>
@@ -116,8 +117,13 @@ int run_check(const Globals& globals) {
     }
     const ExitCode code = local_code != ExitCode::ok ? local_code : remote_code;
     std::string problems;
-    for (const auto& s : local->problems) problems += (problems.empty() ? "local: " : "; local: ") + s;
-    for (const auto& s : remote->problems) problems += (problems.empty() ? "remote: " : "; remote: ") + s;
+    // Each problem once, under its node's name (unless it already starts with it).
+    auto add = [&](const std::string& side, const std::string& s) {
+      const bool named = s.rfind(side, 0) == 0 && s.size() > side.size() && std::strchr(" :.", s[side.size()]);
+      problems += (problems.empty() ? "" : "; ") + (named ? s : side + ": " + s);
+    };
+    for (const auto& s : local->problems) add("local", s);
+    for (const auto& s : remote->problems) add("remote", s);
     if (globals.json) {
       Json doc = Json::object();
       doc.set("config", config.path);

@@ -212,9 +212,13 @@ class Daemon {
       }
       return;
     }
-    if (result.changed || result.code != ExitCode::ok) {
+    // A cycle that moved nothing and found nothing wrong is not worth a write, unless the
+    // run on record failed: then its clearing is news (`status` would go on showing it).
+    if (result.changed || result.code != ExitCode::ok || last_run_failed_) {
       if (auto st = state.save_last_run(last_run_json(result)); !st) {
         spdlog::warn("cannot record the last run: {}", st.error().message);
+      } else {
+        last_run_failed_ = result.code != ExitCode::ok;
       }
     }
     if (result.error) {
@@ -363,6 +367,7 @@ class Daemon {
   std::string last_message_ = "starting";
   int failures_ = 0;
   int64_t cycles_ = 0;
+  bool last_run_failed_ = true;  // the last run on record may have failed (unknown at start)
   SteadyTime last_full_;
   bool stopping_ = false;
 };

@@ -29,10 +29,9 @@ std::string file_identity(uint64_t size, int64_t mtime, uint64_t inode) {
   return std::to_string(size) + " " + std::to_string(mtime) + " " + std::to_string(inode);
 }
 
-Error changed_meanwhile(const std::string& where, Item item, const std::string& live) {
-  return make_error(ExitCode::refused, where + " " + item_name(item) + ": " + live +
-                                           " changed after this run read it; not replacing that change (the next "
-                                           "run compares it again)");
+Error changed_meanwhile(const std::string& live) {
+  return make_error(ExitCode::refused, live + " changed after this run read it; not replacing that change (the next "
+                                              "run compares it again)");
 }
 
 Result<Installed> PiholeNode::install(const Staged& staged, const ItemState& current) {
@@ -144,7 +143,7 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   // API, `pihole-FTL --config`) is refused like a changed file (changed_meanwhile). What
   // lands between this read and FTL's own write is not seen (docs/SYNC.md).
   if (!current.sha256.empty() && records_digest(item, *old) != current.sha256) {
-    return changed_meanwhile(name(), item, ftl_key(item));
+    return changed_meanwhile(ftl_key(item));
   }
   auto kept = keep_value_backup(item, file_from_records(item, *old));
   if (!kept) return kept.error();

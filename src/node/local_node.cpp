@@ -515,7 +515,7 @@ Status LocalNode::swap_copy(NodeCopy& copy, bool& moved) {
     auto now = stat_file(live, Follow::no);
     if (!now) return now.error();
     const std::string seen = now->exists ? file_identity(now->size, now->mtime, now->inode) : "-";
-    if (seen != copy.expect) return changed_meanwhile("local", item, live);
+    if (seen != copy.expect) return changed_meanwhile(live);
   }
   // FTL keeps the database open; the replaced file stays linked under another name until
   // FTL has reopened (release_replaced), so FTL sees it renamed, never unlinked.

@@ -694,7 +694,7 @@ Status RemoteNode::swap_copy(NodeCopy& copy, bool& moved) {
   }
   moved = r->last("MOVED").has_value();
   if (r->last("OLD")) replaced_.push_back(copy.place);  // kept, the replaced file linked in it
-  if (r->last("CHANGED")) return changed_meanwhile("remote", item, layout_.item_path(item));
+  if (r->last("CHANGED")) return changed_meanwhile(layout_.item_path(item));
   if (r->exit_code != 0) return failed(*r, "remote " + std::string(item_name(item)));
   if (!r->last("DONE")) {
     return make_error(ExitCode::failure, "remote install of " + std::string(item_name(item)) + " did not confirm");

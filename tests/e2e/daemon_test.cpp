@@ -445,6 +445,11 @@ TEST_F(Daemon, ARefusedItemKeepsTheStateRefusedInStatusJsonSystemdAndMetricsUnti
     EXPECT_TRUE(wait_for([&] { return lab.run({"--json", "status"}).json()["daemon"]["state"].as_string() == "ok"; },
                          20s));
     EXPECT_TRUE(wait_for([&] { return metric("gravity_sync_last_exit_code") == "0"; }, 20s)) << read_text(metrics);
+    // The run on record too, also where the refusal cleared with nothing to move (the
+    // conflict: both sides made equal by hand).
+    EXPECT_TRUE(wait_for([&] { return lab.run({"--json", "status"}).json()["last_run"]["exit_code"].as_int() == 0; },
+                         20s))
+        << lab.run({"status"}).out;
     EXPECT_EQ(lab.run({"compare"}).code, 0);
     d.signal(SIGTERM);
     EXPECT_EQ(d.wait_exit(10s), 0) << d.log();

@@ -112,7 +112,10 @@ TEST_F(BothV6, AValueEditedWhileARunIsOnItsWayIsNeverReplaced) {
     auto r = lab.run({c.command, "--only", c.item});
     lab.set_remote_shell("");
     EXPECT_EQ(r.code, 5) << r.out << r.err;
-    EXPECT_NE((r.out + r.err).find("changed after this run read it"), std::string::npos) << r.out << r.err;
+    // Named once: node, item, the value.
+    const std::string said = std::string(std::string(c.receiver) == "primary" ? "remote " : "local ") + c.item + ": " +
+                             c.key + " changed after this run read it";
+    EXPECT_NE((r.out + r.err).find(said), std::string::npos) << r.out << r.err;
     EXPECT_FALSE(stat_file(armed)->exists) << "the edit was never made";
     auto held = lab.ftl_values_until(c.receiver, c.key, {c.edited}, Millis(20'000));
     EXPECT_EQ(held, std::vector<std::string>{c.edited}) << "the edit was replaced";

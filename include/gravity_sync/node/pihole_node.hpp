@@ -36,9 +36,9 @@ struct FtlSet {
 // A copy of an item on a node, where only gravity-sync can reach it, on its way in: locally
 // a file in the private staging directory, remotely the file `name` in a private directory
 // beside the live item there (docs/REMOTE.md). Removed unless it is swapped in.
-// The refusal of a swap whose live file changed after the run read it (NodeCopy::expect):
-// ExitCode::refused naming the node ("local", "remote"), the item and the file.
-Error changed_meanwhile(const std::string& where, Item item, const std::string& live);
+// The refusal of a swap whose live file (or v6 value) `live` changed after the run read
+// it (NodeCopy::expect): ExitCode::refused naming it; the caller names node and item.
+Error changed_meanwhile(const std::string& live);
 
 // A live file's identity as NodeCopy::expect and swap.sh spell it: "SIZE MTIME INODE"
 // (mtime in seconds, as `stat -c '%s %Y %i'` prints it).
