@@ -17,6 +17,26 @@ std::string getlogin_r_safe() {
   return r.ok() ? r->out.substr(0, r->out.find('\n')) : "root";
 }
 
+// init's flags for where the lab's two Pi-holes are (a real node uses the defaults) and
+// where this node keeps its state and backups: every key of both nodes is a flag.
+std::vector<std::string> lab_layout_flags(const Lab& lab) {
+  return {"--remote-pihole-dir",     lab.pihole_dir("primary"),
+          "--remote-dnsmasq-dir",    lab.dnsmasq_dir("primary"),
+          "--remote-pihole-command", lab.path("primary", "shim/pihole"),
+          "--remote-ftl-command",    lab.path("primary", "shim/pihole-FTL"),
+          "--remote-backup-dir",     lab.path("primary", "backups"),
+          "--local-pihole-dir",      lab.pihole_dir("secondary"),
+          "--local-dnsmasq-dir",     lab.dnsmasq_dir("secondary"),
+          "--local-pihole-command",  lab.path("secondary", "shim/pihole"),
+          "--local-ftl-command",     lab.path("secondary", "shim/pihole-FTL"),
+          "--state-dir",             lab.path("secondary", "state"),
+          "--backup-dir",            lab.path("secondary", "backups")};
+}
+
+void append(std::vector<std::string>& to, const std::vector<std::string>& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
+
 // docs/OPERATIONS.md: a changed host key (the other node reinstalled) is replaced by
 // `init --accept-new-host-key`, after both keys are shown; without the flag (and no
 // terminal to type yes on) nothing changes. It used to exit 4 either way.
@@ -123,21 +143,9 @@ TEST(Init, FromNothingToCheckAndSync) {
   const std::string user = getlogin_r_safe();
   const std::string dir = d + "/etc-gravity-sync";
   const std::string config = dir + "/gravity-sync.yaml";
-  // The lab's Pi-holes live in unusual places (a real node uses the defaults): every key
-  // of both nodes is a flag.
-  const std::vector<std::string> init{"-c", config, "init", "--remote-host", "127.0.0.1", "--remote-port", port,
-                                      "--remote-user", user,
-                                      "--remote-pihole-dir", lab.pihole_dir("primary"),
-                                      "--remote-dnsmasq-dir", lab.dnsmasq_dir("primary"),
-                                      "--remote-pihole-command", lab.path("primary", "shim/pihole"),
-                                      "--remote-ftl-command", lab.path("primary", "shim/pihole-FTL"),
-                                      "--remote-backup-dir", lab.path("primary", "backups"),
-                                      "--local-pihole-dir", lab.pihole_dir("secondary"),
-                                      "--local-dnsmasq-dir", lab.dnsmasq_dir("secondary"),
-                                      "--local-pihole-command", lab.path("secondary", "shim/pihole"),
-                                      "--local-ftl-command", lab.path("secondary", "shim/pihole-FTL"),
-                                      "--state-dir", lab.path("secondary", "state"),
-                                      "--backup-dir", lab.path("secondary", "backups")};
+  std::vector<std::string> init{"-c", config, "init", "--remote-host", "127.0.0.1", "--remote-port", port,
+                                "--remote-user", user};
+  append(init, lab_layout_flags(lab));
 
   // No terminal and no --accept-new-host-key: the unknown host key is shown, not pinned.
   auto first = run_binary(init);
@@ -206,19 +214,9 @@ TEST(Init, ANonRootUserIsGivenTheCommandsForItsKeyAndSudo) {
   const std::string d = lab.dir();
   const std::string port = read_text(d + "/port").substr(0, read_text(d + "/port").find('\n'));
   const std::string config = d + "/etc-gravity-sync/gravity-sync.yaml";
-  const std::vector<std::string> init{"-c", config, "init", "--accept-new-host-key", "--remote-host", "127.0.0.1",
-                                      "--remote-port", port, "--remote-user", "gs-lab",
-                                      "--remote-pihole-dir", lab.pihole_dir("primary"),
-                                      "--remote-dnsmasq-dir", lab.dnsmasq_dir("primary"),
-                                      "--remote-pihole-command", lab.path("primary", "shim/pihole"),
-                                      "--remote-ftl-command", lab.path("primary", "shim/pihole-FTL"),
-                                      "--remote-backup-dir", lab.path("primary", "backups"),
-                                      "--local-pihole-dir", lab.pihole_dir("secondary"),
-                                      "--local-dnsmasq-dir", lab.dnsmasq_dir("secondary"),
-                                      "--local-pihole-command", lab.path("secondary", "shim/pihole"),
-                                      "--local-ftl-command", lab.path("secondary", "shim/pihole-FTL"),
-                                      "--state-dir", lab.path("secondary", "state"),
-                                      "--backup-dir", lab.path("secondary", "backups")};
+  std::vector<std::string> init{"-c", config, "init", "--accept-new-host-key", "--remote-host", "127.0.0.1",
+                                "--remote-port", port, "--remote-user", "gs-lab"};
+  append(init, lab_layout_flags(lab));
   auto first = run_binary(init);
   EXPECT_EQ(first.code, 3) << first.out << first.err;
   const std::string pub = read_text(d + "/etc-gravity-sync/id_ed25519.pub");
