@@ -285,6 +285,9 @@ int run_init(InitArgs args, Globals& globals) {
       ask_layout("remote", remote);
       std::cerr << "Pi-hole on this node (" << local.summary << "):\n";
       ask_layout("local", local.layout);
+      // What the answers name, described again (the config's comment says what is there).
+      const PiholeLayout& l = local.layout;
+      local = detect_local(NodeFlags{l.pihole_dir, l.dnsmasq_dir, l.pihole_command, l.ftl_command, l.container});
     }
     if (args.host.empty()) {
       return fail(globals, make_error(ExitCode::usage, "--remote-host is required (or run init on a terminal to be asked)"));

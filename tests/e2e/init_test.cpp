@@ -326,6 +326,43 @@ TEST(Init, FindsTheLocalPiholeAndItsCheckNamesTheKeyToSet) {
   }
 }
 
+// Issue 15 point 3: on a terminal, init asks for each key of both nodes (what it found as
+// the default) and writes the answers; a typed yes pins the host key. The terminal is a
+// real pty (util-linux `script`), the answers typed into it.
+TEST(Init, OnATerminalItAsksForEveryNodeKey) {
+  Lab lab;
+  const std::string d = lab.dir();
+  const std::string port = read_text(d + "/port").substr(0, read_text(d + "/port").find('\n'));
+  const std::string dir = d + "/etc-gravity-sync", config = dir + "/gravity-sync.yaml";
+  ASSERT_TRUE(make_dirs(dir).ok());
+  ASSERT_TRUE(copy_file(d + "/keys/id_ed25519", dir + "/id_ed25519"));
+  ASSERT_TRUE(copy_file(d + "/keys/id_ed25519.pub", dir + "/id_ed25519.pub"));
+  ::chmod((dir + "/id_ed25519").c_str(), 0600);
+  const std::vector<std::string> answers{"127.0.0.1", getlogin_r_safe(), port,
+                                         "-", lab.pihole_dir("primary"), lab.dnsmasq_dir("primary"),
+                                         lab.path("primary", "shim/pihole"), lab.path("primary", "shim/pihole-FTL"),
+                                         "-", lab.pihole_dir("secondary"), lab.dnsmasq_dir("secondary"),
+                                         lab.path("secondary", "shim/pihole"), lab.path("secondary", "shim/pihole-FTL"),
+                                         "yes"};
+  std::string typed;
+  for (const auto& a : answers) typed += a + "\n";
+  const std::string command = binary_under_test() + " -c " + config + " init --state-dir " +
+                              lab.path("secondary", "state") + " --backup-dir " + lab.path("secondary", "backups") +
+                              " --remote-backup-dir " + lab.path("primary", "backups");
+  auto r = run_process({"script", "-q", "-e", "-c", command, "/dev/null"}, typed, Millis(120'000));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->out << r->err;
+  for (const char* asked : {"(remote.host)", "remote.container", "remote.pihole_dir [/etc/pihole]", "remote.ftl_command",
+                            "local.container", "local.dnsmasq_dir", "local.pihole_command", "Type yes to trust it"}) {
+    EXPECT_NE(r->out.find(asked), std::string::npos) << asked << "\n" << r->out;
+  }
+  const std::string yaml = read_text(config);
+  EXPECT_NE(yaml.find("local:   # found by init: Pi-hole v5 at " + lab.pihole_dir("secondary")), std::string::npos)
+      << yaml;
+  EXPECT_NE(yaml.find("  ftl_command: \"" + lab.path("primary", "shim/pihole-FTL") + "\""), std::string::npos) << yaml;
+  EXPECT_NE(r->out.find("check: OK"), std::string::npos) << r->out;
+}
+
 // Issue 15 point 3: a node with no Pi-hole is "no Pi-hole found", not "Pi-hole v5, schema 0".
 TEST(Init, ANodeWithoutPiholeIsSaidToHaveNone) {
   Lab lab;
