@@ -231,6 +231,8 @@ std::string config_yaml(const InitArgs& args, const PiholeLayout& remote, const 
 
 // How to let this node's key in on a stock Pi-hole, whose sshd refuses root's password
 // (Debian's and Raspberry Pi OS's PermitRootLogin prohibit-password) but takes root's key.
+// The user name and host are the config's, which holds them to safe characters (config.cpp);
+// the key line is quoted.
 void print_key_steps(const Config& config) {
   const auto& r = config.remote;
   auto pub = read_file(r.identity_file + ".pub", 16 << 10);
@@ -245,8 +247,10 @@ void print_key_steps(const Config& config) {
               << "  sudo install -d -m 700 -o " << r.user << " " << home << "/.ssh && echo " << shell_word(line)
               << " | sudo tee -a " << home << "/.ssh/authorized_keys >/dev/null && sudo chown " << r.user << " " << home
               << "/.ssh/authorized_keys\n"
-              << "  echo " << shell_word(sudoers_line(r.user))
-              << " | sudo tee /etc/sudoers.d/gravity-sync >/dev/null && sudo chmod 0440 /etc/sudoers.d/gravity-sync\n";
+              // Installed only once visudo has checked it (a broken sudoers file breaks sudo).
+              << "  f=$(mktemp) && echo " << shell_word(sudoers_line(r.user))
+              << " > \"$f\" && sudo visudo -cqf \"$f\" && sudo install -m 0440 -o root -g root \"$f\" "
+                 "/etc/sudoers.d/gravity-sync; rm -f \"$f\"\n";
   }
   std::cout << "\n(or, where " << r.user << "@" << r.host << " may log in with a password: ssh-copy-id -i "
             << shell_word(r.identity_file + ".pub") << " -p " << r.port << " " << r.user << "@" << r.host

@@ -1,6 +1,9 @@
 #include "gravity_sync/config/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <set>
@@ -13,6 +16,13 @@
 namespace gs {
 
 namespace {
+
+// Whether `value` holds only ASCII letters, digits and characters of `extra`.
+bool only_chars(const std::string& value, const char* extra) {
+  return std::all_of(value.begin(), value.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(extra, c) != nullptr;
+  });
+}
 
 // Walks the YAML tree; every error names the file, the 1-based line and the dotted key.
 class Reader {
@@ -155,11 +165,22 @@ Config parse_config(const std::string& text, const std::string& path) {
       r.layout(node, key, cfg.remote.layout, {
         {"host", [&](const N& v, const S& k) {
           cfg.remote.host = r.string(v, k, false);
-          if (cfg.remote.host.find_first_of(" '\"\\;`$") != S::npos) r.fail(v, k, "\"" + cfg.remote.host + "\" is not a host name or address");
+          // A name or an address (IPv6 with its zone): it travels into known_hosts patterns
+          // and the commands init prints, so nothing else (no user@, no spaces, no globs).
+          if (!only_chars(cfg.remote.host, "._:%-") || cfg.remote.host.front() == '-' ||
+              cfg.remote.host.front() == '.') {
+            r.fail(v, k, "\"" + cfg.remote.host + "\" is not a host name or address (the user goes in remote.user)");
+          }
           have_host = true;
         }},
         {"port", [&](const N& v, const S& k) { cfg.remote.port = r.integer(v, k, 1, 65535); }},
-        {"user", [&](const N& v, const S& k) { cfg.remote.user = r.string(v, k, false); }},
+        {"user", [&](const N& v, const S& k) {
+          cfg.remote.user = r.string(v, k, false);
+          // A login name as useradd(8) takes it: it travels into the commands init prints.
+          if (!only_chars(cfg.remote.user, "._-") || cfg.remote.user.front() == '-' || cfg.remote.user.size() > 32) {
+            r.fail(v, k, "\"" + cfg.remote.user + "\" is not a user name (letters, digits, '.', '_', '-'; at most 32)");
+          }
+        }},
         {"identity_file", [&](const N& v, const S& k) { cfg.remote.identity_file = r.path(v, k); }},
         {"known_hosts", [&](const N& v, const S& k) { cfg.remote.known_hosts = r.path(v, k); }},
         {"sudo", [&](const N& v, const S& k) {

@@ -220,11 +220,23 @@ TEST(Init, ANonRootUserIsGivenTheCommandsForItsKeyAndSudo) {
   auto first = run_binary(init);
   EXPECT_EQ(first.code, 3) << first.out << first.err;
   const std::string pub = read_text(d + "/etc-gravity-sync/id_ed25519.pub");
+  const char* sudoers_command =
+      "f=$(mktemp) && echo 'gs-lab ALL=(root) NOPASSWD: /bin/sh' > \"$f\" && sudo visudo -cqf \"$f\" && sudo install "
+      "-m 0440 -o root -g root \"$f\" /etc/sudoers.d/gravity-sync; rm -f \"$f\"";
+  // The printed command, run for real (sudo, visudo) in a private overlay of /etc: the rule
+  // it installs is the one sudo then grants.
+  auto ran = run_process({"unshare", "-m", "--propagation", "private", "sh", "-c",
+                          "mkdir -p \"$1/up\" \"$1/wk\" && mount -t overlay overlay -o "
+                          "\"lowerdir=/etc,upperdir=$1/up,workdir=$1/wk\" /etc && rm -f /etc/sudoers.d/gravity-sync-lab && "
+                          "(" + std::string(sudoers_command) + ") && sudo -l -U gs-lab",
+                          "sh", d + "/etc-overlay"});
+  ASSERT_TRUE(ran.ok());
+  EXPECT_EQ(ran->exit_code, 0) << ran->out << ran->err;
+  EXPECT_NE(ran->out.find("(root) NOPASSWD: /bin/sh"), std::string::npos) << ran->out << ran->err;
   for (const std::string& want :
        {"sudo install -d -m 700 -o gs-lab ~gs-lab/.ssh && echo '" + pub.substr(0, pub.find('\n')) +
             "' | sudo tee -a ~gs-lab/.ssh/authorized_keys",
-        std::string("echo 'gs-lab ALL=(root) NOPASSWD: /bin/sh' | sudo tee /etc/sudoers.d/gravity-sync >/dev/null && "
-                    "sudo chmod 0440 /etc/sudoers.d/gravity-sync")}) {
+        std::string(sudoers_command)}) {
     EXPECT_NE(first.out.find(want), std::string::npos) << want << "\n" << first.out;
   }
   EXPECT_NE(read_text(config).find("sudo: true"), std::string::npos);

@@ -52,6 +52,29 @@ TEST(Config, DuplicateKeyIsAnError) {
   EXPECT_EQ(error_of("remote:\n  host: a\n  port: 22\n  port: 23\n"), "gs.yaml:4: remote.port: given twice");
 }
 
+// remote.host and remote.user travel into known_hosts patterns and into the commands init
+// prints for the admin to paste as root: only names and addresses, only login names.
+TEST(Config, HostAndUserHoldOnlyWhatANameMay) {
+  for (const std::string& host : std::vector<std::string>{"pi.lan", "192.168.1.10", "fe80::1%eth0", "my_host-2.local", "2001:db8::2"}) {
+    EXPECT_EQ(error_of("remote:\n  host: \"" + host + "\"\n"), "") << host;
+  }
+  for (const std::string& host : std::vector<std::string>{"root@pi.lan", "pi lan", "-oProxyCommand=x", "pi;reboot", "*.lan", "pi,other",
+                                  ".pi", "pi$(id)", "[pi]:22"}) {
+    EXPECT_NE(error_of("remote:\n  host: \"" + host + "\"\n").find("is not a host name or address"),
+              std::string::npos)
+        << host;
+  }
+  for (const std::string& user : std::vector<std::string>{"root", "pi", "gravity-sync", "svc_gs", "first.last"}) {
+    EXPECT_EQ(error_of("remote:\n  host: a\n  user: \"" + user + "\"\n"), "") << user;
+  }
+  for (const std::string& user : std::vector<std::string>{"gs;touch /tmp/x;x", "a b", "-rf", "$(id)", "x`id`", "a/b", std::string(33, 'a'),
+                                  "~root"}) {
+    EXPECT_NE(error_of("remote:\n  host: a\n  user: \"" + user + "\"\n").find("is not a user name"),
+              std::string::npos)
+        << user;
+  }
+}
+
 TEST(Config, MalformedValuesAreNamed) {
   EXPECT_EQ(error_of("remote:\n  host: a\nsync:\n  interval: 15\n"),
             "gs.yaml:4: sync.interval: \"15\" is not a duration (a positive whole number with ms, s, m or h)");
@@ -102,7 +125,7 @@ TEST(Config, HostIsRequired) {
 TEST(Config, ControlCharactersAndShellMetacharactersInHostAreRefused) {
   EXPECT_EQ(error_of("remote:\n  host: \"a\\nb\"\n"), "gs.yaml:2: remote.host: must not contain control characters");
   EXPECT_EQ(error_of("remote:\n  host: \"a;rm -rf /\"\n"),
-            "gs.yaml:2: remote.host: \"a;rm -rf /\" is not a host name or address");
+            "gs.yaml:2: remote.host: \"a;rm -rf /\" is not a host name or address (the user goes in remote.user)");
 }
 
 TEST(Config, SyntaxErrorNamesTheLine) {
