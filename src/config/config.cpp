@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <set>
+
+#include <unistd.h>
 
 #include <yaml-cpp/yaml.h>
 
@@ -266,6 +269,17 @@ Config parse_config(const std::string& text, const std::string& path) {
 }
 
 Config load_config(const std::string& path) {
+  // The config's hooks run as the user who runs gravity-sync (root): a config another user
+  // owns or may write would run that user's commands as root.
+  auto info = stat_file(path);
+  if (info.ok() && info->exists &&
+      ((info->uid != ::geteuid() && info->uid != 0) || (info->mode & 022) != 0)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info->mode & 07777));
+    throw ConfigError(path + ":0: (file): owner uid " + std::to_string(info->uid) + ", mode " + mode +
+                      ": a config that another user owns or may write could run commands as root through its "
+                      "hooks; make it root's and not writable by others (chown root FILE; chmod go-w FILE)");
+  }
   auto text = read_file(path);
   if (!text) throw ConfigError(path + ":0: (file): " + text.error().message);
   return parse_config(*text, path);

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <vector>
@@ -131,6 +132,22 @@ Status authenticate(ssh_session s, const SshOptions& o) {
                                                    (pw ? pw->pw_name : std::to_string(::geteuid())) +
                                                    ": run gravity-sync as root (for example with sudo), as its "
                                                    "service does");
+    }
+  }
+  // A key someone else owns or may read or replace is no key of this node's: whoever can
+  // touch it logs in to the other node as remote.user (stricter than ssh(1), which only
+  // refuses a key of its own user that others may read).
+  if (!o.identity_file.empty()) {
+    auto info = stat_file(o.identity_file);
+    if (info.ok() && info->exists && ((info->uid != ::geteuid() && info->uid != 0) || (info->mode & 077) != 0)) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info->mode & 07777));
+      return make_error(ExitCode::unreachable, "the private key " + o.identity_file + " (owner uid " +
+                                                   std::to_string(info->uid) + ", mode " + mode +
+                                                   ") is not this node's alone: whoever may read or replace it logs "
+                                                   "in to the other node. Make it root's and private (chown root " +
+                                                   shell_word(o.identity_file) + "; chmod 600 " +
+                                                   shell_word(o.identity_file) + "), or let init make a new one");
     }
   }
   if (!o.identity_file.empty() && stat_file(o.identity_file).ok() && stat_file(o.identity_file)->exists) {

@@ -40,6 +40,40 @@ TEST(Check, PassesAgainstTheLab) {
   EXPECT_EQ(j["nodes"]["local"]["pihole"].as_int(), 5);
 }
 
+// A config another user owns or may write runs that user's commands as root (its hooks),
+// and a key another user owns or may read logs them in to the other node: both refused,
+// naming the file, its owner and mode, and the fix.
+TEST(Check, AConfigOrKeyOthersMayTouchIsRefused) {
+  Lab lab;
+  struct Case {
+    const char* what;
+    std::string file;
+    uid_t uid;
+    mode_t mode;
+    int code;
+    const char* said;
+  };
+  const std::string key = lab.dir() + "/keys/id_ed25519";
+  const Case cases[] = {
+      {"config writable by its group", lab.config(), 0, 0664, 2, "could run commands as root"},
+      {"config writable by all", lab.config(), 0, 0666, 2, "could run commands as root"},
+      {"config of another user", lab.config(), 65534, 0644, 2, "owner uid 65534"},
+      {"key readable by all", key, 0, 0644, 3, "is not this node's alone"},
+      {"key of another user", key, 65534, 0600, 3, "owner uid 65534"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    ASSERT_EQ(::chown(c.file.c_str(), c.uid, static_cast<gid_t>(-1)), 0);
+    ASSERT_EQ(::chmod(c.file.c_str(), c.mode), 0);
+    auto r = lab.run({"check"});
+    EXPECT_EQ(r.code, c.code) << r.out << r.err;
+    EXPECT_NE(r.err.find(c.said), std::string::npos) << r.err;
+    ASSERT_EQ(::chown(c.file.c_str(), 0, static_cast<gid_t>(-1)), 0);
+    ASSERT_EQ(::chmod(c.file.c_str(), c.file == key ? 0600 : 0644), 0);
+  }
+  EXPECT_EQ(lab.run({"check"}).code, 0);
+}
+
 TEST(Check, AMisspeltKeyExits2NamingKeyFileAndLine) {
   Lab lab;
   std::string yaml = lab.config_text();
