@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -33,6 +35,16 @@ struct InitArgs {
   std::optional<std::string> remote_backup_dir, backup_dir, state_dir;
   bool accept_new_host_key = false;
   bool force = false;
+  bool new_key = false;
+
+  // Whether any key of the config was given on the command line.
+  bool sets_config() const {
+    auto any = [](const NodeFlags& f) {
+      return f.pihole_dir || f.dnsmasq_dir || f.pihole_command || f.ftl_command || f.container;
+    };
+    return !host.empty() || user != "root" || port != 22 || sudo || any(remote) || any(local) || remote_backup_dir ||
+           backup_dir || state_dir;
+  }
 };
 
 bool interactive() { return ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO); }
@@ -258,6 +270,10 @@ void print_key_steps(const Config& config) {
 }
 
 int run_init(InitArgs args, Globals& globals) {
+  if (globals.json) {
+    return fail(globals, make_error(ExitCode::usage, "init talks to a person and prints no JSON document; run it "
+                                                     "without --json (`gravity-sync --json check` reports the result)"));
+  }
   if (auto st = no_control_chars(args); !st) return fail(globals, st.error());
   const std::string config_path = resolve_config_path(globals.config_path);
   const std::string dir = dir_name(config_path);
@@ -268,7 +284,11 @@ int run_init(InitArgs args, Globals& globals) {
   // 1. The config: written from the flags, what was found here (and answers), kept if it exists.
   auto existing = stat_file(config_path);
   if (existing.ok() && existing->exists && !args.force) {
-    std::cout << "config: keeping " << config_path << " (--force replaces it)\n";
+    std::cout << "config: keeping " << config_path << " (--force writes it again from the flags)\n";
+    if (args.sets_config()) {
+      std::cout << "config: the flags given are NOT applied to the kept config; add --force to write it from them "
+                   "(the key is kept)\n";
+    }
   } else {
     Detected local = detect_local(args.local);
     std::cout << "local: " << local.summary << "\n";
@@ -307,12 +327,22 @@ int run_init(InitArgs args, Globals& globals) {
   }
   Config config = load_config_for(globals);
 
-  // 2. The key: generated once, never overwritten without --force.
+  // 2. The key: generated once; replaced only on --new-key (the other node must then be
+  // given the new one), the old one kept beside it as .old.
   auto have_key = stat_file(config.remote.identity_file);
-  if (have_key.ok() && have_key->exists && !args.force) {
-    std::cout << "key: keeping " << config.remote.identity_file << "\n";
+  if (have_key.ok() && have_key->exists && !args.new_key) {
+    std::cout << "key: keeping " << config.remote.identity_file << " (--new-key makes a new one)\n";
   } else {
-    ::unlink(config.remote.identity_file.c_str());
+    if (have_key.ok() && have_key->exists) {
+      for (const char* suffix : {"", ".pub"}) {
+        const std::string from = config.remote.identity_file + suffix;
+        if (::rename(from.c_str(), (from + ".old").c_str()) != 0 && errno != ENOENT) {
+          return fail(globals, make_error(ExitCode::failure, "cannot keep the old key as " + from + ".old: " +
+                                                                 std::strerror(errno)));
+        }
+      }
+      std::cout << "key: the old key is kept as " << config.remote.identity_file << ".old\n";
+    }
     if (auto st = generate_ed25519_key(config.remote.identity_file, "gravity-sync@" + hostname()); !st) {
       return fail(globals, st.error());
     }
@@ -320,7 +350,7 @@ int run_init(InitArgs args, Globals& globals) {
   }
 
   // 3. The units read the default config: let them write where it says (docs/DAEMON.md).
-  if (config.path == kDefaultConfigPath) {
+  if (is_default_config(config.path)) {
     auto done = update_paths_dropins(config, "/etc/systemd/system");
     if (!done) return fail(globals, done.error());
     if (!done->empty()) std::cout << *done << "  (run `systemctl daemon-reload` if gravity-sync's units are running)\n";
@@ -402,7 +432,8 @@ std::function<int()> setup_init(CLI::App& sub, Globals& globals) {
   sub.add_option("--state-dir", args->state_dir, "state_dir: this node's state, lock and staging area");
   sub.add_flag("--accept-new-host-key", args->accept_new_host_key,
                "pin the remote's host key without asking, replacing a changed one (both are shown)");
-  sub.add_flag("--force", args->force, "replace an existing config and key");
+  sub.add_flag("--force", args->force, "write an existing config again from the flags (the key is kept)");
+  sub.add_flag("--new-key", args->new_key, "make a new key, keeping the old one as .old");
   return [args, &globals] { return run_init(*args, globals); };
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <unistd.h>
 
 #include "gravity_sync/util/files.hpp"
@@ -17,9 +18,11 @@ bool covered(const std::string& path, const std::string& dir) {
   return path == dir || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
 }
 
-std::string without_trailing_slash(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
+// `path` as systemd compares it: `.`, `..` and repeated slashes resolved, no trailing slash.
+std::string normal(const std::string& path) {
+  std::string out = std::filesystem::path(path).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
 }
 
 }  // namespace
@@ -36,7 +39,7 @@ std::vector<std::string> extra_writable_paths(const Config& config) {
   if (!config.metrics_textfile.empty()) wanted.push_back(dir_name(config.metrics_textfile));
   std::vector<std::string> extra;
   for (auto& path : wanted) {
-    path = without_trailing_slash(path);
+    path = normal(path);
     const auto& base = unit_writable_paths();
     if (std::any_of(base.begin(), base.end(), [&](const std::string& dir) { return covered(path, dir); })) continue;
     if (std::any_of(extra.begin(), extra.end(), [&](const std::string& dir) { return covered(path, dir); })) continue;
@@ -49,6 +52,11 @@ Result<std::string> render_paths_dropin(const std::vector<std::string>& paths, c
   std::string line = "ReadWritePaths=";
   for (size_t i = 0; i < paths.size(); ++i) {
     const std::string& path = paths[i];
+    if (path == "/") {
+      return make_error(ExitCode::usage, "the config has this node write in / itself (metrics.textfile, backup.dir or "
+                                         "state_dir); ReadWritePaths=/ would lift the unit's protection of the whole "
+                                         "system: give it a directory of its own");
+    }
     std::string word = "\"-";
     for (char c : path) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
@@ -68,6 +76,8 @@ Result<std::string> render_paths_dropin(const std::vector<std::string>& paths, c
          "[Service]\n" +
          line + "\n";
 }
+
+bool is_default_config(const std::string& path) { return normal(path) == kDefaultConfigPath; }
 
 std::string paths_dropin_file(const std::string& unit_dir, const std::string& unit) {
   return unit_dir + "/" + unit + ".d/gravity-sync-paths.conf";

@@ -166,7 +166,7 @@ TEST(Init, FromNothingToCheckAndSync) {
   EXPECT_NE(second.out.find("ssh-copy-id -i " + dir + "/id_ed25519.pub -p " + port + " " + user + "@127.0.0.1"),
             std::string::npos) << second.out;
   EXPECT_NE(read_text(dir + "/known_hosts").find("[127.0.0.1]:" + port), std::string::npos);
-  EXPECT_EQ(read_text(dir + "/id_ed25519"), private_key) << "the key is never replaced without --force";
+  EXPECT_EQ(read_text(dir + "/id_ed25519"), private_key) << "the key is never replaced without --new-key";
 
   // The key step for a stock Pi-hole: root's authorized_keys, not a password login.
   const std::string pub = read_text(dir + "/id_ed25519.pub");
@@ -193,6 +193,36 @@ TEST(Init, WithoutAHostItIsAUsageError) {
   auto r = run_binary({"-c", d.path() + "/gs.yaml", "init"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--remote-host is required"), std::string::npos) << r.err;
+}
+
+// Re-running init: flags given for a kept config are said not to apply; --force writes the
+// config from them and keeps the key (a running daemon's login keeps working); only
+// --new-key replaces the key, keeping the old one. init takes no --json.
+TEST(Init, ARerunKeepsTheKeyAndSaysWhatItDidNotApply) {
+  TempDir d;
+  const std::string config = d.path() + "/gs.yaml";
+  // Port 1 on loopback: nothing listens, so each init stops at the connection (exit 3).
+  const std::vector<std::string> base{"-c", config, "init", "--remote-port", "1"};
+  auto with = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), more.begin(), more.end());
+    return run_binary(args);
+  };
+  ASSERT_EQ(with({"--remote-host", "127.0.0.1"}).code, 3);
+  const std::string yaml = read_text(config), key = read_text(d.path() + "/id_ed25519");
+  auto ignored = with({"--remote-host", "127.0.0.2"});
+  EXPECT_NE(ignored.out.find("the flags given are NOT applied"), std::string::npos) << ignored.out;
+  EXPECT_EQ(read_text(config), yaml);
+  auto forced = with({"--force", "--remote-host", "127.0.0.2"});
+  EXPECT_EQ(forced.code, 3) << forced.out << forced.err;
+  EXPECT_NE(read_text(config).find("host: \"127.0.0.2\""), std::string::npos) << read_text(config);
+  EXPECT_EQ(read_text(d.path() + "/id_ed25519"), key) << "--force replaced the key";
+  auto renewed = with({"--new-key"});
+  EXPECT_NE(read_text(d.path() + "/id_ed25519"), key);
+  EXPECT_EQ(read_text(d.path() + "/id_ed25519.old"), key);
+  auto json = run_binary({"--json", "-c", config, "init"});
+  EXPECT_EQ(json.code, 2);
+  EXPECT_EQ(json.json()["error"]["code"].as_int(), 2) << json.out;
 }
 
 TEST(Init, ANonRootUserGetsSudoAndTheSudoersLineItNeeds) {

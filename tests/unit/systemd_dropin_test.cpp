@@ -23,6 +23,8 @@ TEST(SystemdDropin, ExtraPathsAreThoseOutsideTheUnitsOwn) {
        {"/srv/pihole/etc-pihole", "/srv/pihole/etc-dnsmasq.d"}},
       {"a prefix is not a parent", "/etc/piholex", "/etc/dnsmasq.d", "/var/lib/gravity-sync-old",
        "/var/lib/gravity-sync", "", {"/etc/piholex", "/var/lib/gravity-sync-old"}},
+      {"dot-dot and double slashes resolved", "/run/../etc", "/srv//dnsmasq.d/", "/var/lib/gravity-sync/../x",
+       "/var/lib/gravity-sync", "", {"/etc", "/srv/dnsmasq.d", "/var/lib/x"}},
       {"inside another extra path, and repeats", "/srv/ph", "/srv/ph/dnsmasq.d", "/srv/ph", "/data/gs",
        "/var/lib/prometheus/node-exporter/gs.prom", {"/srv/ph", "/data/gs", "/var/lib/prometheus/node-exporter"}},
   };
@@ -59,11 +61,20 @@ TEST(SystemdDropin, EachPathIsQuotedForSystemd) {
   auto two = render_paths_dropin({"/a", "/b"}, "/c.yaml");
   ASSERT_TRUE(two.ok());
   EXPECT_NE(two->find("ReadWritePaths=\"-/a\" \"-/b\"\n"), std::string::npos) << *two;
-  for (const std::string& bad : {std::string("/srv/a\nExecStartPre=/bin/evil"), std::string("/srv/\x01"), std::string("/srv/\x7f")}) {
+  for (const std::string& bad : {std::string("/srv/a\nExecStartPre=/bin/evil"), std::string("/srv/\x01"),
+                                 std::string("/srv/\x7f"), std::string("/")}) {
     auto refused = render_paths_dropin({bad}, "/c.yaml");
     ASSERT_FALSE(refused.ok());
     EXPECT_EQ(refused.error().code, ExitCode::usage);
   }
+}
+
+TEST(SystemdDropin, TheDefaultConfigIsRecognisedHoweverSpelt) {
+  EXPECT_TRUE(is_default_config("/etc/gravity-sync/gravity-sync.yaml"));
+  EXPECT_TRUE(is_default_config("/etc/gravity-sync//gravity-sync.yaml"));
+  EXPECT_TRUE(is_default_config("/etc/./gravity-sync/../gravity-sync/gravity-sync.yaml"));
+  EXPECT_FALSE(is_default_config("/etc/gravity-sync/other.yaml"));
+  EXPECT_FALSE(is_default_config("gravity-sync.yaml"));
 }
 
 // Written for both units when needed, left alone when unchanged, removed when not needed;

@@ -15,15 +15,20 @@ const std::vector<std::string>& unit_writable_paths();
 
 // What `config` has this node write (local.pihole_dir, local.dnsmasq_dir, backup.dir,
 // state_dir, metrics.textfile's directory) that unit_writable_paths() does not cover,
-// without repeats, in that order. Under ProtectSystem=strict everything else is
+// lexically normal (`..` resolved), without repeats, in that order. Under ProtectSystem=strict everything else is
 // read-only to the daemon, and a write there fails with EROFS (systemd.exec(5)).
 std::vector<std::string> extra_writable_paths(const Config& config);
 
 // The drop-in text adding `paths` to the unit's ReadWritePaths=, each quoted for
 // systemd ("-" prefix: a missing path is tolerated; `"` and `\` escaped, `%` doubled
 // against specifier expansion; systemd.syntax(7), systemd.unit(5) "Specifiers").
-// Error (usage): a path holding a control character, which no unit line can carry.
+// Error (usage): a path holding a control character, which no unit line can carry, and
+// "/", which would lift ProtectSystem= altogether.
 Result<std::string> render_paths_dropin(const std::vector<std::string>& paths, const std::string& config_path);
+
+// Whether `path` names the config the units read (kDefaultConfigPath), however spelt
+// ("/etc/gravity-sync//gravity-sync.yaml", "/etc/gravity-sync/./gravity-sync.yaml").
+bool is_default_config(const std::string& path);
 
 // Where init keeps the drop-in of `unit` ("gravity-sync.service") under `unit_dir`.
 std::string paths_dropin_file(const std::string& unit_dir, const std::string& unit);
