@@ -95,34 +95,60 @@ int version_in(const std::string& pihole_dir) {
 
 // The host paths of container `name`'s /etc/pihole and /etc/dnsmasq.d, as `RUNTIME
 // inspect` reports its mounts (docker's and podman's `.Mounts[].Destination/.Source`;
-// `println` separates them by a space). Fills what `layout` was not given.
-void mounts_of(const std::string& runtime, const std::string& name, PiholeLayout& layout, const NodeFlags& flags) {
+// `println` separates them by a space). Fills what `layout` was not given; says which
+// of the two it found.
+struct Mounts {
+  bool pihole = false, dnsmasq = false;
+};
+
+Mounts mounts_of(const std::string& runtime, const std::string& name, PiholeLayout& layout, const NodeFlags& flags) {
+  Mounts found;
   auto r = run_process({runtime, "inspect", "--format", "{{range .Mounts}}{{println .Destination .Source}}{{end}}", name},
                        "", Millis(20'000));
-  if (!r || r->exit_code != 0) return;
+  if (!r || r->exit_code != 0) return found;
   std::istringstream lines(r->out);
   for (std::string line; std::getline(lines, line);) {
     const auto space = line.find(' ');
     if (space == std::string::npos) continue;
     const std::string destination = line.substr(0, space), source = line.substr(space + 1);
     if (source.empty() || source.front() != '/') continue;
-    if (destination == "/etc/pihole" && !flags.pihole_dir) layout.pihole_dir = source;
-    if (destination == "/etc/dnsmasq.d" && !flags.dnsmasq_dir) layout.dnsmasq_dir = source;
+    if (destination == "/etc/pihole") {
+      found.pihole = true;
+      if (!flags.pihole_dir) layout.pihole_dir = source;
+    }
+    if (destination == "/etc/dnsmasq.d") {
+      found.dnsmasq = true;
+      if (!flags.dnsmasq_dir) layout.dnsmasq_dir = source;
+    }
   }
+  return found;
 }
 
-// The running containers of docker and podman whose name holds "pihole".
+// Whether the image reference `image` ("pihole/pihole:2025.03.0", "docker.io/pihole/pihole",
+// "ghcr.io/pi-hole/pihole@sha256:...") is Pi-hole's official image.
+bool pihole_image(std::string image) {
+  image = image.substr(0, image.find('@'));
+  const auto slash = image.rfind('/');
+  const auto colon = image.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) image.resize(colon);
+  return image == "pihole/pihole" || (image.size() > 14 && image.compare(image.size() - 14, 14, "/pihole/pihole") == 0) ||
+         (image.size() > 15 && image.compare(image.size() - 15, 15, "/pi-hole/pihole") == 0);
+}
+
+// The running containers of docker and podman made from Pi-hole's image (a container
+// merely named like it, a pihole-exporter say, is not one).
 std::vector<std::string> pihole_containers() {
   std::vector<std::string> found;
   for (const char* runtime : {"docker", "podman"}) {
     if (on_path(runtime).empty()) continue;
-    auto r = run_process({runtime, "ps", "--format", "{{.Names}}"}, "", Millis(20'000));
+    auto r = run_process({runtime, "ps", "--format", "{{.Names}} {{.Image}}"}, "", Millis(20'000));
     if (!r || r->exit_code != 0) continue;
-    std::istringstream names(r->out);
-    for (std::string name; std::getline(names, name);) {
-      std::string lower = name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (lower.find("pihole") != std::string::npos && printable(name, 200) == name) {
+    std::istringstream lines(r->out);
+    for (std::string line; std::getline(lines, line);) {
+      const auto space = line.find(' ');
+      if (space == std::string::npos) continue;
+      const std::string name = line.substr(0, space);
+      if (pihole_image(line.substr(space + 1)) && printable(name, 200) == name && !name.empty()) {
         found.push_back(std::string(runtime) + ":" + name);
       }
     }
@@ -131,8 +157,8 @@ std::vector<std::string> pihole_containers() {
 }
 
 // The local Pi-hole: what the flags say, the rest found on this node. Pi-hole installed
-// here (its directory, version, and its two programs on the PATH), or else one running
-// container whose name holds "pihole" (its bind mounts give the directories).
+// here (its directory, version, and its two programs on the PATH), or else the one running
+// container of Pi-hole's image (its bind mounts give the directories).
 Detected detect_local(const NodeFlags& flags) {
   Detected d;
   PiholeLayout& l = d.layout;
@@ -158,10 +184,19 @@ Detected detect_local(const NodeFlags& flags) {
   }
   if (!l.container.empty()) {
     const auto colon = l.container.find(':');
-    if (colon != std::string::npos) mounts_of(l.container.substr(0, colon), l.container.substr(colon + 1), l, flags);
+    Mounts m;
+    if (colon != std::string::npos) m = mounts_of(l.container.substr(0, colon), l.container.substr(colon + 1), l, flags);
     const int major = version_in(l.pihole_dir);
     d.summary = "Pi-hole " + (major ? "v" + std::to_string(major) : std::string("of unknown version")) +
-                " in container " + l.container + found_in + ", its /etc/pihole at " + l.pihole_dir;
+                " in container " + l.container + found_in;
+    if (m.pihole || flags.pihole_dir) {
+      d.summary += ", its /etc/pihole at " + l.pihole_dir;
+    } else {
+      d.summary += "; its /etc/pihole is not bind-mounted from this host: give --local-pihole-dir";
+    }
+    if (!m.dnsmasq && !flags.dnsmasq_dir && major < 6) {
+      d.summary += "; its /etc/dnsmasq.d is not bind-mounted from this host: give --local-dnsmasq-dir";
+    }
     return d;
   }
   const int major = version_in(l.pihole_dir);

@@ -338,6 +338,8 @@ TEST(Init, FindsTheLocalPiholeAndItsCheckNamesTheKeyToSet) {
     } else {
       ::unlink((d + "/containers/pihole-primary").c_str());
       ::unlink((d + "/bin/podman").c_str());  // one runtime here, as on a real Docker host
+      // Beside it, a container named like Pi-hole that is not one.
+      write_text(d + "/containers/pihole-exporter.image", "ekofr/pihole-exporter:latest");
     }
     const char* path = std::getenv("PATH");
     std::string search = d + "/bin:" + (path ? path : "/usr/bin:/bin");
