@@ -250,7 +250,7 @@ Status no_control_chars(const InitArgs& a) {
   values.push_back({"--remote-host", &host});
   values.push_back({"--remote-user", &user});
   for (const auto& [flag, value] : values) {
-    if (*value && printable(**value, 4096) != **value) {
+    if (*value && has_control_chars(**value)) {
       return make_error(ExitCode::usage, std::string(flag) + ": the value holds a control character");
     }
   }
@@ -355,7 +355,11 @@ int run_init(InitArgs args, Globals& globals) {
     try {
       parse_config(yaml, config_path);
     } catch (const ConfigError& e) {
-      return fail(globals, make_error(ExitCode::usage, e.what()));
+      // The config is not written: the message names the key (each has its flag, --help).
+      std::string why = e.what();
+      const auto at = why.find(": ", why.find(':', config_path.size()) + 1);
+      why = at == std::string::npos ? why : why.substr(at + 2);
+      return fail(globals, make_error(ExitCode::usage, "not writing " + config_path + ": " + why));
     }
     if (auto st = write_file_atomic(config_path, yaml, 0644); !st) return fail(globals, st.error());
     std::cout << "config: wrote " << config_path << "\n";
