@@ -67,18 +67,6 @@ bool exists(const std::string& path) {
   return info.ok() && info->exists;
 }
 
-// `name` as PATH finds it (an absolute path), or "" when it is not there.
-std::string on_path(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (dir.empty() || dir.front() != '/') continue;
-    const std::string candidate = dir + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 // What init found of the Pi-hole on this node, to write as `local:`.
 struct Detected {
   PiholeLayout layout;
@@ -140,7 +128,7 @@ bool pihole_image(std::string image) {
 std::vector<std::string> pihole_containers() {
   std::vector<std::string> found;
   for (const char* runtime : {"docker", "podman"}) {
-    if (on_path(runtime).empty()) continue;
+    if (find_on_path(runtime).empty()) continue;
     auto r = run_process({runtime, "ps", "--format", "{{.Names}} {{.Image}}"}, "", Millis(20'000));
     if (!r || r->exit_code != 0) continue;
     std::istringstream lines(r->out);
@@ -207,10 +195,10 @@ Detected detect_local(const NodeFlags& flags) {
   }
   // The programs by their full path: the units' PATH need not be the admin's.
   if (!flags.pihole_command) {
-    if (auto p = on_path("pihole"); !p.empty()) l.pihole_command = p;
+    if (auto p = find_on_path("pihole"); !p.empty()) l.pihole_command = p;
   }
   if (!flags.ftl_command) {
-    if (auto p = on_path("pihole-FTL"); !p.empty()) l.ftl_command = p;
+    if (auto p = find_on_path("pihole-FTL"); !p.empty()) l.ftl_command = p;
   }
   d.summary = "Pi-hole " + (major ? "v" + std::to_string(major) : std::string("of unknown version")) + " at " +
               l.pihole_dir + " (" + l.pihole_command + ", " + l.ftl_command + ")";

@@ -59,25 +59,7 @@ bool maybe_hot_journal(const std::string& path) {
   return first != 0;
 }
 
-// An executable regular file (a directory passes access(X_OK) too), as the shell finds it.
-bool executable(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
-bool command_found(const std::string& command) {
-  if (command.find('/') != std::string::npos) return executable(command);
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    if (executable(dirs.substr(start, end - start) + "/" + command)) return true;
-    start = end + 1;
-  }
-  return false;
-}
+bool command_found(const std::string& command) { return !find_on_path(command).empty(); }
 
 // Wait while `busy()` holds, up to `limit`, looking every `step`; true when it cleared.
 template <typename Pred>

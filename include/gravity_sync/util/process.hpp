@@ -17,6 +17,11 @@ struct ProcessResult {
   std::string err;
 };
 
+// Where the shell would find the program `command`: `command` itself when it holds a `/`,
+// else the first executable regular file of that name in $PATH's directories (a
+// directory passes access(X_OK) too, so it is not taken); "" when there is none.
+std::string find_on_path(const std::string& command);
+
 // Run `argv` (argv[0] looked up in PATH) with `input` on stdin, extra `env`, and a
 // `timeout`; capture stdout and stderr. An Error only when it could not be started.
 Result<ProcessResult> run_process(const std::vector<std::string>& argv, const std::string& input = "",
