@@ -244,7 +244,7 @@ TEST_F(Daemon, AReloadThatFailedIsRetriedByTheNextCyclesUntilItRuns) {
   EXPECT_EQ(lab.dig("primary", "daemon-pending.lan"), "NXDOMAIN");
   const size_t in_sync = d.count("state: in sync");
   ::unlink(lab.breakable_flag().c_str());
-  EXPECT_EQ(lab.dig_until("primary", "daemon-pending.lan", "NOERROR 10.4.4.4", Millis(20'000)), "NOERROR 10.4.4.4")
+  EXPECT_EQ(lab.dig_until("primary", "daemon-pending.lan", "NOERROR 10.4.4.4"), "NOERROR 10.4.4.4")
       << d.log();
   EXPECT_TRUE(wait_for([&] { return d.count("state: in sync") > in_sync; }, 20s)) << d.log();
   d.signal(SIGTERM);

@@ -160,16 +160,19 @@ class Lab {
   // CNAME or DHCP change, and the API is silent for a moment then).
   Result<std::vector<std::string>> ftl_values(const std::string& node, const std::string& key) const;
   // Wait up to `limit` until ftl_values(node, key) is `want` (FTL applies a change to
-  // pihole.toml within about a second, or restarts itself for CNAMEs); the last value seen.
+  // pihole.toml within about a second, or restarts itself for CNAMEs, which under load takes
+  // tens of seconds); the last value seen.
   std::vector<std::string> ftl_values_until(const std::string& node, const std::string& key,
-                                            const std::vector<std::string>& want, Millis limit = Millis(10'000)) const;
+                                            const std::vector<std::string>& want, Millis limit = Millis(60'000)) const;
 
   // What the node's FTL answers for `name` (`node dig`): "NOERROR 0.0.0.0",
   // "NOERROR nas.lan. 192.168.1.10" (CNAME, then A), "NXDOMAIN", "TIMEOUT".
   std::string dig(const std::string& node, const std::string& name, const std::string& type = "A") const;
-  // Wait up to `limit` until dig(node, name) is `want`; the last answer either way.
+  // Wait up to `limit` until dig(node, name) is `want`; the last answer either way. The
+  // limit is generous: it costs nothing when the answer comes, and a loaded machine (the
+  // sanitizer run) can take tens of seconds for an FTL restart.
   std::string dig_until(const std::string& node, const std::string& name, const std::string& want,
-                        Millis limit = Millis(10'000)) const;
+                        Millis limit = Millis(60'000)) const;
   // The node's running FTL's PID, 0 when it does not run.
   int ftl_pid(const std::string& node) const;
   // How often the node's FTL restarted itself so far (v6: "FTL terminated ... (internal restart)"
