@@ -1,10 +1,12 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "gravity_sync/cli/context.hpp"
+#include "gravity_sync/log/log.hpp"
 
 namespace gs::cli {
 
@@ -86,68 +88,129 @@ ExitCode exercise(Node& node, const std::vector<Item>& items, const Result<NodeS
 
 }  // namespace
 
+namespace {
+
+// check for one peer: connect, probe and exercise both nodes. `doc` gets the peer's JSON
+// ({"host_key", "nodes", "error"?}); `problems` what went wrong, in words. Its exit code.
+ExitCode check_peer(const Config& config, const RemoteConfig& peer, Result<std::unique_ptr<Peers>>& peers, bool report,
+                    Json& doc, std::string& problems) {
+  auto failed = [&](const Error& e) {
+    Json err = Json::object();
+    err.set("code", static_cast<int>(e.code));
+    err.set("message", e.message);
+    doc.set("error", err);
+    problems = e.message;
+    return e.code;
+  };
+  if (!peers) return failed(peers.error());
+  if (report) {
+    std::cout << "remote: connected to " << (*peers)->session.peer() << ", host key "
+              << (*peers)->session.host_key_fingerprint() << " pinned in " << peer.known_hosts << "\n";
+  }
+  doc.set("host_key", (*peers)->session.host_key_fingerprint());
+  auto local = (*peers)->local.probe(config.sync.items);
+  auto remote = (*peers)->remote.probe(config.sync.items);
+  if (!local) return failed(local.error());
+  if (!remote) return failed(remote.error());
+  // Beyond finding Pi-hole: what sync will do, read-only, on each node (first the local).
+  const auto& items = config.sync.items;
+  const auto local_states = (*peers)->local.inspect(items);
+  const auto remote_states = (*peers)->remote.inspect(items);
+  const ExitCode local_code = exercise((*peers)->local, items, local_states, remote_states, *local);
+  ExitCode remote_code = exercise((*peers)->remote, items, remote_states, local_states, *remote);
+  // What the plan refuses whatever the nodes can do: gravity.db of two Pi-hole versions.
+  if (local->schema_version != 0 && remote->schema_version != 0 && local->schema_version != remote->schema_version) {
+    remote->problems.push_back("gravity.db schema versions differ (local " + std::to_string(local->schema_version) +
+                               ", remote " + std::to_string(remote->schema_version) +
+                               "): sync never swaps databases of different Pi-hole versions; update Pi-hole on "
+                               "both nodes to the same version, or leave gravity out of sync.items");
+    if (remote_code == ExitCode::ok) remote_code = ExitCode::refused;
+  }
+  const ExitCode code = local_code != ExitCode::ok ? local_code : remote_code;
+  // Each problem once, under its node's name (unless it already starts with it).
+  auto add = [&](const std::string& side, const std::string& s) {
+    const bool named = s.rfind(side, 0) == 0 && s.size() > side.size() && std::strchr(" :.", s[side.size()]);
+    problems += (problems.empty() ? "" : "; ") + (named ? s : side + ": " + s);
+  };
+  for (const auto& s : local->problems) add("local", s);
+  for (const auto& s : remote->problems) add("remote", s);
+  Json nodes = Json::object();
+  nodes.set("local", probe_json(*local));
+  nodes.set("remote", probe_json(*remote));
+  doc.set("nodes", nodes);
+  if (code != ExitCode::ok) {
+    Json e = Json::object();
+    e.set("code", static_cast<int>(code));
+    e.set("message", "sync could not work: " + problems);
+    doc.set("error", e);
+  }
+  if (report) {
+    print_probe("local", *local);
+    print_probe("remote", *remote);
+  }
+  return code;
+}
+
+}  // namespace
+
 int run_check(const Globals& globals) {
-  {
-    Config config = load_config_for(globals);
-    const bool report = !globals.json && !globals.quiet;  // -q: only the error, on stderr
-    if (report) std::cout << "config: " << config.path << " is valid\n";
-    auto peers = connect_peers(config);
-    if (!peers) return fail(globals, peers.error());
-    if (report) {
-      std::cout << "remote: connected to " << (*peers)->session.peer() << ", host key "
-                << (*peers)->session.host_key_fingerprint() << " pinned in " << config.remote.known_hosts << "\n";
+  Config config = load_config_for(globals);
+  const bool report = !globals.json && !globals.quiet;  // -q: only the error, on stderr
+  if (report) std::cout << "config: " << config.path << " is valid\n";
+  const auto& peers = config.remotes;
+  auto sessions = connect_all(config, peers);
+  ExitCode code = ExitCode::ok;
+  std::string problems;
+  Json list = Json::array();
+  Json single;
+  for (size_t i = 0; i < peers.size(); ++i) {
+    std::optional<PeerLogScope> scope;
+    if (config.named_peers) scope.emplace(peers[i].name);
+    if (report && config.named_peers) std::cout << "peer " << peers[i].name << " (" << remote_key(peers[i]) << "):\n";
+    Json doc = Json::object();
+    std::string why;
+    const ExitCode peer_code = check_peer(config, peers[i], sessions[i], report, doc, why);
+    if (peer_code != ExitCode::ok) {
+      if (report && config.named_peers && doc["nodes"].is_null()) std::cout << "  error: " << why << "\n";
+      problems += (problems.empty() ? "" : "; ") + (config.named_peers ? "peer " + peers[i].name + ": " : "") + why;
     }
-    auto local = (*peers)->local.probe(config.sync.items);
-    auto remote = (*peers)->remote.probe(config.sync.items);
-    if (!local) return fail(globals, local.error());
-    if (!remote) return fail(globals, remote.error());
-    // Beyond finding Pi-hole: what sync will do, read-only, on each node (first the local).
-    const auto& items = config.sync.items;
-    const auto local_states = (*peers)->local.inspect(items);
-    const auto remote_states = (*peers)->remote.inspect(items);
-    const ExitCode local_code = exercise((*peers)->local, items, local_states, remote_states, *local);
-    ExitCode remote_code = exercise((*peers)->remote, items, remote_states, local_states, *remote);
-    // What the plan refuses whatever the nodes can do: gravity.db of two Pi-hole versions.
-    if (local->schema_version != 0 && remote->schema_version != 0 && local->schema_version != remote->schema_version) {
-      remote->problems.push_back("gravity.db schema versions differ (local " + std::to_string(local->schema_version) +
-                                 ", remote " + std::to_string(remote->schema_version) +
-                                 "): sync never swaps databases of different Pi-hole versions; update Pi-hole on "
-                                 "both nodes to the same version, or leave gravity out of sync.items");
-      if (remote_code == ExitCode::ok) remote_code = ExitCode::refused;
+    code = worse(code, peer_code);
+    if (!config.named_peers) {
+      single = doc;
+    } else {
+      Json entry = Json::object();
+      entry.set("name", peers[i].name);
+      entry.set("remote", remote_key(peers[i]));
+      for (const auto& [k, v] : doc.members()) entry.set(k, v);
+      list.push(entry);
     }
-    const ExitCode code = local_code != ExitCode::ok ? local_code : remote_code;
-    std::string problems;
-    // Each problem once, under its node's name (unless it already starts with it).
-    auto add = [&](const std::string& side, const std::string& s) {
-      const bool named = s.rfind(side, 0) == 0 && s.size() > side.size() && std::strchr(" :.", s[side.size()]);
-      problems += (problems.empty() ? "" : "; ") + (named ? s : side + ": " + s);
-    };
-    for (const auto& s : local->problems) add("local", s);
-    for (const auto& s : remote->problems) add("remote", s);
-    if (globals.json) {
-      Json doc = Json::object();
-      doc.set("config", config.path);
-      doc.set("host_key", (*peers)->session.host_key_fingerprint());
-      Json nodes = Json::object();
-      nodes.set("local", probe_json(*local));
-      nodes.set("remote", probe_json(*remote));
-      doc.set("nodes", nodes);
+  }
+  if (globals.json) {
+    Json doc = Json::object();
+    doc.set("config", config.path);
+    if (!config.named_peers) {
+      // One peer: a connection that failed is the whole document's error.
+      if (single["nodes"].is_null()) return fail(globals, Error{code, problems});
+      for (const auto& [k, v] : single.members()) doc.set(k, v);
+    } else {
+      doc.set("peers", list);
       if (code != ExitCode::ok) {
         Json e = Json::object();
         e.set("code", static_cast<int>(code));
-        e.set("message", "sync could not work: " + problems);
+        e.set("message", problems);
         doc.set("error", e);
       }
-      print_json(doc);
-    } else if (report) {
-      print_probe("local", *local);
-      print_probe("remote", *remote);
-      std::cout << (code == ExitCode::ok ? "check: OK\n" : "check: FAILED\n");
     }
-    // Each problem once: in the report on stdout, or (with -q or --json) logged on stderr.
-    if (code != ExitCode::ok && !report) spdlog::error("sync could not work: {}", problems);
-    return static_cast<int>(code);
+    print_json(doc);
+  } else if (report) {
+    if (!config.named_peers && single["nodes"].is_null()) return fail(globals, Error{code, problems});
+    std::cout << (code == ExitCode::ok ? "check: OK\n" : "check: FAILED\n");
+  } else if (!config.named_peers && single["nodes"].is_null()) {
+    return fail(globals, Error{code, problems});
   }
+  // Each problem once: in the report on stdout, or (with -q or --json) logged on stderr.
+  if (code != ExitCode::ok && !report) spdlog::error("sync could not work: {}", problems);
+  return static_cast<int>(code);
 }
 
 std::function<int()> setup_check(CLI::App&, Globals& globals) {

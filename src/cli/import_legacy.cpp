@@ -78,22 +78,22 @@ int run_import(const ImportArgs& args, const Globals& globals) {
   if (have.ok() && have->exists && !args.force) {
     pin_note = known_hosts + " already exists; left as it is";
   } else if (auto source = read_file(user_known)) {
-    auto lines = known_host_lines(*source, parsed.remote.host, parsed.remote.port);
+    auto lines = known_host_lines(*source, parsed.remotes.front().host, parsed.remotes.front().port);
     std::string out;
     for (const auto& l : lines) out += l + "\n";
     if (!lines.empty()) {
       if (auto st = write_file_atomic(known_hosts, out, 0644); !st) return fail(globals, st.error());
       pinned = static_cast<int>(lines.size());
-      pin_note = "pinned " + std::to_string(pinned) + " host key(s) of " + parsed.remote.host + " from " + user_known;
+      pin_note = "pinned " + std::to_string(pinned) + " host key(s) of " + parsed.remotes.front().host + " from " + user_known;
     } else {
-      pin_note = "no key for " + parsed.remote.host + " in " + user_known + "; pin one with `ssh-keyscan -p " +
-                 std::to_string(parsed.remote.port) + " " + parsed.remote.host + " >> " + known_hosts +
+      pin_note = "no key for " + parsed.remotes.front().host + " in " + user_known + "; pin one with `ssh-keyscan -p " +
+                 std::to_string(parsed.remotes.front().port) + " " + parsed.remotes.front().host + " >> " + known_hosts +
                  "` after checking its fingerprint";
     }
   } else {
     pin_note = "cannot read " + user_known + "; pin the peer's key in " + known_hosts + " yourself";
   }
-  auto key = stat_file(parsed.remote.identity_file);
+  auto key = stat_file(parsed.remotes.front().identity_file);
   const bool key_found = key.ok() && key->exists;
 
   if (globals.json) {
@@ -101,7 +101,7 @@ int run_import(const ImportArgs& args, const Globals& globals) {
     doc.set("config", config_path);
     doc.set("known_hosts", known_hosts);
     doc.set("pinned", pinned);
-    doc.set("identity_file", parsed.remote.identity_file);
+    doc.set("identity_file", parsed.remotes.front().identity_file);
     doc.set("identity_file_exists", key_found);
     doc.set("unknown", list(legacy->unknown));
     doc.set("ignored", list(legacy->ignored));
@@ -110,7 +110,7 @@ int run_import(const ImportArgs& args, const Globals& globals) {
   } else {
     std::cout << "wrote " << config_path << " from " << args.legacy_path << "\n"
               << "host key: " << pin_note << "\n"
-              << "SSH key: " << parsed.remote.identity_file << (key_found ? " (reused)" : " (NOT FOUND: create or copy it)")
+              << "SSH key: " << parsed.remotes.front().identity_file << (key_found ? " (reused)" : " (NOT FOUND: create or copy it)")
               << "\n";
     if (!legacy->ignored.empty()) {
       std::string names;

@@ -268,8 +268,7 @@ std::string config_yaml(const InitArgs& args, const PiholeLayout& remote, const 
 // (Debian's and Raspberry Pi OS's PermitRootLogin prohibit-password) but takes root's key.
 // The user name and host are the config's, which holds them to safe characters (config.cpp);
 // the key line is quoted.
-void print_key_steps(const Config& config) {
-  const auto& r = config.remote;
+void print_key_steps(const RemoteConfig& r) {
   auto pub = read_file(r.identity_file + ".pub", 16 << 10);
   const std::string line = pub ? pub->substr(0, pub->find('\n')) : "";
   std::cout << "\nThe key is not installed on " << r.host << " yet. On " << r.host << ", as an admin, run:\n\n";
@@ -353,27 +352,33 @@ int run_init(InitArgs args, Globals& globals) {
     std::cout << "config: wrote " << config_path << "\n";
   }
   Config config = load_config_for(globals);
+  if (config.remotes.size() != 1) {
+    return fail(globals, make_error(ExitCode::usage, config_path + " lists " + std::to_string(config.remotes.size()) +
+                                                         " peers under remotes:; init sets up one peer: set up each "
+                                                         "with its own -c config, or edit remotes: and run check"));
+  }
+  const RemoteConfig& peer = config.remotes.front();
 
   // 2. The key: generated once; replaced only on --new-key (the other node must then be
   // given the new one), the old one kept beside it as .old.
-  auto have_key = stat_file(config.remote.identity_file);
+  auto have_key = stat_file(peer.identity_file);
   if (have_key.ok() && have_key->exists && !args.new_key) {
-    std::cout << "key: keeping " << config.remote.identity_file << " (--new-key makes a new one)\n";
+    std::cout << "key: keeping " << peer.identity_file << " (--new-key makes a new one)\n";
   } else {
     if (have_key.ok() && have_key->exists) {
       for (const char* suffix : {"", ".pub"}) {
-        const std::string from = config.remote.identity_file + suffix;
+        const std::string from = peer.identity_file + suffix;
         if (::rename(from.c_str(), (from + ".old").c_str()) != 0 && errno != ENOENT) {
           return fail(globals, make_error(ExitCode::failure, "cannot keep the old key as " + from + ".old: " +
                                                                  std::strerror(errno)));
         }
       }
-      std::cout << "key: the old key is kept as " << config.remote.identity_file << ".old\n";
+      std::cout << "key: the old key is kept as " << peer.identity_file << ".old\n";
     }
-    if (auto st = generate_ed25519_key(config.remote.identity_file, "gravity-sync@" + hostname()); !st) {
+    if (auto st = generate_ed25519_key(peer.identity_file, "gravity-sync@" + hostname()); !st) {
       return fail(globals, st.error());
     }
-    std::cout << "key: created " << config.remote.identity_file << " (ed25519)\n";
+    std::cout << "key: created " << peer.identity_file << " (ed25519)\n";
   }
 
   // 3. The units read the default config: let them write where it says (docs/DAEMON.md).
@@ -384,14 +389,14 @@ int run_init(InitArgs args, Globals& globals) {
   }
 
   // 4. Connect; a host key never seen is shown and pinned only when the admin says so.
-  SshOptions options = ssh_options(config);
+  SshOptions options = ssh_options(peer);
   // The admin's word on a key just shown: the flag, or a typed yes on a terminal. `done`
   // ("pinned", "replaced") says what trusting it does, `question` asks for it. Whether the
   // write then worked is the connection's outcome ("ssh: logged in", or the error).
   auto trusted = [&](const std::string& done, const std::string& question) {
     const std::string doing = done == "pinned" ? "pinning it" : "replacing the old key";
     if (args.accept_new_host_key) {
-      std::cout << "  " << doing << " in " << config.remote.known_hosts << " (--accept-new-host-key)\n";
+      std::cout << "  " << doing << " in " << peer.known_hosts << " (--accept-new-host-key)\n";
       return true;
     }
     if (!interactive()) {
@@ -400,11 +405,11 @@ int run_init(InitArgs args, Globals& globals) {
     }
     std::cout << std::flush;
     const bool yes = ask("  " + question + " Type yes to trust it", "") == "yes";
-    std::cout << (yes ? "  " + doing + " in " + config.remote.known_hosts + "\n" : "  not " + done + "\n");
+    std::cout << (yes ? "  " + doing + " in " + peer.known_hosts + "\n" : "  not " + done + "\n");
     return yes;
   };
   options.confirm_new_host_key = [&](const std::string& type, const std::string& fingerprint) {
-    std::cout << "host key: " << config.remote.host << " offers " << type << " " << fingerprint << "\n"
+    std::cout << "host key: " << peer.host << " offers " << type << " " << fingerprint << "\n"
               << "  compare it with `ssh-keygen -lf /etc/ssh/ssh_host_" << (type == "ssh-rsa" ? "rsa" : type == "ssh-ed25519" ? "ed25519" : "ecdsa")
               << "_key.pub` run on that host.\n";
     return trusted("pinned", "Pin this key?");
@@ -413,9 +418,9 @@ int run_init(InitArgs args, Globals& globals) {
   // says so, as for a new one (docs/OPERATIONS.md, exit 4).
   options.confirm_changed_host_key = [&](const std::string& type, const std::string& fingerprint,
                                          const std::vector<KnownKey>& known) {
-    std::cout << "host key: " << config.remote.host << " now offers " << type << " " << fingerprint << "\n";
+    std::cout << "host key: " << peer.host << " now offers " << type << " " << fingerprint << "\n";
     for (const auto& k : known) {
-      std::cout << "  " << config.remote.known_hosts << " holds " << k.type << " "
+      std::cout << "  " << peer.known_hosts << " holds " << k.type << " "
                 << (k.fingerprint.empty() ? "(unreadable)" : k.fingerprint) << "\n";
     }
     std::cout << "  If the other node was reinstalled, compare the new key with `ssh-keygen -lf "
@@ -425,12 +430,12 @@ int run_init(InitArgs args, Globals& globals) {
   auto session = SshSession::connect(options);
   if (!session) {
     if (session.error().kind == ErrorKind::authentication) {
-      std::cout << "host key: " << known_hosts_name(config.remote.host, config.remote.port) << " is trusted\n";
-      print_key_steps(config);
+      std::cout << "host key: " << known_hosts_name(peer.host, peer.port) << " is trusted\n";
+      print_key_steps(peer);
     }
     return fail(globals, session.error());
   }
-  std::cout << "ssh: logged in to " << session->peer() << " with " << config.remote.identity_file << "\n\n";
+  std::cout << "ssh: logged in to " << session->peer() << " with " << peer.identity_file << "\n\n";
 
   // 5. The same check as `gravity-sync check`: each problem names the key to set.
   return run_check(globals);

@@ -16,21 +16,29 @@ namespace gs::cli {
 
 namespace {
 
-// The state directory and the peer ("host:port") of the config at `path`, read leniently
+// The state directory and the peers ("host:port") of the config at `path`, read leniently
 // when the config does not load: `status` must show the running daemon's state exactly
 // when the config is broken. Whatever cannot be read keeps its default (Config's).
-std::pair<std::string, std::string> lenient_state_location(const std::string& path) {
+std::pair<std::string, std::vector<std::pair<std::string, std::string>>> lenient_state_location(
+    const std::string& path) {
   Config defaults;
   std::string state_dir = defaults.state_dir;
-  std::string host;
-  int port = 22;
+  std::vector<std::pair<std::string, std::string>> peers;  // name, "host:port"
+  auto add = [&](const YAML::Node& remote, bool named) {
+    if (!remote || !remote.IsMap() || !remote["host"] || !remote["host"].IsScalar()) return;
+    const std::string host = remote["host"].as<std::string>();
+    int port = 22;
+    if (remote["port"] && remote["port"].IsScalar()) port = remote["port"].as<int>(22);
+    std::string name = host;
+    if (named && remote["name"] && remote["name"].IsScalar()) name = remote["name"].as<std::string>();
+    peers.emplace_back(name, host + ":" + std::to_string(port));
+  };
   try {
     const YAML::Node root = YAML::LoadFile(path);
     if (root.IsMap() && root["state_dir"] && root["state_dir"].IsScalar()) state_dir = root["state_dir"].as<std::string>();
-    const YAML::Node remote = root.IsMap() ? root["remote"] : YAML::Node();
-    if (remote && remote.IsMap()) {
-      if (remote["host"] && remote["host"].IsScalar()) host = remote["host"].as<std::string>();
-      if (remote["port"] && remote["port"].IsScalar()) port = remote["port"].as<int>(22);
+    if (root.IsMap()) add(root["remote"], false);
+    if (root.IsMap() && root["remotes"] && root["remotes"].IsSequence()) {
+      for (const auto& remote : root["remotes"]) add(remote, true);
     }
   } catch (const YAML::Exception&) {
     // Not even YAML: a top-level `state_dir: PATH` line still says where the state is.
@@ -46,7 +54,7 @@ std::pair<std::string, std::string> lenient_state_location(const std::string& pa
       }
     }
   }
-  return {state_dir, host.empty() ? std::string() : host + ":" + std::to_string(port)};
+  return {state_dir, peers};
 }
 
 // Whether `pid` is a running `gravity-sync ... daemon`, from its /proc/PID/cmdline: a pid
@@ -69,28 +77,41 @@ bool is_daemon(int64_t pid) {
 std::function<int()> setup_status(CLI::App&, Globals& globals) {
   return [&globals] {
     std::string state_dir;
-    std::string peer;
+    std::vector<std::pair<std::string, std::string>> peers;  // name, "host:port"
+    bool named = false;
     try {
       Config config = load_config_for(globals);
       state_dir = config.state_dir;
-      peer = remote_key(config);
+      named = config.named_peers;
+      for (const auto& r : config.remotes) peers.emplace_back(r.name, remote_key(r));
     } catch (const ConfigError& e) {
       // Shown, and the state read anyway (the daemon keeps running on its last good config).
       setup_logging(globals.verbosity(), "info");
-      std::tie(state_dir, peer) = lenient_state_location(resolve_config_path(globals.config_path));
+      std::tie(state_dir, peers) = lenient_state_location(resolve_config_path(globals.config_path));
+      named = peers.size() != 1;
       spdlog::warn("{}; showing the state in {}", e.what(), state_dir);
     }
-    StateStore state(state_dir, peer);
-    auto last = state.last_run();
+    StateStore store(state_dir, "");
+    auto last = store.last_run();
     // The daemon's own state, when one is running (its pid is alive).
-    auto daemon = state.daemon_status();
+    auto daemon = store.daemon_status();
     if (daemon && !is_daemon((*daemon)["pid"].as_int())) daemon.reset();
-    // Reloads a node still owes (CONTRACT.md: pending), from the sync history.
-    std::vector<std::pair<Side, PendingReload>> pending;
-    if (state.load()) {
-      for (Side side : {Side::local, Side::remote}) {
-        if (auto p = state.pending_reload(side)) pending.emplace_back(side, *p);
+    // Reloads a node still owes (CONTRACT.md: pending), from the sync history: this
+    // node's once, each peer's own.
+    struct Owed {
+      Side side;
+      std::string peer;  // empty for this node
+      PendingReload pending;
+    };
+    std::vector<Owed> pending;
+    if (peers.empty()) peers.emplace_back("", "");  // this node's debt is kept apart from any peer's
+    for (size_t i = 0; i < peers.size(); ++i) {
+      StateStore state(state_dir, peers[i].second);
+      if (!state.load()) continue;
+      if (i == 0) {
+        if (auto p = state.pending_reload(Side::local)) pending.push_back({Side::local, "", *p});
       }
+      if (auto p = state.pending_reload(Side::remote)) pending.push_back({Side::remote, peers[i].first, *p});
     }
     if (globals.json) {
       Json doc = Json::object();
@@ -98,19 +119,22 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
       doc.set("next_check", daemon ? (*daemon)["next_check"] : Json());
       if (daemon) doc.set("daemon", *daemon);
       Json owed = Json::array();
-      for (const auto& [side, p] : pending) {
-        Json j = pending_reload_json(p);
-        j.set("node", side_name(side));
+      for (const auto& o : pending) {
+        Json j = pending_reload_json(o.pending);
+        j.set("node", side_name(o.side));
+        if (named) j.set("peer", o.peer.empty() ? Json() : Json(o.peer));
         owed.push(j);
       }
       doc.set("pending_reloads", owed);
       print_json(doc);
       return 0;
     }
-    for (const auto& [side, p] : pending) {
+    for (const auto& o : pending) {
+      const PendingReload& p = o.pending;
       std::string items;
       for (Item item : p.items) items += (items.empty() ? "" : ", ") + std::string(item_name(item));
-      std::cout << "pending: the " << side_name(side) << " node's reload (" << reload_name(p.level)
+      const std::string node = o.side == Side::local ? "local" : named ? "peer " + o.peer + "'s" : "remote";
+      std::cout << "pending: the " << node << " node's reload (" << reload_name(p.level)
                 << (p.rebuild ? ", and pihole -g" : "") << ") for " << (items.empty() ? "its items" : items)
                 << " has failed since " << format_local_time(p.since, "%Y-%m-%d %H:%M:%S %Z")
                 << "; every run retries it: " << p.error << "\n";
@@ -129,13 +153,26 @@ std::function<int()> setup_status(CLI::App&, Globals& globals) {
     const int64_t code = (*last)["exit_code"].as_int();
     std::cout << "last run: " << (*last)["command"].as_string() << " at " << when << ", exit " << code
               << (code == 0 ? " (ok)" : "") << "\n";
-    for (const auto& item : (*last)["items"].items()) {
-      std::cout << "  " << item["name"].as_string() << ": " << item["action"].as_string() << ", "
-                << item["result"].as_string();
-      if (!item["message"].is_null()) std::cout << " - " << item["message"].as_string();
-      std::cout << "\n";
+    // One peer's items and error, indented by `indent`.
+    auto print_items = [](const Json& run, const std::string& indent) {
+      for (const auto& item : run["items"].items()) {
+        std::cout << indent << item["name"].as_string() << ": " << item["action"].as_string() << ", "
+                  << item["result"].as_string();
+        if (!item["message"].is_null()) std::cout << " - " << item["message"].as_string();
+        std::cout << "\n";
+      }
+      if (!run["error"].is_null()) std::cout << indent << "error: " << run["error"]["message"].as_string() << "\n";
+    };
+    if ((*last)["peers"].is_array()) {
+      for (const auto& peer : (*last)["peers"].items()) {
+        const int64_t peer_code = peer["exit_code"].as_int();
+        std::cout << "  peer " << peer["name"].as_string() << " (" << peer["remote"].as_string() << "): exit "
+                  << peer_code << (peer_code == 0 ? " (ok)" : "") << "\n";
+        print_items(peer, "    ");
+      }
+    } else {
+      print_items(*last, "  ");
     }
-    if (!(*last)["error"].is_null()) std::cout << "  error: " << (*last)["error"]["message"].as_string() << "\n";
     return 0;
   };
 }

@@ -5,7 +5,8 @@
 
 #include "gravity_sync/cli/context.hpp"
 #include "gravity_sync/observe/observe.hpp"
-#include "gravity_sync/sync/engine.hpp"
+#include "gravity_sync/sync/peer_runs.hpp"
+#include "gravity_sync/sync/state.hpp"
 
 namespace gs::cli {
 
@@ -13,6 +14,7 @@ namespace {
 
 struct SyncArgs {
   std::string only;
+  std::string peer;
   bool dry_run = false;
   bool force = false;
 };
@@ -34,30 +36,23 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
   options.dry_run = args.dry_run;
   options.force = args.force;
 
-  StateStore state(config.state_dir, remote_key(config));
+  auto peers = select_peers(config, args.peer);
+  if (!peers) return fail(globals, peers.error());
   const auto started = std::chrono::steady_clock::now();
-  RunReport report;
-  auto peers = connect_peers(config);
-  if (!peers) {
-    report.command = command;
-    report.code = peers.error().code;
-    report.error = peers.error();
-    spdlog::error("{}", peers.error().message);
-  } else {
-    report = run_sync(config, (*peers)->local, (*peers)->remote, state, options);
-  }
+  auto sessions = connect_all(config, *peers);
+  const PeersReport report = run_peers(config, *peers, sessions, options);
   if (command != Command::compare && !args.dry_run) {
-    if (auto st = state.save_last_run(last_run_json(report)); !st) {
+    if (auto st = StateStore(config.state_dir, "").save_last_run(peers_last_run_json(report)); !st) {
       spdlog::warn("cannot record the last run: {}", st.error().message);
     }
-    observe_run(config, report,
-                std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started));
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    for (const auto& p : report.peers) observe_run(config, PeerRef{p.name, p.remote}, p.report, took);
   }
   if (globals.json) {
-    print_json(report_json(report));
+    print_json(peers_report_json(report));
   } else if (!globals.quiet) {
     // -q (cron): nothing on stdout; what failed is logged on stderr, once.
-    std::cout << report_text(report);
+    std::cout << peers_report_text(report);
   }
   return static_cast<int>(report.code);
 }
@@ -65,6 +60,7 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
 std::function<int()> setup(CLI::App& sub, Globals& globals, Command command) {
   auto args = std::make_shared<SyncArgs>();
   sub.add_option("--only", args->only, "only these items (comma-separated: gravity,custom-dns,cname,static-dhcp)");
+  sub.add_option("--peer", args->peer, "only these peers (comma-separated names of remotes:)");
   if (command != Command::compare) {
     sub.add_flag("--dry-run", args->dry_run, "report what would be done; change nothing");
     sub.add_flag("--force", args->force, "let a freshly installed gravity.db replace one with configuration");

@@ -142,6 +142,54 @@ class Reader {
     map(node, key, extra);
   }
 
+  // One peer's keys (`remote:`, or an entry of `remotes:` with `name` when `named`).
+  void remote(const YAML::Node& node, const std::string& key, RemoteConfig& out, bool named) const {
+    bool have_host = false;
+    bool have_name = false;
+    std::map<std::string, Handler> keys = {
+      {"host", [&](const YAML::Node& v, const std::string& k) {
+        out.host = string(v, k, false);
+        // A name or an address (IPv6 with its zone): it travels into known_hosts patterns
+        // and the commands init prints, so nothing else (no user@, no spaces, no globs).
+        if (!only_chars(out.host, "._:%-") || out.host.front() == '-' || out.host.front() == '.') {
+          fail(v, k, "\"" + out.host + "\" is not a host name or address (the user goes in remote.user)");
+        }
+        have_host = true;
+      }},
+      {"port", [&](const YAML::Node& v, const std::string& k) { out.port = integer(v, k, 1, 65535); }},
+      {"user", [&](const YAML::Node& v, const std::string& k) {
+        out.user = string(v, k, false);
+        // A login name as useradd(8) takes it: it travels into the commands init prints.
+        if (!only_chars(out.user, "._-") || out.user.front() == '-' || out.user.size() > 32) {
+          fail(v, k, "\"" + out.user + "\" is not a user name (letters, digits, '.', '_', '-'; at most 32)");
+        }
+      }},
+      {"identity_file", [&](const YAML::Node& v, const std::string& k) { out.identity_file = path(v, k); }},
+      {"known_hosts", [&](const YAML::Node& v, const std::string& k) { out.known_hosts = path(v, k); }},
+      {"sudo", [&](const YAML::Node& v, const std::string& k) { out.sudo = boolean(v, k); }},
+      {"compression", [&](const YAML::Node& v, const std::string& k) { out.compression = boolean(v, k); }},
+      {"connect_timeout", [&](const YAML::Node& v, const std::string& k) { out.connect_timeout = duration(v, k); }},
+      {"backup_dir", [&](const YAML::Node& v, const std::string& k) { out.backup_dir = path(v, k); }},
+    };
+    if (named) {
+      keys["name"] = [&](const YAML::Node& v, const std::string& k) {
+        out.name = string(v, k, false);
+        // It names the peer in --peer, state, metrics labels and hook variables.
+        if (out.name.size() > 63 || !std::all_of(out.name.begin(), out.name.end(), [](char c) {
+              return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+            })) {
+          fail(v, k, "\"" + out.name + "\" is not a peer name (a-z, 0-9 and '-'; at most 63)");
+        }
+        have_name = true;
+      };
+    }
+    if (node.IsNull()) fail(node, key + ".host", "is required");
+    if (!node.IsMap()) fail(node, key, "must be a mapping of keys to values");
+    layout(node, key, out.layout, keys);
+    if (named && !have_name) fail(node, key + ".name", "is required");
+    if (!have_host) fail(node, key + ".host", "is required");
+  }
+
  private:
   std::string path_;
 };
@@ -158,42 +206,36 @@ Config parse_config(const std::string& text, const std::string& path) {
   Config cfg;
   cfg.path = path;
   Reader r(path);
-  bool have_host = false;
   using H = Reader::Handler;
   using N = YAML::Node;
   using S = std::string;
 
   r.map(root, "", {
     {"remote", H([&](const N& node, const S& key) {
-      r.layout(node, key, cfg.remote.layout, {
-        {"host", [&](const N& v, const S& k) {
-          cfg.remote.host = r.string(v, k, false);
-          // A name or an address (IPv6 with its zone): it travels into known_hosts patterns
-          // and the commands init prints, so nothing else (no user@, no spaces, no globs).
-          if (!only_chars(cfg.remote.host, "._:%-") || cfg.remote.host.front() == '-' ||
-              cfg.remote.host.front() == '.') {
-            r.fail(v, k, "\"" + cfg.remote.host + "\" is not a host name or address (the user goes in remote.user)");
+      RemoteConfig remote;
+      r.remote(node, key, remote, false);
+      remote.name = remote.host;
+      cfg.remotes.push_back(std::move(remote));
+    })},
+    {"remotes", H([&](const N& node, const S& key) {
+      if (!node.IsSequence() || node.size() == 0) {
+        r.fail(node, key, "must be a list of peers, each with its name and host");
+      }
+      for (size_t i = 0; i < node.size(); ++i) {
+        const S at = key + "[" + std::to_string(i) + "]";
+        RemoteConfig remote;
+        r.remote(node[i], at, remote, true);
+        for (const auto& seen : cfg.remotes) {
+          if (seen.name == remote.name) r.fail(node[i]["name"], at + ".name", "\"" + remote.name + "\" is given twice");
+          // The sync history is kept per host and port (CONTRACT.md).
+          if (seen.host == remote.host && seen.port == remote.port) {
+            r.fail(node[i]["host"], at + ".host", remote.host + " port " + std::to_string(remote.port) +
+                                                    " is peer \"" + seen.name + "\" already");
           }
-          have_host = true;
-        }},
-        {"port", [&](const N& v, const S& k) { cfg.remote.port = r.integer(v, k, 1, 65535); }},
-        {"user", [&](const N& v, const S& k) {
-          cfg.remote.user = r.string(v, k, false);
-          // A login name as useradd(8) takes it: it travels into the commands init prints.
-          if (!only_chars(cfg.remote.user, "._-") || cfg.remote.user.front() == '-' || cfg.remote.user.size() > 32) {
-            r.fail(v, k, "\"" + cfg.remote.user + "\" is not a user name (letters, digits, '.', '_', '-'; at most 32)");
-          }
-        }},
-        {"identity_file", [&](const N& v, const S& k) { cfg.remote.identity_file = r.path(v, k); }},
-        {"known_hosts", [&](const N& v, const S& k) { cfg.remote.known_hosts = r.path(v, k); }},
-        {"sudo", [&](const N& v, const S& k) {
-          cfg.remote.sudo = r.boolean(v, k);
-        }},
-        {"compression", [&](const N& v, const S& k) { cfg.remote.compression = r.boolean(v, k); }},
-        {"connect_timeout", [&](const N& v, const S& k) { cfg.remote.connect_timeout = r.duration(v, k); }},
-        {"backup_dir", [&](const N& v, const S& k) { cfg.remote.backup_dir = r.path(v, k); }},
-      });
-      if (!have_host) r.fail(node, key + ".host", "is required");
+        }
+        cfg.remotes.push_back(std::move(remote));
+      }
+      cfg.named_peers = true;
     })},
     {"local", H([&](const N& node, const S& key) { r.layout(node, key, cfg.local); })},
     {"sync", H([&](const N& node, const S& key) {
@@ -264,7 +306,10 @@ Config parse_config(const std::string& text, const std::string& path) {
       });
     })},
   });
-  if (!have_host) throw ConfigError(path + ":1: remote.host: is required");
+  if (cfg.remotes.empty()) throw ConfigError(path + ":1: remote.host: is required");
+  if (root.IsMap() && root["remote"] && root["remotes"]) {
+    r.fail(root["remotes"], "remotes", "give either remote: (one peer) or remotes: (a list), not both");
+  }
   return cfg;
 }
 
@@ -283,6 +328,29 @@ Config load_config(const std::string& path) {
   auto text = read_file(path);
   if (!text) throw ConfigError(path + ":0: (file): " + text.error().message);
   return parse_config(*text, path);
+}
+
+Result<std::vector<RemoteConfig>> select_peers(const Config& config, const std::string& names) {
+  if (names.empty()) return config.remotes;
+  std::vector<std::string> wanted;
+  size_t start = 0;
+  while (start <= names.size()) {
+    const size_t comma = std::min(names.find(',', start), names.size());
+    wanted.push_back(names.substr(start, comma - start));
+    start = comma + 1;
+  }
+  for (const auto& name : wanted) {
+    if (std::none_of(config.remotes.begin(), config.remotes.end(), [&](const RemoteConfig& r) { return r.name == name; })) {
+      std::string known;
+      for (const auto& r : config.remotes) known += (known.empty() ? "" : ", ") + r.name;
+      return make_error(ExitCode::usage, "--peer: \"" + name + "\" is not a peer of " + config.path + " (" + known + ")");
+    }
+  }
+  std::vector<RemoteConfig> out;
+  for (const auto& r : config.remotes) {
+    if (std::find(wanted.begin(), wanted.end(), r.name) != wanted.end()) out.push_back(r);
+  }
+  return out;
 }
 
 std::string yaml_quote(const std::string& value) {

@@ -18,7 +18,8 @@
 #include "gravity_sync/daemon/watcher.hpp"
 #include "gravity_sync/node/peers.hpp"
 #include "gravity_sync/observe/observe.hpp"
-#include "gravity_sync/sync/engine.hpp"
+#include "gravity_sync/sync/peer_runs.hpp"
+#include "gravity_sync/log/log.hpp"
 #include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/version.hpp"
 
@@ -61,6 +62,26 @@ Command command_for(SyncMode mode) {
 
 void notify(const std::string& message) { sd_notify(0, message.c_str()); }
 
+// What the daemon keeps between cycles for one peer: its session, the stats its last
+// cycle saw, the items it left unsettled, its state and its backoff. Peers never share
+// any of it: one down, refused or locked peer leaves the others' cycles as they were.
+struct PeerLoop {
+  RemoteConfig remote;
+  std::unique_ptr<Peers> peers;
+  Baseline baseline;
+  UnsettledItems unsettled;        // items the last cycle to run them did not settle
+  std::vector<std::string> owed;   // the reloads still pending after the last run, in words
+  SteadyTime last_used;
+  SteadyTime next_due;             // not before this, while failing (backoff)
+  std::string last_state;
+  std::string last_hooked;         // the failure state on_failure last ran for
+  ExitCode last_code = ExitCode::ok;
+  std::string last_message = "starting";
+  int failures = 0;
+  bool last_run_failed = true;     // the last run on record may have failed (unknown at start)
+  std::optional<RunReport> last_report;  // its part of last-run.json
+};
+
 // The decisions about time and stats are daemon/schedule's pure functions; this class
 // reads the clock (only through `clock_`), does the I/O and keeps the state between cycles.
 class Daemon {
@@ -70,12 +91,15 @@ class Daemon {
         path_(std::move(path)),
         verbosity_(verbosity),
         clock_(clock),
-        last_used_(clock.steady()),
-        last_full_(clock.steady()) {}
+        last_full_(clock.steady()) {
+    make_loops();
+  }
 
   int run() {
-    spdlog::info("gravity-sync {} daemon started with {} (remote {}, every {}, mode {})", kVersion, path_,
-                 remote_key(config_), format_duration(config_.sync.interval), to_string(config_.sync.mode));
+    std::string names;
+    for (const auto& l : loops_) names += (names.empty() ? "" : ", ") + l.remote.name + " " + remote_key(l.remote);
+    spdlog::info("gravity-sync {} daemon started with {} (peers {}, every {}, mode {})", kVersion, path_, names,
+                 format_duration(config_.sync.interval), to_string(config_.sync.mode));
     // Ready once the config is loaded: a remote that is down is a state, not a start failure.
     notify("READY=1\nSTATUS=started; first check now");
     uint64_t usec = 0;
@@ -86,7 +110,9 @@ class Daemon {
     while (!stopping_) {
       cycle(full);
       full = false;
-      if (stopping_) break;
+      // SIGTERM or SIGINT also set the cancel flag (daemon/signals): a cycle they cut
+      // short is the last one.
+      if (stopping_ || cancel_requested()) break;
       full = wait_for_next();
     }
     notify("STOPPING=1");
@@ -95,6 +121,17 @@ class Daemon {
   }
 
  private:
+  void make_loops() {
+    loops_.clear();
+    for (const auto& r : config_.remotes) {
+      PeerLoop l;
+      l.remote = r;
+      l.last_used = clock_.steady();
+      l.next_due = clock_.steady();
+      loops_.push_back(std::move(l));
+    }
+  }
+
   void make_watcher() {
     std::vector<std::string> paths;
     // v6 keeps the text items in pihole.toml, which FTL rewrites when one changes.
@@ -103,23 +140,25 @@ class Daemon {
     watcher_.emplace(paths);
   }
 
-  // Report a state once when it changes; repeat only at debug level. `run_failed`: the
-  // whole run failed (the connection, the lock): it counts in the metrics here (a run that
-  // reached its items counts in cycle()), and spaces the next cycles out (backoff); an
-  // item's failure does not (the item has its own retry, UnsettledItems).
-  void report(ExitCode code, const std::string& message, bool run_failed = true) {
+  PeerRef ref(const PeerLoop& l) const { return {l.remote.name, remote_key(l.remote)}; }
+
+  // Report a peer's state once when it changes; repeat only at debug level. `run_failed`:
+  // the whole run failed (the connection, the lock): it counts in the metrics here (a run
+  // that reached its items counts in cycle()), and spaces the peer's next cycles out
+  // (backoff); an item's failure does not (the item has its own retry, UnsettledItems).
+  void report(PeerLoop& l, ExitCode code, const std::string& message, bool run_failed = true) {
     if (cancel_requested()) return;  // stopping: an interrupted step is not a state
     // Connection-level states are the code alone (the reason may vary while it lasts);
     // item-level ones include what went wrong.
     const bool connection = code == ExitCode::unreachable || code == ExitCode::host_key || code == ExitCode::locked;
     const std::string key = std::to_string(static_cast<int>(code)) + (connection ? "" : " " + message);
-    if (key != last_state_) {
+    if (key != l.last_state) {
       if (code == ExitCode::ok) {
         spdlog::info("state: {}", message);
       } else {
         spdlog::error("state: {} (exit code {}); retrying with backoff", message, static_cast<int>(code));
       }
-      last_state_ = key;
+      l.last_state = key;
     } else {
       spdlog::debug("state unchanged: {}", message);
     }
@@ -129,54 +168,94 @@ class Daemon {
       failure.command = command_for(config_.sync.mode);
       failure.code = code;
       failure.error = Error{code, message};
-      if (run_failed) update_metrics(config_, failure, Millis(0));
-      if (key != last_hooked_ && !config_.hooks.on_failure.empty()) run_hook(config_, config_.hooks.on_failure, failure);
-      last_hooked_ = key;
+      if (run_failed) update_metrics(config_, ref(l), failure, Millis(0));
+      if (key != l.last_hooked && !config_.hooks.on_failure.empty()) {
+        run_hook(config_, config_.hooks.on_failure, ref(l), failure);
+      }
+      l.last_hooked = key;
     } else {
-      last_hooked_.clear();
+      l.last_hooked.clear();
     }
-    failures_ = code != ExitCode::ok && run_failed ? failures_ + 1 : 0;
-    last_code_ = code;
-    last_message_ = message;
+    l.failures = code != ExitCode::ok && run_failed ? l.failures + 1 : 0;
+    l.next_due = clock_.steady() + (l.failures > 0 ? backoff_wait(config_.sync.interval, l.failures) : Millis(0));
+    l.last_code = code;
+    l.last_message = message;
   }
 
+  // One cycle: every peer that is due (all of them on a full check; one in backoff only
+  // when its wait is over). Hub: a peer whose run changed this node has the peers checked
+  // before it in this cycle checked once more, so the change reaches them now.
   void cycle(bool full) {
     const CycleTimer timer(clock_, cycles_ + 1);
     ++cycles_;
     if (full) last_full_ = clock_.steady();
-    if (!peers_) {
-      auto peers = connect_peers(config_);
+    size_t last_pull = 0;
+    for (size_t i = 0; i < loops_.size() && !stopping_; ++i) {
+      PeerLoop& l = loops_[i];
+      if (!full && l.failures > 0 && clock_.steady() < l.next_due) continue;
+      if (peer_cycle(l, full)) last_pull = i + 1;
+      if (cancel_requested()) return;
+    }
+    for (size_t i = 0; i + 1 < last_pull && !cancel_requested(); ++i) {
+      if (loops_[i].failures == 0) peer_cycle(loops_[i], false);
+    }
+    save_last_run();
+  }
+
+  // last-run.json: each peer's latest run (the one-peer document for a `remote:` config).
+  void save_last_run() {
+    PeersReport all;
+    all.command = command_for(config_.sync.mode);
+    all.named = config_.named_peers;
+    for (auto& l : loops_) {
+      if (!l.last_report) continue;
+      all.peers.push_back({l.remote.name, remote_key(l.remote), *l.last_report});
+      all.code = worse(all.code, l.last_report->code);
+    }
+    if (!dirty_ || all.peers.empty()) return;
+    dirty_ = false;
+    if (auto st = StateStore(config_.state_dir, "").save_last_run(peers_last_run_json(all)); !st) {
+      spdlog::warn("cannot record the last run: {}", st.error().message);
+    }
+  }
+
+  // One peer's part of a cycle; true when its run changed this node (a pull went in).
+  bool peer_cycle(PeerLoop& l, bool full) {
+    std::optional<PeerLogScope> scope;
+    if (config_.named_peers) scope.emplace(l.remote.name);
+    if (!l.peers) {
+      auto peers = connect_peers(config_, l.remote);
       if (!peers) {
-        report(peers.error().code, peers.error().message);
-        return;
+        report(l, peers.error().code, peers.error().message);
+        return false;
       }
-      peers_ = std::move(*peers);
-      last_used_ = clock_.steady();
-      baseline_.clear();
+      l.peers = std::move(*peers);
+      l.last_used = clock_.steady();
+      l.baseline.clear();
       full = true;
     }
     const auto& items = config_.sync.items;
     const int64_t stat_time = clock_.wall();
-    auto local = peers_->local.stat_items(items);
-    auto remote = peers_->remote.stat_items(items);
-    last_used_ = clock_.steady();
+    auto local = l.peers->local.stat_items(items);
+    auto remote = l.peers->remote.stat_items(items);
+    l.last_used = clock_.steady();
     if (!local) {
-      report(local.error().code, "local: " + local.error().message);
-      return;
+      report(l, local.error().code, "local: " + local.error().message);
+      return false;
     }
     if (!remote) {
-      peers_.reset();  // the session is probably gone; reconnect next time
-      report(ExitCode::unreachable, "remote: " + remote.error().message);
-      return;
+      l.peers.reset();  // the session is probably gone; reconnect next time
+      report(l, ExitCode::unreachable, "remote: " + remote.error().message);
+      return false;
     }
     // A reload a node still owes is retried by every cycle, changes or not (run_sync does
     // it first).
-    StateStore state(config_.state_dir, remote_key(config_));
+    StateStore state(config_.state_dir, remote_key(l.remote));
     const bool owed = state.load().ok() && (state.pending_reload(Side::local) || state.pending_reload(Side::remote));
-    if (!owed && !owed_.empty()) settle_owed();  // paid by another run
+    if (!owed && !l.owed.empty()) settle_owed(l);  // paid by another run
     // What moved, and what an earlier cycle left unsettled and is due again.
-    const auto moved = items_to_digest(items, baseline_, *local, *remote, full);
-    const auto due = retries_due(unsettled_, clock_.steady());
+    const auto moved = items_to_digest(items, l.baseline, *local, *remote, full);
+    const auto due = retries_due(l.unsettled, clock_.steady());
     std::vector<Item> changed;  // in the configured order
     for (Item item : items) {
       if (std::find(moved.begin(), moved.end(), item) != moved.end() ||
@@ -187,50 +266,51 @@ class Daemon {
     if (changed.empty() && !owed) {
       // Nothing to run: the state stays what the items' last runs left (never "in sync"
       // while one of them is still refused, failed or in conflict).
-      const auto [code, why] = daemon_state(unsettled_, owed_);
-      report(code, why, false);
-      return;
+      const auto [code, why] = daemon_state(l.unsettled, l.owed);
+      report(l, code, why, false);
+      return false;
     }
-    // Baselines taken in this cycle are only as good as the stats they came from.
 
     RunOptions options;
     options.command = command_for(config_.sync.mode);
     options.items = changed;
     const auto started = clock_.steady();
-    RunReport result = run_sync(config_, peers_->local, peers_->remote, state, options);
+    RunReport result = run_sync(config_, l.peers->local, l.peers->remote, state, options);
     const auto took = std::chrono::duration_cast<Millis>(clock_.steady() - started);
     if (result.changed && result.code == ExitCode::ok && !config_.hooks.on_success.empty()) {
-      run_hook(config_, config_.hooks.on_success, result);
+      run_hook(config_, config_.hooks.on_success, ref(l), result);
     }
     if (cancel_requested()) {
       // Stopped mid-cycle: what was staged here is gone already (RAII); remove what the
       // remote kept (a half-received push), briefly lifting the stop so the command runs.
-      if (peers_) {
+      if (l.peers) {
         reset_cancel();
-        peers_->remote.clean_stale();
+        l.peers->remote.clean_stale();
         request_cancel();
       }
-      return;
+      return false;
     }
     // A cycle that moved nothing and found nothing wrong is not worth a write, unless the
     // run on record failed: then its clearing is news (`status` would go on showing it).
-    if (result.changed || result.code != ExitCode::ok || last_run_failed_) {
-      if (auto st = state.save_last_run(last_run_json(result)); !st) {
-        spdlog::warn("cannot record the last run: {}", st.error().message);
-      } else {
-        last_run_failed_ = result.code != ExitCode::ok;
-      }
+    if (result.changed || result.code != ExitCode::ok || l.last_run_failed || !l.last_report) {
+      l.last_report = result;
+      l.last_run_failed = result.code != ExitCode::ok;
+      dirty_ = true;
+    }
+    bool pulled = false;
+    for (const auto& r : result.items) {
+      pulled = pulled || (r.plan.action == Action::pull && r.outcome == Outcome::ok);
     }
     if (result.error) {
-      if (result.code == ExitCode::unreachable) peers_.reset();
-      report(result.code, result.error->message);
-      return;
+      if (result.code == ExitCode::unreachable) l.peers.reset();
+      report(l, result.code, result.error->message);
+      return pulled;
     }
     std::vector<ItemOutcome> outcomes;
     for (const auto& r : result.items) outcomes.push_back({r.item, r.code, r.message});
-    unsettled_ = next_unsettled(std::move(unsettled_), outcomes, clock_.steady(), config_.sync.interval);
-    if (result.owed.empty() && !owed_.empty()) settle_owed();
-    owed_ = result.owed;
+    l.unsettled = next_unsettled(std::move(l.unsettled), outcomes, clock_.steady(), config_.sync.interval);
+    if (result.owed.empty() && !l.owed.empty()) settle_owed(l);
+    l.owed = result.owed;
     std::vector<Item> rewritten;
     for (const auto& r : result.items) {
       // A copy that went in; a refused or failed one is retried as unsettled (its stats
@@ -239,8 +319,8 @@ class Daemon {
         rewritten.push_back(r.item);
       }
     }
-    baseline_ = next_baseline(std::move(baseline_), changed, *local, *remote, rewritten, stat_time,
-                              peers_->remote.clock_offset());
+    l.baseline = next_baseline(std::move(l.baseline), changed, *local, *remote, rewritten, stat_time,
+                               l.peers->remote.clock_offset());
     std::string summary;
     for (const auto& r : result.items) {
       if (r.plan.action != Action::none || r.code != ExitCode::ok) {
@@ -251,25 +331,48 @@ class Daemon {
     if (result.changed && !summary.empty()) spdlog::info("synced: {}", summary);
     // The state is every item's, not this run's alone: an item refused by an earlier cycle
     // and not due yet keeps it.
-    const auto [code, why] = daemon_state(unsettled_, owed_);
-    if (result.changed || code != ExitCode::ok || last_code_ != ExitCode::ok) {
+    const auto [code, why] = daemon_state(l.unsettled, l.owed);
+    if (result.changed || code != ExitCode::ok || l.last_code != ExitCode::ok) {
       // What moved, and the daemon's state (not this run's alone) as the exit code.
       RunReport counted = result;
       counted.code = code;
-      update_metrics(config_, counted, took);
+      update_metrics(config_, ref(l), counted, took);
     }
-    report(code, why, false);
+    report(l, code, why, false);
+    return pulled;
   }
 
   // The reloads owed are paid: the items that waited on them are due again now.
-  void settle_owed() {
-    owed_.clear();
-    for (auto& [item, u] : unsettled_) u.retry_at = clock_.steady();
+  void settle_owed(PeerLoop& l) {
+    l.owed.clear();
+    for (auto& [item, u] : l.unsettled) u.retry_at = clock_.steady();
+  }
+
+  // The daemon's state: the worst peer's code, and what is wrong, peer by peer.
+  std::pair<ExitCode, std::string> overall() const {
+    ExitCode code = ExitCode::ok;
+    std::string message;
+    for (const auto& l : loops_) {
+      code = worse(code, l.last_code);
+      if (l.last_code == ExitCode::ok) continue;
+      message += (message.empty() ? "" : "; ") +
+                 (config_.named_peers ? "peer " + l.remote.name + ": " : std::string()) + l.last_message;
+    }
+    return {code, code == ExitCode::ok ? loops_.front().last_message : message};
   }
 
   // Sleep until the next check; true when the next cycle must be a full one.
   bool wait_for_next() {
-    const Millis wait = backoff_wait(config_.sync.interval, failures_);
+    // The next peer due: a healthy one after the interval, a failing one after its backoff.
+    const auto now0 = clock_.steady();
+    Millis wait = Millis::max();
+    for (const auto& l : loops_) {
+      const Millis w = l.failures == 0 ? backoff_wait(config_.sync.interval, 0)
+                                       : std::max(Millis(0), std::chrono::duration_cast<Millis>(l.next_due - now0));
+      wait = std::min(wait, w);
+    }
+    // Never a busy loop: the signals and the watcher are read at least this often.
+    wait = std::max(wait, kDebounce);
     const auto deadline = clock_.steady() + wait;
     write_status(next_check_at(clock_.wall(), wait));
     std::optional<SteadyTime> debounce;
@@ -280,16 +383,19 @@ class Daemon {
         case Wake::full_check: return true;
         case Wake::wait: break;
       }
-      const Millis timeout = poll_timeout(now, deadline, debounce, watchdog_, peers_ != nullptr);
+      const bool connected = std::any_of(loops_.begin(), loops_.end(), [](const PeerLoop& l) { return l.peers != nullptr; });
+      const Millis timeout = poll_timeout(now, deadline, debounce, watchdog_, connected);
       pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {watcher_ ? watcher_->fd() : -1, POLLIN, 0}};
       ::poll(fds, 2, static_cast<int>(timeout.count()));
       if (watchdog_.count() > 0) notify("WATCHDOG=1");
-      if (peers_ && keepalive_due(clock_.steady(), last_used_)) {
-        if (!peers_->session.keepalive()) {
-          spdlog::warn("the SSH session to {} dropped; reconnecting at the next check", remote_key(config_));
-          peers_.reset();
+      for (auto& l : loops_) {
+        if (l.peers && keepalive_due(clock_.steady(), l.last_used)) {
+          if (!l.peers->session.keepalive()) {
+            spdlog::warn("the SSH session to {} dropped; reconnecting at the next check", remote_key(l.remote));
+            l.peers.reset();
+          }
+          l.last_used = clock_.steady();
         }
-        last_used_ = clock_.steady();
       }
       if (fds[0].revents & POLLIN) {
         for (int signo : signals_.drain()) {
@@ -316,10 +422,7 @@ class Daemon {
       Config fresh = load_config(path_);
       config_ = std::move(fresh);
       setup_logging(verbosity_, config_.log_level);
-      peers_.reset();
-      baseline_.clear();
-      unsettled_.clear();  // the first cycle under the new config digests every item
-      last_state_.clear();
+      make_loops();  // every peer reconnects; the first cycle digests every item
       make_watcher();
       spdlog::info("SIGHUP: configuration {} reloaded", path_);
     } catch (const ConfigError& e) {
@@ -331,20 +434,35 @@ class Daemon {
   // and otherwise every few seconds (a fast interval must not mean a write per cycle).
   void write_status(int64_t next) {
     const auto now = clock_.steady();
-    if (!status_due(now, last_written_, last_state_, written_state_)) return;
-    written_state_ = last_state_;
+    const auto [code, message] = overall();
+    std::string state_key = std::to_string(static_cast<int>(code)) + " " + message;
+    if (!status_due(now, last_written_, state_key, written_state_)) return;
+    written_state_ = state_key;
     last_written_ = now;
-    const std::string state = last_code_ == ExitCode::ok ? "in sync" : last_message_;
-    notify("STATUS=" + std::string(last_code_ == ExitCode::ok ? "ok" : "error") + ": " + state.substr(0, 200) +
+    const std::string state = code == ExitCode::ok ? "in sync" : message;
+    notify("STATUS=" + std::string(code == ExitCode::ok ? "ok" : "error") + ": " + state.substr(0, 200) +
            "; next check " + format_local_time(next, "%H:%M:%S"));
     Json doc = Json::object();
     doc.set("pid", static_cast<int64_t>(::getpid()));
-    doc.set("state", last_code_ == ExitCode::ok ? "ok" : exit_code_reason(last_code_));
-    doc.set("exit_code", static_cast<int>(last_code_));
-    doc.set("message", last_message_);
+    doc.set("state", code == ExitCode::ok ? "ok" : exit_code_reason(code));
+    doc.set("exit_code", static_cast<int>(code));
+    doc.set("message", code == ExitCode::ok ? loops_.front().last_message : message);
     doc.set("next_check", next);
     doc.set("cycles", static_cast<int64_t>(cycles_));
-    StateStore(config_.state_dir, remote_key(config_)).save_daemon_status(doc);
+    if (config_.named_peers) {
+      Json peers = Json::array();
+      for (const auto& l : loops_) {
+        Json p = Json::object();
+        p.set("name", l.remote.name);
+        p.set("remote", remote_key(l.remote));
+        p.set("state", l.last_code == ExitCode::ok ? "ok" : exit_code_reason(l.last_code));
+        p.set("exit_code", static_cast<int>(l.last_code));
+        p.set("message", l.last_message);
+        peers.push(p);
+      }
+      doc.set("peers", peers);
+    }
+    StateStore(config_.state_dir, "").save_daemon_status(doc);
   }
 
   Config config_;
@@ -353,21 +471,12 @@ class Daemon {
   const Clock& clock_;
   SignalPipe signals_;
   std::optional<DirWatcher> watcher_;
-  std::unique_ptr<Peers> peers_;
-  Baseline baseline_;
-  UnsettledItems unsettled_;        // items the last cycle to run them did not settle
-  std::vector<std::string> owed_;   // the reloads still pending after the last run, in words
-  SteadyTime last_used_;
+  std::vector<PeerLoop> loops_;  // one per peer, in the config's order
   Millis watchdog_{0};
-  std::string last_state_;
-  std::string last_hooked_;  // the failure state on_failure last ran for
   std::string written_state_ = "(none)";
   SteadyTime last_written_;
-  ExitCode last_code_ = ExitCode::ok;
-  std::string last_message_ = "starting";
-  int failures_ = 0;
   int64_t cycles_ = 0;
-  bool last_run_failed_ = true;  // the last run on record may have failed (unknown at start)
+  bool dirty_ = false;  // a peer's last run changed since last-run.json was written
   SteadyTime last_full_;
   bool stopping_ = false;
 };

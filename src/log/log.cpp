@@ -10,6 +10,18 @@
 namespace gs {
 
 namespace {
+
+thread_local std::string peer_prefix;  // PeerLogScope's "peer NAME: ", or empty
+
+// "%P" prints the peer of the current PeerLogScope.
+class PeerFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    dest.append(peer_prefix.data(), peer_prefix.data() + peer_prefix.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<PeerFlag>(); }
+};
+
 // "%*" prints the sd-daemon(3) priority prefix ("<3>" for errors), which journald turns
 // into the line's priority when it reads our stderr.
 class JournalPriorityFlag : public spdlog::custom_flag_formatter {
@@ -40,10 +52,12 @@ void setup_logging(Verbosity verbosity, const std::string& config_level) {
   if (std::getenv("JOURNAL_STREAM") != nullptr) {
     // The journal adds its own timestamp; a second one would only repeat it.
     auto formatter = std::make_unique<spdlog::pattern_formatter>();
-    formatter->add_flag<JournalPriorityFlag>('*').set_pattern("%*%v");
+    formatter->add_flag<JournalPriorityFlag>('*').add_flag<PeerFlag>('P').set_pattern("%*%P%v");
     logger->set_formatter(std::move(formatter));
   } else {
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<PeerFlag>('P').set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %P%v");
+    logger->set_formatter(std::move(formatter));
   }
   spdlog::level::level_enum level = spdlog::level::from_str(config_level);
   if (verbosity == Verbosity::verbose) level = spdlog::level::debug;
@@ -51,5 +65,8 @@ void setup_logging(Verbosity verbosity, const std::string& config_level) {
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
 }
+
+PeerLogScope::PeerLogScope(const std::string& name) { peer_prefix = "peer " + name + ": "; }
+PeerLogScope::~PeerLogScope() { peer_prefix.clear(); }
 
 }  // namespace gs

@@ -1,31 +1,57 @@
 #include "gravity_sync/node/peers.hpp"
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
 namespace gs {
 
-Peers::Peers(SshSession s, const Config& config)
+Peers::Peers(SshSession s, const Config& config, const RemoteConfig& peer)
     : session(std::move(s)),
       local(config.local, BackupPolicy{config.backup_dir, config.backup_keep}, config.state_dir),
-      remote(session, config.remote.layout, BackupPolicy{config.remote.backup_dir, config.backup_keep},
-             config.state_dir + "/tmp", RemoteAccess{config.remote.user, config.remote.sudo}) {}
+      remote(session, peer.layout, BackupPolicy{peer.backup_dir, config.backup_keep}, config.state_dir + "/tmp",
+             RemoteAccess{peer.user, peer.sudo}),
+      name(peer.name) {}
 
-SshOptions ssh_options(const Config& config) {
+SshOptions ssh_options(const RemoteConfig& peer) {
   SshOptions o;
-  o.host = config.remote.host;
-  o.port = config.remote.port;
-  o.user = config.remote.user;
-  o.identity_file = config.remote.identity_file;
-  o.known_hosts = config.remote.known_hosts;
-  o.connect_timeout = config.remote.connect_timeout;
-  o.compression = config.remote.compression;
+  o.host = peer.host;
+  o.port = peer.port;
+  o.user = peer.user;
+  o.identity_file = peer.identity_file;
+  o.known_hosts = peer.known_hosts;
+  o.connect_timeout = peer.connect_timeout;
+  o.compression = peer.compression;
   return o;
 }
 
-Result<std::unique_ptr<Peers>> connect_peers(const Config& config) {
-  auto session = SshSession::connect(ssh_options(config));
+Result<std::unique_ptr<Peers>> connect_peers(const Config& config, const RemoteConfig& peer) {
+  auto session = SshSession::connect(ssh_options(peer));
   if (!session) return session.error();
-  return std::make_unique<Peers>(std::move(*session), config);
+  return std::make_unique<Peers>(std::move(*session), config, peer);
 }
 
-std::string remote_key(const Config& config) { return config.remote.host + ":" + std::to_string(config.remote.port); }
+std::vector<Result<std::unique_ptr<Peers>>> connect_all(const Config& config, const std::vector<RemoteConfig>& peers,
+                                                         size_t parallel) {
+  std::vector<std::optional<Result<std::unique_ptr<Peers>>>> slots(peers.size());
+  if (peers.size() == 1) {
+    slots[0].emplace(connect_peers(config, peers[0]));
+  } else {
+    // Workers take the next peer until none is left; each writes only its own slot.
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> workers;
+    for (size_t w = 0; w < std::min(parallel, peers.size()); ++w) {
+      workers.emplace_back([&] {
+        for (size_t i = next++; i < peers.size(); i = next++) slots[i].emplace(connect_peers(config, peers[i]));
+      });
+    }
+    for (auto& t : workers) t.join();
+  }
+  std::vector<Result<std::unique_ptr<Peers>>> out;
+  for (auto& s : slots) out.push_back(std::move(*s));
+  return out;
+}
+
+std::string remote_key(const RemoteConfig& peer) { return peer.host + ":" + std::to_string(peer.port); }
 
 }  // namespace gs

@@ -181,6 +181,50 @@ TEST_F(Daemon, ConvergesAfterAChangeOnEitherSide) {
   EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
 }
 
+// Three nodes (issue 16): the daemon is the hub. A change on one peer reaches this node and
+// the other peer; a peer that goes down has its own state, and the others keep syncing.
+TEST(DaemonPeers, AChangeOnOnePeerReachesTheOtherAndADownPeerStopsNoOne) {
+  Lab lab{{"--peers", "1"}};
+  lab.set_sync_option("interval: 300ms");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);  // every pair starts with a history
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("peer peer1: state: in sync") > 0; }, 30s)) << d.log();
+  write_text(lab.custom_list("peer1"), "10.8.8.1 from-peer1.lan\n");
+  auto reached = wait_for([&] { return read_text(lab.custom_list("primary")) == "10.8.8.1 from-peer1.lan\n"; }, 30s);
+  ASSERT_TRUE(reached) << d.log();
+  std::cout << "[ measure ] a change on peer1 reached primary through this node in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(*reached).count() << " ms\n";
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), "10.8.8.1 from-peer1.lan\n");
+
+  lab.script({"sshd-stop", "peer1"});
+  write_text(lab.custom_list("primary"), "10.8.8.2 while-peer1-is-down.lan\n");
+  EXPECT_TRUE(wait_for([&] { return read_text(lab.custom_list("secondary")) == "10.8.8.2 while-peer1-is-down.lan\n"; },
+                       30s))
+      << d.log();
+  EXPECT_TRUE(wait_for([&] { return d.count("peer peer1: state: ") > 1 && d.count("(exit code 3)") > 0; }, 30s)) << d.log();
+  Json daemon;
+  EXPECT_TRUE(wait_for(
+      [&] {
+        daemon = lab.run({"--json", "status"}).json()["daemon"];
+        return daemon["exit_code"].as_int() == 3;
+      },
+      30s))
+      << daemon.dump();
+  bool primary_ok = false;
+  for (const auto& p : daemon["peers"].items()) {
+    if (p["name"].as_string() == "primary") primary_ok = p["exit_code"].as_int() == 0;
+    if (p["name"].as_string() == "peer1") {
+      EXPECT_EQ(p["exit_code"].as_int(), 3) << daemon.dump();
+    }
+  }
+  EXPECT_TRUE(primary_ok) << daemon.dump();
+  lab.script({"sshd-start", "peer1"});
+  EXPECT_TRUE(wait_for([&] { return read_text(lab.custom_list("peer1")) == "10.8.8.2 while-peer1-is-down.lan\n"; }, 60s))
+      << d.log();
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
+}
+
 TEST_F(Daemon, ALocalChangeIsNoticedAtOnceNotAtTheNextInterval) {
   lab.set_sync_option("interval: 1h");
   DaemonProcess d(lab);
@@ -380,7 +424,9 @@ TEST_F(Daemon, ARefusedItemKeepsTheStateRefusedInStatusJsonSystemdAndMetricsUnti
   auto metric = [&](const std::string& name) {
     std::istringstream in(read_text(metrics));
     for (std::string line; std::getline(in, line);) {
-      if (line.rfind(name + " ", 0) == 0) return line.substr(name.size() + 1);
+      // The lab's one peer is `remote:` 127.0.0.1, its series labelled so.
+      const std::string series = name + "{peer=\"127.0.0.1\"} ";
+      if (line.rfind(series, 0) == 0) return line.substr(series.size());
     }
     return std::string("(none)");
   };

@@ -44,6 +44,29 @@ void run_steps(const Lab& lab, const std::vector<Step>& steps) {
   }
 }
 
+// With `remotes:` (issue 16) every document names its peers, also when one is down.
+TEST(Json, DocumentsOfARunOverSeveralPeersFollowTheSchema) {
+  Lab lab{{"--peers", "1"}};
+  write_text(lab.custom_list("primary"), "10.0.0.1 json-peers.lan\n");
+  run_steps(lab, {
+                     {"check", {"check"}, 0, "check_peers"},
+                     {"compare differs", {"compare"}, 1, "compare_peers"},
+                     {"sync", {"sync"}, 0, "run_peers"},
+                     {"compare in sync", {"compare"}, 0, "compare_peers"},
+                     {"status", {"status"}, 0, "status"},
+                     {"backups", {"backups"}, 0, "backups"},
+                 });
+  lab.script({"sshd-stop", "peer1"});
+  run_steps(lab, {
+                     {"check, a peer down", {"check"}, 3, "check_peers"},
+                     {"compare, a peer down", {"compare"}, 3, "compare_peers"},
+                     {"sync, a peer down", {"sync"}, 3, "run_peers"},
+                     {"status after it", {"status"}, 0, "status"},
+                     {"backups, a peer down", {"backups"}, 3, "backups_failure"},
+                     {"--peer names no peer", {"sync", "--peer", "nope"}, 2, "failure"},
+                 });
+}
+
 TEST(Json, EveryCommandsDocumentFollowsTheSchema) {
   Lab lab;
   const std::string config = lab.config();

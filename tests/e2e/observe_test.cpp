@@ -40,6 +40,7 @@ TEST_F(Observe, HooksRunWithTheOutcomeInTheirEnvironment) {
   EXPECT_NE(env.find("GRAVITY_SYNC_RESULT=ok\n"), std::string::npos) << env;
   EXPECT_NE(env.find("GRAVITY_SYNC_CHANGED=custom-dns:pull\n"), std::string::npos) << env;
   EXPECT_NE(env.find("GRAVITY_SYNC_REMOTE=127.0.0.1:"), std::string::npos) << env;
+  EXPECT_NE(env.find("GRAVITY_SYNC_PEER=127.0.0.1\n"), std::string::npos) << env;
   EXPECT_EQ(read_text(failure_file), "");
 
   // A run that changes nothing runs no hook.
@@ -78,20 +79,20 @@ TEST_F(Observe, TheMetricsTextfileAfterASuccessAndAFailure) {
   ASSERT_EQ(lab.run({"sync"}).code, 0);
   std::string prom = read_text(metrics);
   EXPECT_NE(prom.find("# TYPE gravity_sync_syncs_total counter\n"), std::string::npos) << prom;
-  EXPECT_NE(prom.find("gravity_sync_syncs_total{item=\"gravity\",direction=\"pull\"} 1\n"), std::string::npos) << prom;
-  EXPECT_NE(prom.find("gravity_sync_syncs_total{item=\"cname\",direction=\"push\"} 1\n"), std::string::npos) << prom;
-  EXPECT_NE(prom.find("gravity_sync_bytes_total{item=\"gravity\",direction=\"pull\"} "), std::string::npos) << prom;
-  EXPECT_NE(prom.find("gravity_sync_last_exit_code 0\n"), std::string::npos) << prom;
-  EXPECT_EQ(prom.find("gravity_sync_last_success_timestamp_seconds 0\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("gravity_sync_syncs_total{peer=\"127.0.0.1\",item=\"gravity\",direction=\"pull\"} 1\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("gravity_sync_syncs_total{peer=\"127.0.0.1\",item=\"cname\",direction=\"push\"} 1\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("gravity_sync_bytes_total{peer=\"127.0.0.1\",item=\"gravity\",direction=\"pull\"} "), std::string::npos) << prom;
+  EXPECT_NE(prom.find("gravity_sync_last_exit_code{peer=\"127.0.0.1\"} 0\n"), std::string::npos) << prom;
+  EXPECT_EQ(prom.find("gravity_sync_last_success_timestamp_seconds{peer=\"127.0.0.1\"} 0\n"), std::string::npos) << prom;
   EXPECT_EQ(prom.find("gravity_sync_failures_total{"), std::string::npos) << prom;
 
   lab.script({"sshd-stop"});
   EXPECT_EQ(lab.run({"sync"}).code, 3);
   EXPECT_EQ(lab.run({"sync"}).code, 3);
   prom = read_text(metrics);
-  EXPECT_NE(prom.find("gravity_sync_failures_total{code=\"3\"} 2\n"), std::string::npos) << prom;
-  EXPECT_NE(prom.find("gravity_sync_last_exit_code 3\n"), std::string::npos) << prom;
-  EXPECT_NE(prom.find("gravity_sync_syncs_total{item=\"gravity\",direction=\"pull\"} 1\n"), std::string::npos)
+  EXPECT_NE(prom.find("gravity_sync_failures_total{peer=\"127.0.0.1\",code=\"3\"} 2\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("gravity_sync_last_exit_code{peer=\"127.0.0.1\"} 3\n"), std::string::npos) << prom;
+  EXPECT_NE(prom.find("gravity_sync_syncs_total{peer=\"127.0.0.1\",item=\"gravity\",direction=\"pull\"} 1\n"), std::string::npos)
       << "counters survive between runs\n" << prom;
 }
 

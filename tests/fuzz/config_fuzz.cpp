@@ -32,19 +32,25 @@ void check_path(const std::string& path) {
 }
 
 void check_config(const Config& cfg) {
-  require(!cfg.remote.host.empty() && !has_control_chars(cfg.remote.host), "remote.host is set", cfg.remote.host);
-  require(cfg.remote.port >= 1 && cfg.remote.port <= 65535, "remote.port is a port");
-  for (const auto* p : {&cfg.remote.identity_file, &cfg.remote.known_hosts, &cfg.remote.backup_dir,
-                        &cfg.remote.layout.pihole_dir, &cfg.remote.layout.dnsmasq_dir, &cfg.local.pihole_dir,
-                        &cfg.local.dnsmasq_dir, &cfg.backup_dir, &cfg.state_dir}) {
-    check_path(*p);
+  require(!cfg.remotes.empty(), "a config has a peer");
+  for (const auto& remote : cfg.remotes) {
+    require(!remote.host.empty() && !has_control_chars(remote.host), "remote.host is set", remote.host);
+    require(!remote.name.empty() && !has_control_chars(remote.name), "every peer has a name", remote.name);
+    require(remote.port >= 1 && remote.port <= 65535, "remote.port is a port");
+    for (const auto* p : {&remote.identity_file, &remote.known_hosts, &remote.backup_dir, &remote.layout.pihole_dir,
+                          &remote.layout.dnsmasq_dir}) {
+      check_path(*p);
+    }
+    for (const auto* s : {&remote.user, &remote.layout.pihole_command, &remote.layout.ftl_command}) {
+      require(!has_control_chars(*s), "a configured value holds no control character", *s);
+    }
+    require(remote.connect_timeout.count() > 0, "durations are positive");
   }
-  for (const auto* s : {&cfg.remote.user, &cfg.remote.layout.pihole_command, &cfg.remote.layout.ftl_command,
-                        &cfg.hooks.on_success, &cfg.hooks.on_failure, &cfg.metrics_textfile, &cfg.log_level}) {
+  for (const auto* p : {&cfg.local.pihole_dir, &cfg.local.dnsmasq_dir, &cfg.backup_dir, &cfg.state_dir}) check_path(*p);
+  for (const auto* s : {&cfg.hooks.on_success, &cfg.hooks.on_failure, &cfg.metrics_textfile, &cfg.log_level}) {
     require(!has_control_chars(*s), "a configured value holds no control character", *s);
   }
-  require(cfg.remote.connect_timeout.count() > 0 && cfg.sync.interval.count() > 0 && cfg.hooks.timeout.count() > 0,
-          "durations are positive");
+  require(cfg.sync.interval.count() > 0 && cfg.hooks.timeout.count() > 0, "durations are positive");
   require(cfg.backup_keep >= 1, "backup.keep is at least 1");
 }
 

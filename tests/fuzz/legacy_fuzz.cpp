@@ -31,8 +31,8 @@ void check_yaml(const LegacyConfig& legacy) {
   const std::string yaml = legacy_to_yaml(legacy, "/etc/gravity-sync/known_hosts");
   try {
     const Config cfg = parse_config(yaml, "gravity-sync.yaml");
-    require(cfg.remote.host == value_or(legacy, "REMOTE_HOST", ""), "the imported host is REMOTE_HOST", yaml);
-    require(cfg.remote.user == value_or(legacy, "REMOTE_USER", "root"), "the imported user is REMOTE_USER", yaml);
+    require(cfg.remotes.at(0).host == value_or(legacy, "REMOTE_HOST", ""), "the imported host is REMOTE_HOST", yaml);
+    require(cfg.remotes.at(0).user == value_or(legacy, "REMOTE_USER", "root"), "the imported user is REMOTE_USER", yaml);
   } catch (const ConfigError&) {
     // import-legacy reports it: "the imported values are not valid".
   }

@@ -17,15 +17,15 @@ std::string error_of(const std::string& yaml) {
 
 TEST(Config, MinimalConfigGetsContractDefaults) {
   Config c = parse_config("remote:\n  host: 192.168.1.10\n", "gs.yaml");
-  EXPECT_EQ(c.remote.host, "192.168.1.10");
-  EXPECT_EQ(c.remote.port, 22);
-  EXPECT_EQ(c.remote.user, "root");
-  EXPECT_EQ(c.remote.identity_file, "/etc/gravity-sync/id_ed25519");
-  EXPECT_EQ(c.remote.known_hosts, "/etc/gravity-sync/known_hosts");
-  EXPECT_FALSE(c.remote.sudo);
-  EXPECT_EQ(c.remote.connect_timeout, Millis(10'000));
-  EXPECT_EQ(c.remote.layout.pihole_dir, "/etc/pihole");
-  EXPECT_EQ(c.remote.backup_dir, "/var/lib/gravity-sync/backups");
+  EXPECT_EQ(c.remotes.at(0).host, "192.168.1.10");
+  EXPECT_EQ(c.remotes.at(0).port, 22);
+  EXPECT_EQ(c.remotes.at(0).user, "root");
+  EXPECT_EQ(c.remotes.at(0).identity_file, "/etc/gravity-sync/id_ed25519");
+  EXPECT_EQ(c.remotes.at(0).known_hosts, "/etc/gravity-sync/known_hosts");
+  EXPECT_FALSE(c.remotes.at(0).sudo);
+  EXPECT_EQ(c.remotes.at(0).connect_timeout, Millis(10'000));
+  EXPECT_EQ(c.remotes.at(0).layout.pihole_dir, "/etc/pihole");
+  EXPECT_EQ(c.remotes.at(0).backup_dir, "/var/lib/gravity-sync/backups");
   EXPECT_EQ(c.local.dnsmasq_dir, "/etc/dnsmasq.d");
   ASSERT_EQ(c.sync.items.size(), 3u);
   EXPECT_EQ(c.sync.items[2], Item::cname);
@@ -40,7 +40,7 @@ TEST(Config, MinimalConfigGetsContractDefaults) {
 
 TEST(Config, TheExampleConfigValidates) {
   Config c = load_config(std::string(GS_SOURCE_DIR) + "/config/gravity-sync.yaml");
-  EXPECT_EQ(c.remote.host, "192.168.1.10");
+  EXPECT_EQ(c.remotes.at(0).host, "192.168.1.10");
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
@@ -102,11 +102,11 @@ TEST(Config, GravityModeIsFileOrTables) {
 TEST(Config, SudoAndContainersAreAccepted) {
   auto c = parse_config("remote:\n  host: a\n  user: pi\n  sudo: true\n  container: docker:pihole\n"
                         "local:\n  container: podman:pi-hole_2\n", "gs.yaml");
-  EXPECT_TRUE(c.remote.sudo);
-  EXPECT_EQ(c.remote.layout.container, "docker:pihole");
+  EXPECT_TRUE(c.remotes.at(0).sudo);
+  EXPECT_EQ(c.remotes.at(0).layout.container, "docker:pihole");
   EXPECT_EQ(c.local.container, "podman:pi-hole_2");
-  EXPECT_FALSE(c.remote.compression);
-  EXPECT_TRUE(parse_config("remote:\n  host: a\n  compression: true\n", "gs.yaml").remote.compression);
+  EXPECT_FALSE(c.remotes.at(0).compression);
+  EXPECT_TRUE(parse_config("remote:\n  host: a\n  compression: true\n", "gs.yaml").remotes.at(0).compression);
   EXPECT_EQ(c.local.container_prefix(), (std::vector<std::string>{"podman", "exec", "-i", "pi-hole_2"}));
   EXPECT_EQ(error_of("remote:\n  host: a\n  container: \"docker:pi hole;x\"\n"),
             "gs.yaml:3: remote.container: \"pi hole;x\" is not a container name (letters, digits, '_', '.', '-')");
@@ -153,6 +153,66 @@ TEST(Config, ConfigPathPrecedence) {
   EXPECT_EQ(resolve_config_path(""), "/tmp/env.yaml");
   ::unsetenv("GRAVITY_SYNC_CONFIG");
   EXPECT_EQ(resolve_config_path(""), "/etc/gravity-sync/gravity-sync.yaml");
+}
+
+// `remotes:` (CONTRACT.md): named peers with the keys of `remote:`; `remote:` is one peer
+// named after its host.
+TEST(Config, RemotesAreNamedPeersAndRemoteIsOne) {
+  const Config one = parse_config("remote:\n  host: pi1.lan\n", "gs.yaml");
+  ASSERT_EQ(one.remotes.size(), 1u);
+  EXPECT_EQ(one.remotes[0].name, "pi1.lan");
+  EXPECT_FALSE(one.named_peers);
+  const Config many = parse_config(
+      "remotes:\n  - name: pi1\n    host: 10.0.0.1\n  - name: pi-2\n    host: 10.0.0.2\n    port: 2222\n"
+      "    sudo: true\n    user: gs\n    pihole_dir: /srv/pihole\n",
+      "gs.yaml");
+  ASSERT_EQ(many.remotes.size(), 2u);
+  EXPECT_TRUE(many.named_peers);
+  EXPECT_EQ(many.remotes[0].name, "pi1");
+  EXPECT_EQ(many.remotes[0].port, 22);
+  EXPECT_EQ(many.remotes[1].name, "pi-2");
+  EXPECT_EQ(many.remotes[1].port, 2222);
+  EXPECT_TRUE(many.remotes[1].sudo);
+  EXPECT_EQ(many.remotes[1].layout.pihole_dir, "/srv/pihole");
+  EXPECT_EQ(many.remotes[0].layout.pihole_dir, "/etc/pihole");
+
+  auto selected = select_peers(many, "pi-2");
+  ASSERT_TRUE(selected.ok());
+  ASSERT_EQ(selected->size(), 1u);
+  EXPECT_EQ(selected->front().name, "pi-2");
+  EXPECT_EQ(select_peers(many, "")->size(), 2u);
+  EXPECT_EQ(select_peers(many, "pi-2,pi1")->front().name, "pi1");  // the config's order
+  auto unknown = select_peers(many, "pi1,pi3");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ExitCode::usage);
+  EXPECT_NE(unknown.error().message.find("\"pi3\" is not a peer"), std::string::npos) << unknown.error().message;
+  EXPECT_FALSE(select_peers(many, "pi1,").ok());
+}
+
+TEST(Config, BadRemotesAreNamedByEntryAndKey) {
+  const struct {
+    const char* yaml;
+    const char* said;
+  } cases[] = {
+      {"remotes:\n  - host: a\n", "gs.yaml:2: remotes[0].name: is required"},
+      {"remotes:\n  - name: a\n", "remotes[0].host: is required"},
+      {"remotes:\n  - name: Pi1\n    host: a\n", "remotes[0].name: \"Pi1\" is not a peer name"},
+      {"remotes:\n  - name: a_b\n    host: a\n", "is not a peer name"},
+      {"remotes:\n  - name: a\n    host: h1\n  - name: a\n    host: h2\n", "remotes[1].name: \"a\" is given twice"},
+      {"remotes:\n  - name: a\n    host: h1\n  - name: b\n    host: h1\n", "remotes[1].host: h1 port 22 is peer \"a\""},
+      {"remotes: []\n", "remotes: must be a list of peers"},
+      {"remotes:\n  name: a\n  host: b\n", "remotes: must be a list of peers"},
+      {"remotes:\n  - name: a\n    host: b\n    colour: red\n", "remotes[0].colour: unknown key"},
+      {"remotes:\n  - name: a\n    host: b\n    port: 0\n", "remotes[0].port"},
+      {"remote:\n  host: x\nremotes:\n  - name: a\n    host: b\n", "give either remote: (one peer) or remotes:"},
+      {"remote:\n  name: a\n  host: b\n", "remote.name: unknown key"},
+      {"remotes:\n  - a\n", "remotes[0]: must be a mapping"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    const std::string err = error_of(c.yaml);
+    EXPECT_NE(err.find(c.said), std::string::npos) << err;
+  }
 }
 
 }  // namespace

@@ -35,11 +35,11 @@ TEST(Legacy, TheYamlItMakesIsValidAndCarriesTheValues) {
   auto c = parse_legacy_config(kConf, "gs.conf", {});
   const std::string yaml = legacy_to_yaml(*c, "/etc/gravity-sync/known_hosts");
   Config cfg = parse_config(yaml, "out.yaml");
-  EXPECT_EQ(cfg.remote.host, "192.168.1.10");
-  EXPECT_EQ(cfg.remote.port, 2222);
-  EXPECT_EQ(cfg.remote.user, "root");
-  EXPECT_EQ(cfg.remote.identity_file, "/etc/gravity-sync/gravity-sync.rsa");
-  EXPECT_EQ(cfg.remote.layout.pihole_dir, "/srv/pihole");
+  EXPECT_EQ(cfg.remotes.at(0).host, "192.168.1.10");
+  EXPECT_EQ(cfg.remotes.at(0).port, 2222);
+  EXPECT_EQ(cfg.remotes.at(0).user, "root");
+  EXPECT_EQ(cfg.remotes.at(0).identity_file, "/etc/gravity-sync/gravity-sync.rsa");
+  EXPECT_EQ(cfg.remotes.at(0).layout.pihole_dir, "/srv/pihole");
   EXPECT_EQ(cfg.local.pihole_dir, "/etc/pihole");
 }
 
@@ -47,7 +47,7 @@ TEST(Legacy, TheEnvironmentFillsWhatTheFileLacks) {
   auto c = parse_legacy_config("REMOTE_USER='root'\n", "gs.conf", {{"REMOTE_HOST", "10.0.0.2"}, {"GS_SSH_PORT", "2200"}});
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->values.at("REMOTE_HOST"), "10.0.0.2");
-  EXPECT_EQ(parse_config(legacy_to_yaml(*c, "/k"), "x").remote.port, 2200);
+  EXPECT_EQ(parse_config(legacy_to_yaml(*c, "/k"), "x").remotes.at(0).port, 2200);
   auto file_wins = parse_legacy_config("REMOTE_HOST='a.lan'\n", "gs.conf", {{"REMOTE_HOST", "b.lan"}});
   EXPECT_EQ(file_wins->values.at("REMOTE_HOST"), "a.lan");
 }
@@ -79,9 +79,9 @@ TEST(Legacy, ContainersAndNonRootUsersAreCarriedOver) {
   const std::string yaml = legacy_to_yaml(*c, "/k");
   EXPECT_NE(yaml.find("pi ALL=(root) NOPASSWD: /bin/sh"), std::string::npos) << yaml;
   const Config config = parse_config(yaml, "x");
-  EXPECT_TRUE(config.remote.sudo);
-  EXPECT_EQ(config.remote.user, "pi");
-  EXPECT_EQ(config.remote.layout.container, "docker:pihole");
+  EXPECT_TRUE(config.remotes.at(0).sudo);
+  EXPECT_EQ(config.remotes.at(0).user, "pi");
+  EXPECT_EQ(config.remotes.at(0).layout.container, "docker:pihole");
   EXPECT_EQ(config.local.container, "podman:ph2");
 }
 

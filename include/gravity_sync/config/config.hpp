@@ -7,6 +7,7 @@
 #include "gravity_sync/pihole/item.hpp"
 #include "gravity_sync/pihole/layout.hpp"
 #include "gravity_sync/util/duration.hpp"
+#include "gravity_sync/util/error.hpp"
 
 namespace gs {
 
@@ -14,7 +15,9 @@ enum class SyncMode { sync, pull, push };
 enum class ConflictPolicy { remote, local, newer, skip };
 enum class GravityMode { file, tables };
 
+// One peer: a node reached over SSH (`remote:`, or one entry of `remotes:`).
 struct RemoteConfig {
+  std::string name;  // `remotes:` entries: required, unique, [a-z0-9-]+; `remote:`: its host
   std::string host;  // required
   int port = 22;
   std::string user = "root";
@@ -44,7 +47,10 @@ struct HooksConfig {
 // The whole configuration file, parsed once; defaults are those of CONTRACT.md.
 struct Config {
   std::string path;  // the file it came from
-  RemoteConfig remote;
+  // The peers, in the order the file lists them: `remote:` is one peer named after its
+  // host, `remotes:` a list of named ones. Never empty.
+  std::vector<RemoteConfig> remotes;
+  bool named_peers = false;  // the file says `remotes:` (reports then name every peer)
   PiholeLayout local;
   SyncConfig sync;
   std::string backup_dir = "/var/lib/gravity-sync/backups";
@@ -54,6 +60,10 @@ struct Config {
   HooksConfig hooks;
   std::string metrics_textfile;
 };
+
+// The peers of `config` named in `names` (comma-separated, as --peer takes them; empty:
+// every peer), in the config's order. Error (exit 2) naming an unknown name.
+Result<std::vector<RemoteConfig>> select_peers(const Config& config, const std::string& names);
 
 // A configuration that cannot be used. what() is "FILE:LINE: KEY: problem".
 class ConfigError : public std::runtime_error {

@@ -12,4 +12,14 @@ enum class Verbosity { quiet, normal, verbose };
 // (JOURNAL_STREAM set) lines carry no timestamp: the journal adds its own.
 void setup_logging(Verbosity verbosity, const std::string& config_level = "info");
 
+// While one exists, every line this thread logs starts with "peer NAME: " (a run over
+// several peers; the daemon's cycle of one peer). Scopes do not nest.
+class PeerLogScope {
+ public:
+  explicit PeerLogScope(const std::string& name);
+  ~PeerLogScope();
+  PeerLogScope(const PeerLogScope&) = delete;
+  PeerLogScope& operator=(const PeerLogScope&) = delete;
+};
+
 }  // namespace gs

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gravity_sync/config/config.hpp"
 #include "gravity_sync/node/local_node.hpp"
@@ -10,21 +11,28 @@
 
 namespace gs {
 
-// Both nodes of a run, over one SSH session (the remote node refers to `session`).
+// This node and one peer, over one SSH session (the remote node refers to `session`).
 struct Peers {
   SshSession session;
   LocalNode local;
   RemoteNode remote;
-  Peers(SshSession s, const Config& config);
+  std::string name;  // the peer's name (RemoteConfig::name)
+  Peers(SshSession s, const Config& config, const RemoteConfig& peer);
 };
 
-// SSH options from the config's remote section.
-SshOptions ssh_options(const Config& config);
+// SSH options from one peer's section of the config.
+SshOptions ssh_options(const RemoteConfig& peer);
 
-// Connect to the remote of `config` (exit 3/4 on failure) and build both nodes.
-Result<std::unique_ptr<Peers>> connect_peers(const Config& config);
+// Connect to `peer` (exit 3/4 on failure) and build both nodes.
+Result<std::unique_ptr<Peers>> connect_peers(const Config& config, const RemoteConfig& peer);
 
-// "host:port": the key of the sync history for this remote, and how it is named to hooks.
-std::string remote_key(const Config& config);
+// Connect to each of `peers` at once, at most `parallel` handshakes in flight: a peer
+// that is down costs its connect_timeout, not the sum of them. One result per peer, in
+// the order given.
+std::vector<Result<std::unique_ptr<Peers>>> connect_all(const Config& config, const std::vector<RemoteConfig>& peers,
+                                                         size_t parallel = 8);
+
+// "host:port": the key of the sync history for this peer, and how it is named to hooks.
+std::string remote_key(const RemoteConfig& peer);
 
 }  // namespace gs

@@ -1,0 +1,187 @@
+// Issue 16: more than two Pi-holes. Labs of three and five real Pi-hole nodes (v5 and v6
+// mixed), this node ("secondary") syncing with each remote node over its own sshd.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace gs::test {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// The peer entry of a `--json` document of a run over several peers (null if none).
+const Json& peer_of(const Json& doc, const std::string& name) {
+  static const Json none;
+  for (const auto& p : doc["peers"].items()) {
+    if (p["name"].as_string() == name) return p;
+  }
+  return none;
+}
+
+// Give `node` the custom DNS records `lines` the way an admin does there: the v5 file, or
+// the v6 value through FTL.
+void set_custom_dns(const Lab& lab, const std::string& node, const Strings& lines) {
+  if (read_text(lab.path(node, "version")) == "6\n") {
+    std::string json = "[";
+    for (const auto& l : lines) json += (json.size() > 1 ? ", \"" : "\"") + l + "\"";
+    lab.ftl_set(node, "dns.hosts", json + "]");
+    return;
+  }
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  write_text(lab.custom_list(node), text);
+}
+
+// Five nodes, three of them v5 and two v6: a change made on any one of them reaches the
+// four others in one `sync` run on this node (the hub), and is then in sync everywhere.
+TEST(Peers, AChangeOnAnyOfFiveNodesReachesTheOtherFourInOneRun) {
+  Lab lab{{"--peers", "3", "--v6", "peer2", "--v6", "peer3"}};
+  lab.set_sync_option("items: [custom-dns, cname]");  // gravity.db never crosses Pi-hole versions
+  const Strings nodes{"primary", "secondary", "peer1", "peer2", "peer3"};
+  // The nodes start alike; a first sync records that for every peer (without a history a
+  // difference is a conflict for the policy, docs/PEERS.md).
+  auto first = lab.run({"sync"});
+  ASSERT_EQ(first.code, 0) << first.out << first.err;
+  int n = 0;
+  for (const auto& origin : nodes) {
+    SCOPED_TRACE("a change made on " + origin);
+    ++n;
+    const std::string name = "from-" + origin + ".lan";
+    const std::string ip = "10.0." + std::to_string(n) + ".1";
+    set_custom_dns(lab, origin, {ip + " " + name});
+    auto r = lab.run({"--json", "sync"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    // Every other node answers with it (the origin's own v5 file is served once its admin
+    // reloads Pi-hole there, which no sync does for a node that did not change).
+    for (const auto& node : nodes) {
+      if (node == origin) continue;
+      EXPECT_EQ(lab.dig_until(node, name, "NOERROR " + ip), "NOERROR " + ip) << "on " << node;
+    }
+    auto cmp = lab.run({"--json", "compare"});
+    EXPECT_EQ(cmp.code, 0) << cmp.out << cmp.err;
+    EXPECT_TRUE(cmp.json()["in_sync"].as_bool()) << cmp.out;
+    EXPECT_EQ(cmp.json()["peers"].items().size(), 4u) << cmp.out;
+  }
+}
+
+class ThreeNodes : public ::testing::Test {
+ protected:
+  Lab lab{{"--peers", "1"}};
+};
+
+// One peer down never stops the others: its own exit code (3), the run's the worst, the
+// others synced; when it is back, the next run brings it up to date.
+TEST_F(ThreeNodes, APeerThatIsDownNeverStopsTheOthers) {
+  ASSERT_EQ(lab.run({"sync"}).code, 0);  // in sync with both before peer1 goes down
+  lab.script({"sshd-stop", "peer1"});
+  sqlite(lab.gravity("primary"), "INSERT INTO domainlist (type, domain) VALUES (1, 'peer-down.example');");
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  const Json doc = r.json();
+  ASSERT_TRUE(peer_of(doc, "peer1").is_object()) << r.out;
+  EXPECT_EQ(peer_of(doc, "peer1")["error"]["code"].as_int(), 3) << r.out;
+  EXPECT_TRUE(peer_of(doc, "primary")["error"].is_null()) << r.out;
+  EXPECT_EQ(doc["error"]["code"].as_int(), 3) << r.out;
+  EXPECT_NE(doc["error"]["message"].as_string().find("peer peer1: "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("peer peer1: "), std::string::npos) << r.err;
+  EXPECT_EQ(lab.dig_until("secondary", "peer-down.example", "NOERROR 0.0.0.0"), "NOERROR 0.0.0.0");
+  EXPECT_EQ(lab.dig("peer1", "peer-down.example"), "NXDOMAIN");
+  // status: per peer.
+  auto st = lab.run({"--json", "status"});
+  const Json status = st.json();
+  const Json& last = status["last_run"];
+  EXPECT_EQ(last["exit_code"].as_int(), 3) << st.out;
+  EXPECT_EQ(peer_of(last, "peer1")["exit_code"].as_int(), 3) << st.out;
+  EXPECT_EQ(peer_of(last, "primary")["exit_code"].as_int(), 0) << st.out;
+  auto text = lab.run({"status"});
+  EXPECT_NE(text.out.find("peer peer1 (127.0.0.1:"), std::string::npos) << text.out;
+
+  lab.script({"sshd-start", "peer1"});
+  auto again = lab.run({"sync"});
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_EQ(lab.dig_until("peer1", "peer-down.example", "NOERROR 0.0.0.0"), "NOERROR 0.0.0.0");
+}
+
+// A peer whose host key changed is refused (exit 4) and never touched; the other syncs.
+TEST_F(ThreeNodes, APeerWithAChangedHostKeyIsRefusedAndTheOtherSyncs) {
+  const std::string port = read_text(lab.dir() + "/sshd-peer1/port");
+  const std::string other = read_text(lab.dir() + "/keys/other_host_ed25519.pub");
+  std::string known = read_text(lab.dir() + "/keys/known_hosts");
+  const std::string pattern = "[127.0.0.1]:" + port.substr(0, port.find('\n')) + " ";
+  const auto at = known.find(pattern);
+  ASSERT_NE(at, std::string::npos) << known;
+  known.replace(at, known.find('\n', at) - at, pattern + other.substr(0, other.find(' ', other.find(' ') + 1)));
+  write_text(lab.dir() + "/keys/known_hosts", known);
+  write_text(lab.custom_list("primary"), "10.4.4.4 rotated.lan\n");
+  lab.clear_calls();
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  const Json doc = r.json();
+  EXPECT_EQ(peer_of(doc, "peer1")["error"]["code"].as_int(), 4) << r.out;
+  EXPECT_EQ(lab.dig_until("secondary", "rotated.lan", "NOERROR 10.4.4.4"), "NOERROR 10.4.4.4");
+  EXPECT_TRUE(lab.calls("peer1").empty()) << "the refused peer was touched";
+}
+
+// Both other nodes changed the same item differently: the policy (remote) decides at each
+// peer in turn, every node ends with one version, and the reason says what happened.
+TEST_F(ThreeNodes, AConflictAcrossTwoPeersEndsWithOneVersionEverywhere) {
+  // A first sync gives every pair a history.
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  write_text(lab.custom_list("primary"), "10.5.5.1 from-primary.lan\n");
+  write_text(lab.custom_list("peer1"), "10.5.5.2 from-peer1.lan\n");
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const Json doc = r.json();
+  bool said = false;
+  for (const auto& item : peer_of(doc, "peer1")["items"].items()) {
+    if (item["name"].as_string() != "custom-dns") continue;
+    EXPECT_TRUE(item["conflict"].as_bool()) << r.out;
+    said = item["message"].as_string().find("both") != std::string::npos;
+  }
+  EXPECT_TRUE(said) << r.out;
+  // The last peer's version, everywhere.
+  for (const std::string node : {"primary", "secondary", "peer1"}) {
+    EXPECT_EQ(read_text(lab.custom_list(node)), "10.5.5.2 from-peer1.lan\n") << node;
+  }
+  auto cmp = lab.run({"compare"});
+  EXPECT_EQ(cmp.code, 0) << cmp.out << cmp.err;
+  // A later run finds nothing to do: no ping-pong.
+  lab.clear_calls();
+  auto quiet = lab.run({"sync"});
+  EXPECT_EQ(quiet.code, 0) << quiet.out;
+  for (const std::string node : {"primary", "secondary", "peer1"}) EXPECT_TRUE(lab.reloads(node).empty()) << node;
+}
+
+// Fan-out: `push` (sync.mode push for the daemon) from this node to every peer.
+TEST_F(ThreeNodes, PushFansOutToEveryPeerAndPeerSelectsSome) {
+  write_text(lab.custom_list("secondary"), "10.6.6.6 fanned.lan\n");
+  lab.clear_calls();
+  auto only = lab.run({"push", "--peer", "peer1"});
+  EXPECT_EQ(only.code, 0) << only.out << only.err;
+  EXPECT_EQ(lab.dig_until("peer1", "fanned.lan", "NOERROR 10.6.6.6"), "NOERROR 10.6.6.6");
+  EXPECT_TRUE(lab.calls("primary").empty()) << "--peer peer1 touched primary";
+  auto all = lab.run({"push"});
+  EXPECT_EQ(all.code, 0) << all.out << all.err;
+  EXPECT_EQ(lab.dig_until("primary", "fanned.lan", "NOERROR 10.6.6.6"), "NOERROR 10.6.6.6");
+  EXPECT_TRUE(lab.reloads("secondary").empty()) << "the sender was reloaded";
+  auto bad = lab.run({"--json", "sync", "--peer", "nope"});
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.json()["error"]["message"].as_string().find("\"nope\" is not a peer"), std::string::npos) << bad.out;
+  // backups: this node's once, each peer's named.
+  auto backups = lab.run({"--json", "backups"});
+  EXPECT_EQ(backups.code, 0) << backups.out << backups.err;
+  Strings peers_listed;
+  const Json listed = backups.json();
+  for (const auto& b : listed.items()) {
+    if (b["node"].as_string() == "remote") peers_listed.push_back(b["peer"].as_string());
+  }
+  EXPECT_NE(std::find(peers_listed.begin(), peers_listed.end(), "peer1"), peers_listed.end()) << backups.out;
+  EXPECT_NE(std::find(peers_listed.begin(), peers_listed.end(), "primary"), peers_listed.end()) << backups.out;
+}
+
+}  // namespace
+}  // namespace gs::test
