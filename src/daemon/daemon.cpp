@@ -376,6 +376,10 @@ class Daemon {
     const auto deadline = clock_.steady() + wait;
     write_status(next_check_at(clock_.wall(), wait));
     std::optional<SteadyTime> debounce;
+    // The watch: with an interval longer than kPeerWatchEvery, the peers are stat'ed that
+    // often in between, so a change there is not left waiting for the interval.
+    const bool watching = config_.sync.interval > kPeerWatchEvery;
+    SteadyTime next_watch = clock_.steady() + kPeerWatchEvery;
     for (;;) {
       const auto now = clock_.steady();
       switch (wake(now, deadline, debounce, last_full_, config_.sync.interval)) {
@@ -383,8 +387,13 @@ class Daemon {
         case Wake::full_check: return true;
         case Wake::wait: break;
       }
+      if (watching && now >= next_watch) {
+        next_watch = now + kPeerWatchEvery;
+        if (watch_peers()) return false;
+      }
       const bool connected = std::any_of(loops_.begin(), loops_.end(), [](const PeerLoop& l) { return l.peers != nullptr; });
-      const Millis timeout = poll_timeout(now, deadline, debounce, watchdog_, connected);
+      Millis timeout = poll_timeout(now, deadline, debounce, watchdog_, connected);
+      if (watching) timeout = std::clamp(std::chrono::duration_cast<Millis>(next_watch - now), Millis(1), timeout);
       pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {watcher_ ? watcher_->fd() : -1, POLLIN, 0}};
       ::poll(fds, 2, static_cast<int>(timeout.count()));
       if (watchdog_.count() > 0) notify("WATCHDOG=1");
@@ -415,6 +424,29 @@ class Daemon {
         debounce = debounce_until(debounce, clock_.steady());
       }
     }
+  }
+
+  // The watch: stat each connected, healthy peer's items; true when one of them moved
+  // against its baseline (or the session broke): a check is due now.
+  bool watch_peers() {
+    for (auto& l : loops_) {
+      if (!l.peers || l.failures > 0) continue;
+      std::optional<PeerLogScope> scope;
+      if (config_.named_peers) scope.emplace(l.remote.name);
+      auto remote = l.peers->remote.stat_items(config_.sync.items);
+      l.last_used = clock_.steady();
+      if (!remote) {
+        spdlog::debug("watch: {}", remote.error().message);
+        return true;  // the check reports it (and reconnects)
+      }
+      std::vector<Item> waiting;  // unsettled items keep their own retry schedule
+      for (const auto& [item, u] : l.unsettled) waiting.push_back(item);
+      if (peer_moved(l.baseline, *remote, waiting)) {
+        spdlog::debug("watch: a change on the peer; checking now");
+        return true;
+      }
+    }
+    return false;
   }
 
   void reload_config() {

@@ -45,6 +45,18 @@ std::vector<Item> items_to_digest(const std::vector<Item>& items, const Baseline
   return changed;
 }
 
+bool peer_moved(const Baseline& baseline, const Stats& remote, const std::vector<Item>& unsettled) {
+  for (const auto& [item, stat] : remote) {
+    auto seen = baseline.find(item);
+    if (seen == baseline.end()) {
+      if (std::find(unsettled.begin(), unsettled.end(), item) == unsettled.end()) return true;
+    } else if (!same_file(seen->second.second, stat)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Mtimes have one-second resolution (SFTP reports no more), so a file written in the
 // second we looked at it may change again without its stats moving. Like git's "racy"
 // index entries, such an item keeps no baseline: the next cycle digests it again.

@@ -150,6 +150,36 @@ TEST(Schedule, OnlyItemsWhoseStatsMovedAreDigested) {
   }
 }
 
+// The watch between checks: a peer's item with a baseline whose remote stat moved starts
+// a check, and so does one without a baseline (rewritten or racy) unless it waits for its
+// retry as an unsettled item.
+TEST(Schedule, TheWatchSeesAMovedRemoteStatOrAnItemThatNeedsADigest) {
+  Baseline baseline;
+  baseline[Item::gravity] = {file(100, 50), file(200, 60, 0)};
+  baseline[Item::cname] = {file(10, 50), file(20, 60, 0)};
+  const struct {
+    const char* name;
+    Stats remote;
+    std::vector<Item> unsettled;
+    bool moved;
+  } cases[] = {
+      {"nothing moved", {{Item::gravity, file(200, 60, 0)}, {Item::cname, file(20, 60, 0)}}, {}, false},
+      {"gravity's mtime", {{Item::gravity, file(200, 61, 0)}, {Item::cname, file(20, 60, 0)}}, {}, true},
+      {"cname's size", {{Item::gravity, file(200, 60, 0)}, {Item::cname, file(21, 60, 0)}}, {}, true},
+      {"cname gone", {{Item::gravity, file(200, 60, 0)}, {Item::cname, FileInfo{}}}, {}, true},
+      {"an item without a baseline", {{Item::gravity, file(200, 60, 0)}, {Item::custom_dns, file(5, 99, 0)}}, {}, true},
+      {"an unsettled item without a baseline",
+       {{Item::gravity, file(200, 60, 0)}, {Item::custom_dns, file(5, 99, 0)}}, {Item::custom_dns}, false},
+      {"only items with a baseline, unmoved", {{Item::gravity, file(200, 60, 0)}}, {}, false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(peer_moved(baseline, c.remote, c.unsettled), c.moved);
+  }
+  EXPECT_TRUE(peer_moved(Baseline{}, {{Item::gravity, file(1, 1, 0)}}, {}));
+  EXPECT_FALSE(peer_moved(Baseline{}, {{Item::gravity, file(1, 1, 0)}}, {Item::gravity}));
+}
+
 TEST(Schedule, ItemsToDigestKeepTheConfiguredOrderAndOnlyConfiguredItems) {
   const Stats local = {{Item::gravity, file(1, 1)}, {Item::cname, file(2, 2)}, {Item::custom_dns, file(3, 3)}};
   const Stats remote = local;

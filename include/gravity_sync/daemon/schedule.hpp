@@ -22,6 +22,10 @@ namespace gs {
 inline constexpr Millis kDebounce{250};
 // Every item is digested, whatever its stats, at least this often (or every 20 intervals).
 inline constexpr Millis kFullCheckPeriod{300'000};
+// Between checks, each connected peer's items are stat'ed this often (the watch: one SFTP
+// round trip per item on the open session), so a change on a peer starts a check within
+// about this long whatever `sync.interval` is.
+inline constexpr Millis kPeerWatchEvery{1'000};
 // An idle SSH session is kept alive this often.
 inline constexpr Millis kKeepaliveEvery{30'000};
 // The status (systemd STATUS=, daemon.json) is rewritten at most this often while the
@@ -58,6 +62,12 @@ std::vector<Item> items_to_digest(const std::vector<Item>& items, const Baseline
 // miss a later change: its mtime is within a second of the stat on either node, the
 // remote's clock being `remote_offset` seconds ahead of this one's.
 bool racy(const FileInfo& local, const FileInfo& remote, int64_t stat_time, int64_t remote_offset);
+
+// Whether a peer's `remote` stats, taken by the watch, call for a check now: an item with
+// a baseline whose remote stat differs from it, or an item with none that is not waiting
+// for a retry in `unsettled` (one a run rewrote, or whose stat was racy: it needs a digest
+// to have a baseline again, and a change made meanwhile must not wait for the interval).
+bool peer_moved(const Baseline& baseline, const Stats& remote, const std::vector<Item>& unsettled);
 
 // `baseline` after a cycle that digested `digested` from stats `local` and `remote`
 // (taken at `stat_time`) and found no error: those stats are remembered, then the items
