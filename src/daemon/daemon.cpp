@@ -189,15 +189,23 @@ class Daemon {
     const CycleTimer timer(clock_, cycles_ + 1);
     ++cycles_;
     if (full) last_full_ = clock_.steady();
-    size_t last_pull = 0;
-    for (size_t i = 0; i < loops_.size() && !stopping_; ++i) {
-      PeerLoop& l = loops_[i];
+    // The peer the watch saw change goes first: what it brings then reaches the others in
+    // this same pass.
+    std::vector<size_t> order;
+    if (moved_ < loops_.size()) order.push_back(moved_);
+    for (size_t i = 0; i < loops_.size(); ++i) {
+      if (i != moved_) order.push_back(i);
+    }
+    moved_ = SIZE_MAX;
+    size_t last_pull = 0;  // 1 + the position in `order` of the last peer whose pull changed this node
+    for (size_t k = 0; k < order.size() && !stopping_; ++k) {
+      PeerLoop& l = loops_[order[k]];
       if (!full && l.failures > 0 && clock_.steady() < l.next_due) continue;
-      if (peer_cycle(l, full)) last_pull = i + 1;
+      if (peer_cycle(l, full)) last_pull = k + 1;
       if (cancel_requested()) return;
     }
-    for (size_t i = 0; i + 1 < last_pull && !cancel_requested(); ++i) {
-      if (loops_[i].failures == 0) peer_cycle(loops_[i], false);
+    for (size_t k = 0; k + 1 < last_pull && !cancel_requested(); ++k) {
+      if (loops_[order[k]].failures == 0) peer_cycle(loops_[order[k]], false);
     }
     save_last_run();
   }
@@ -429,7 +437,8 @@ class Daemon {
   // The watch: stat each connected, healthy peer's items; true when one of them moved
   // against its baseline (or the session broke): a check is due now.
   bool watch_peers() {
-    for (auto& l : loops_) {
+    for (size_t i = 0; i < loops_.size(); ++i) {
+      PeerLoop& l = loops_[i];
       if (!l.peers || l.failures > 0) continue;
       std::optional<PeerLogScope> scope;
       if (config_.named_peers) scope.emplace(l.remote.name);
@@ -443,6 +452,7 @@ class Daemon {
       for (const auto& [item, u] : l.unsettled) waiting.push_back(item);
       if (peer_moved(l.baseline, *remote, waiting)) {
         spdlog::debug("watch: a change on the peer; checking now");
+        moved_ = i;
         return true;
       }
     }
@@ -509,6 +519,7 @@ class Daemon {
   SteadyTime last_written_;
   int64_t cycles_ = 0;
   bool dirty_ = false;  // a peer's last run changed since last-run.json was written
+  size_t moved_ = SIZE_MAX;  // the peer the watch last saw change, checked first
   SteadyTime last_full_;
   bool stopping_ = false;
 };

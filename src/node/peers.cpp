@@ -1,8 +1,8 @@
 #include "gravity_sync/node/peers.hpp"
 
-#include <atomic>
 #include <optional>
-#include <thread>
+
+#include "gravity_sync/util/parallel.hpp"
 
 namespace gs {
 
@@ -34,19 +34,7 @@ Result<std::unique_ptr<Peers>> connect_peers(const Config& config, const RemoteC
 std::vector<Result<std::unique_ptr<Peers>>> connect_all(const Config& config, const std::vector<RemoteConfig>& peers,
                                                          size_t parallel) {
   std::vector<std::optional<Result<std::unique_ptr<Peers>>>> slots(peers.size());
-  if (peers.size() == 1) {
-    slots[0].emplace(connect_peers(config, peers[0]));
-  } else {
-    // Workers take the next peer until none is left; each writes only its own slot.
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> workers;
-    for (size_t w = 0; w < std::min(parallel, peers.size()); ++w) {
-      workers.emplace_back([&] {
-        for (size_t i = next++; i < peers.size(); i = next++) slots[i].emplace(connect_peers(config, peers[i]));
-      });
-    }
-    for (auto& t : workers) t.join();
-  }
+  parallel_for(peers.size(), parallel, [&](size_t i) { slots[i].emplace(connect_peers(config, peers[i])); });
   std::vector<Result<std::unique_ptr<Peers>>> out;
   for (auto& s : slots) out.push_back(std::move(*s));
   return out;

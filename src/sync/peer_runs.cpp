@@ -6,6 +6,7 @@
 
 #include "gravity_sync/log/log.hpp"
 #include "gravity_sync/sync/state.hpp"
+#include "gravity_sync/util/parallel.hpp"
 
 namespace gs {
 
@@ -45,13 +46,9 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
     StateStore state(config.state_dir, remote_key(peers[i]));
     return run_sync(config, (*sessions[i])->local, (*sessions[i])->remote, state, options);
   };
-  size_t last_pull = 0;  // 1 + the index of the last peer whose pull changed this node
-  for (size_t i = 0; i < peers.size(); ++i) {
-    out.peers.push_back({peers[i].name, remote_key(peers[i]), run_one(i)});
-    if (pulled(out.peers.back().report)) last_pull = i + 1;
-  }
   // Hub: the peers before the last pull have not seen what it brought.
-  if (options.command == Command::sync && !options.dry_run && last_pull > 1) {
+  auto revisit = [&](size_t last_pull) {
+    if (options.command != Command::sync || options.dry_run || last_pull <= 1) return;
     for (size_t i = 0; i + 1 < last_pull; ++i) {
       if (!sessions[i]) continue;
       RunReport again = run_one(i);
@@ -67,6 +64,20 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
       again.changed = again.changed || first.changed;
       first = std::move(again);
     }
+  };
+  if (options.command == Command::compare && peers.size() > 1) {
+    // compare changes nothing and takes no lock: every peer at once (each has its own
+    // session and nodes), so many peers cost about as much as one.
+    std::vector<RunReport> reports(peers.size());
+    parallel_for(peers.size(), kParallelPeers, [&](size_t i) { reports[i] = run_one(i); });
+    for (size_t i = 0; i < peers.size(); ++i) out.peers.push_back({peers[i].name, remote_key(peers[i]), reports[i]});
+  } else {
+    size_t last_pull = 0;  // 1 + the index of the last peer whose pull changed this node
+    for (size_t i = 0; i < peers.size(); ++i) {
+      out.peers.push_back({peers[i].name, remote_key(peers[i]), run_one(i)});
+      if (pulled(out.peers.back().report)) last_pull = i + 1;
+    }
+    revisit(last_pull);
   }
   for (const auto& p : out.peers) {
     out.code = worse(out.code, p.report.code);

@@ -26,11 +26,14 @@ SshOptions ssh_options(const RemoteConfig& peer);
 // Connect to `peer` (exit 3/4 on failure) and build both nodes.
 Result<std::unique_ptr<Peers>> connect_peers(const Config& config, const RemoteConfig& peer);
 
+// How many peers are reached at once (handshakes, compares).
+inline constexpr size_t kParallelPeers = 8;
+
 // Connect to each of `peers` at once, at most `parallel` handshakes in flight: a peer
 // that is down costs its connect_timeout, not the sum of them. One result per peer, in
 // the order given.
 std::vector<Result<std::unique_ptr<Peers>>> connect_all(const Config& config, const std::vector<RemoteConfig>& peers,
-                                                         size_t parallel = 8);
+                                                         size_t parallel = kParallelPeers);
 
 // "host:port": the key of the sync history for this peer, and how it is named to hooks.
 std::string remote_key(const RemoteConfig& peer);
