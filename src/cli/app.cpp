@@ -76,11 +76,8 @@ Config load_config_for(const Globals& globals) {
 void print_json(const Json& doc) { std::cout << doc.dump() << std::endl; }
 
 void print_error_json(const Error& error) {
-  Json e = Json::object();
-  e.set("code", static_cast<int>(error.code));
-  e.set("message", error.message);
   Json doc = Json::object();
-  doc.set("error", e);
+  doc.set("error", error_json(error));
   print_json(doc);
 }
 

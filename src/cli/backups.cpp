@@ -67,10 +67,7 @@ std::function<int()> setup_backups(CLI::App& sub, Globals& globals) {
         std::string msg;
         for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e.message;
         Json doc = Json::object();
-        Json e = Json::object();
-        e.set("code", static_cast<int>(code));
-        e.set("message", msg);
-        doc.set("error", e);
+        doc.set("error", error_json(Error{code, msg}));
         doc.set("backups", list);
         print_json(doc);
       } else {

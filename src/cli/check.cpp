@@ -95,10 +95,7 @@ namespace {
 ExitCode check_peer(const Config& config, const RemoteConfig& peer, Result<std::unique_ptr<Peers>>& peers, bool report,
                     Json& doc, std::string& problems) {
   auto failed = [&](const Error& e) {
-    Json err = Json::object();
-    err.set("code", static_cast<int>(e.code));
-    err.set("message", e.message);
-    doc.set("error", err);
+    doc.set("error", error_json(e));
     problems = e.message;
     return e.code;
   };
@@ -139,10 +136,7 @@ ExitCode check_peer(const Config& config, const RemoteConfig& peer, Result<std::
   nodes.set("remote", probe_json(*remote));
   doc.set("nodes", nodes);
   if (code != ExitCode::ok) {
-    Json e = Json::object();
-    e.set("code", static_cast<int>(code));
-    e.set("message", "sync could not work: " + problems);
-    doc.set("error", e);
+    doc.set("error", error_json(Error{code, "sync could not work: " + problems}));
   }
   if (report) {
     print_probe("local", *local);
@@ -195,10 +189,7 @@ int run_check(const Globals& globals) {
     } else {
       doc.set("peers", list);
       if (code != ExitCode::ok) {
-        Json e = Json::object();
-        e.set("code", static_cast<int>(code));
-        e.set("message", problems);
-        doc.set("error", e);
+        doc.set("error", error_json(Error{code, problems}));
       }
     }
     print_json(doc);

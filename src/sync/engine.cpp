@@ -487,13 +487,8 @@ Json report_json(const RunReport& report) {
     doc.set("nodes", nodes);
   }
   if (report.error) {
-    Json e = Json::object();
-    e.set("code", static_cast<int>(report.error->code));
-    e.set("message", report.error->message);
-    doc.set("error", e);
+    doc.set("error", error_json(*report.error));
   } else if (report.code != ExitCode::ok && report.code != ExitCode::differs) {
-    Json e = Json::object();
-    e.set("code", static_cast<int>(report.code));
     std::string msg;
     for (const auto& r : report.items) {
       if (r.code == report.code) msg += (msg.empty() ? "" : "; ") + std::string(item_name(r.item)) + ": " + r.message;
@@ -502,8 +497,7 @@ Json report_json(const RunReport& report) {
     if (msg.empty()) {
       for (const auto& owed : report.owed) msg += (msg.empty() ? "" : "; ") + owed;
     }
-    e.set("message", msg);
-    doc.set("error", e);
+    doc.set("error", error_json(Error{report.code, msg}));
   }
   return doc;
 }

@@ -1,5 +1,6 @@
 #include "gravity_sync/sync/peer_runs.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <spdlog/spdlog.h>
@@ -100,6 +101,24 @@ std::string failure_summary(const PeersReport& report, const std::vector<Json>& 
   return msg;
 }
 
+// One peer's entry: "name", "remote", then the members of its own document but `skip`.
+Json peer_entry(const PeerRun& p, const Json& doc, const std::vector<std::string>& skip = {}) {
+  Json entry = Json::object();
+  entry.set("name", p.name);
+  entry.set("remote", p.remote);
+  for (const auto& [k, v] : doc.members()) {
+    if (std::find(skip.begin(), skip.end(), k) == skip.end()) entry.set(k, v);
+  }
+  return entry;
+}
+
+// The run's `error` when some peer failed: the worst code, each such peer's message.
+void set_run_error(Json& doc, const PeersReport& report, const std::vector<Json>& docs) {
+  if (report.code != ExitCode::ok && report.code != ExitCode::differs) {
+    doc.set("error", error_json(Error{report.code, failure_summary(report, docs)}));
+  }
+}
+
 }  // namespace
 
 Json peers_report_json(const PeersReport& report) {
@@ -110,22 +129,13 @@ Json peers_report_json(const PeersReport& report) {
   for (const auto& p : report.peers) {
     Json doc = report_json(p.report);
     docs.push_back(doc);
-    Json entry = Json::object();
-    entry.set("name", p.name);
-    entry.set("remote", p.remote);
-    for (const auto& [k, v] : doc.members()) entry.set(k, v);
     in_sync = in_sync && doc["in_sync"].as_bool();
-    peers.push(entry);
+    peers.push(peer_entry(p, doc));
   }
   Json doc = Json::object();
   if (report.command == Command::compare) doc.set("in_sync", in_sync);
   doc.set("peers", peers);
-  if (report.code != ExitCode::ok && report.code != ExitCode::differs) {
-    Json e = Json::object();
-    e.set("code", static_cast<int>(report.code));
-    e.set("message", failure_summary(report, docs));
-    doc.set("error", e);
-  }
+  set_run_error(doc, report, docs);
   return doc;
 }
 
@@ -138,25 +148,14 @@ Json peers_last_run_json(const PeersReport& report) {
     Json last = last_run_json(p.report);
     docs.push_back(last);
     if (time == 0) time = last["time"].as_int();
-    Json entry = Json::object();
-    entry.set("name", p.name);
-    entry.set("remote", p.remote);
-    for (const auto& [k, v] : last.members()) {
-      if (k != "time" && k != "command") entry.set(k, v);
-    }
-    peers.push(entry);
+    peers.push(peer_entry(p, last, {"time", "command"}));
   }
   Json doc = Json::object();
   doc.set("time", time ? time : static_cast<int64_t>(std::time(nullptr)));
   doc.set("command", command_name(report.command));
   doc.set("exit_code", static_cast<int>(report.code));
   doc.set("peers", peers);
-  if (report.code != ExitCode::ok && report.code != ExitCode::differs) {
-    Json e = Json::object();
-    e.set("code", static_cast<int>(report.code));
-    e.set("message", failure_summary(report, docs));
-    doc.set("error", e);
-  }
+  set_run_error(doc, report, docs);
   return doc;
 }
 

@@ -334,4 +334,11 @@ std::string Json::dump() const {
 
 std::optional<Json> Json::parse(const std::string& text) { return Parser(text).parse_all(); }
 
+Json error_json(const Error& error) {
+  Json e = Json::object();
+  e.set("code", static_cast<int>(error.code));
+  e.set("message", error.message);
+  return e;
+}
+
 }  // namespace gs

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "gravity_sync/util/error.hpp"
+
 namespace gs {
 
 // A small JSON value: enough for our reports and state files. Objects keep key order.
@@ -61,5 +63,8 @@ class Json {
  private:
   std::variant<std::monostate, bool, int64_t, std::string, Array, Object> value_;
 };
+
+// The contract's `error` object: {"code": the exit code, "message"}.
+Json error_json(const Error& error);
 
 }  // namespace gs
