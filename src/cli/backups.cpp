@@ -12,7 +12,7 @@
 namespace gs::cli {
 
 std::function<int()> setup_backups(CLI::App& sub, Globals& globals) {
-  auto peer = std::make_shared<std::string>();
+  auto peer = std::make_shared<std::optional<std::string>>();
   sub.add_option("--peer", *peer, "only these peers (comma-separated names of remotes:)");
   return [peer, &globals] {
     Config config = load_config_for(globals);
@@ -88,7 +88,7 @@ std::function<int()> setup_backups(CLI::App& sub, Globals& globals) {
 
 std::function<int()> setup_restore(CLI::App& sub, Globals& globals) {
   auto id = std::make_shared<std::string>();
-  auto peer = std::make_shared<std::string>();
+  auto peer = std::make_shared<std::optional<std::string>>();
   sub.add_option("ID", *id, "the id of a backup, as `backups` lists it")->required();
   sub.add_option("--peer", *peer, "the peer whose backup it is (remotes:)");
   return [id, peer, &globals] {

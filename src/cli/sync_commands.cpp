@@ -1,5 +1,6 @@
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -14,7 +15,7 @@ namespace {
 
 struct SyncArgs {
   std::string only;
-  std::string peer;
+  std::optional<std::string> peer;  // --peer, when given
   bool dry_run = false;
   bool force = false;
 };
@@ -38,6 +39,14 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
 
   auto peers = select_peers(config, args.peer);
   if (!peers) return fail(globals, peers.error());
+  // pull makes this node equal to its peer whatever the history: from several peers in
+  // turn the last would win and the next sync would carry it over the others' changes.
+  if (command == Command::pull && peers->size() > 1) {
+    std::string names;
+    for (const auto& p : *peers) names += (names.empty() ? "" : ", ") + p.name;
+    return fail(globals, make_error(ExitCode::usage, "pull makes this node a copy of one peer: name it with --peer (" +
+                                                         names + "); sync merges changes from every peer"));
+  }
   const auto started = std::chrono::steady_clock::now();
   auto sessions = connect_all(config, *peers);
   const PeersReport report = run_peers(config, *peers, sessions, options);

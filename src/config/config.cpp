@@ -330,8 +330,9 @@ Config load_config(const std::string& path) {
   return parse_config(*text, path);
 }
 
-Result<std::vector<RemoteConfig>> select_peers(const Config& config, const std::string& names) {
-  if (names.empty()) return config.remotes;
+Result<std::vector<RemoteConfig>> select_peers(const Config& config, const std::optional<std::string>& given) {
+  if (!given) return config.remotes;
+  const std::string& names = *given;
   std::vector<std::string> wanted;
   size_t start = 0;
   while (start <= names.size()) {

@@ -78,7 +78,6 @@ struct PeerLoop {
   ExitCode last_code = ExitCode::ok;
   std::string last_message = "starting";
   int failures = 0;
-  bool last_run_failed = true;     // the last run on record may have failed (unknown at start)
   std::optional<RunReport> last_report;  // its part of last-run.json
 };
 
@@ -212,6 +211,8 @@ class Daemon {
 
   // last-run.json: each peer's latest run (the one-peer document for a `remote:` config).
   void save_last_run() {
+    if (!dirty_) return;
+    dirty_ = false;
     PeersReport all;
     all.command = command_for(config_.sync.mode);
     all.named = config_.named_peers;
@@ -220,8 +221,6 @@ class Daemon {
       all.peers.push_back({l.remote.name, remote_key(l.remote), *l.last_report});
       all.code = worse(all.code, l.last_report->code);
     }
-    if (!dirty_ || all.peers.empty()) return;
-    dirty_ = false;
     if (auto st = StateStore(config_.state_dir, "").save_last_run(peers_last_run_json(all)); !st) {
       spdlog::warn("cannot record the last run: {}", st.error().message);
     }
@@ -300,9 +299,8 @@ class Daemon {
     }
     // A cycle that moved nothing and found nothing wrong is not worth a write, unless the
     // run on record failed: then its clearing is news (`status` would go on showing it).
-    if (result.changed || result.code != ExitCode::ok || l.last_run_failed || !l.last_report) {
+    if (result.changed || result.code != ExitCode::ok || !l.last_report || l.last_report->code != ExitCode::ok) {
       l.last_report = result;
-      l.last_run_failed = result.code != ExitCode::ok;
       dirty_ = true;
     }
     bool pulled = false;

@@ -168,6 +168,17 @@ TEST_F(ThreeNodes, PushFansOutToEveryPeerAndPeerSelectsSome) {
   EXPECT_EQ(all.code, 0) << all.out << all.err;
   EXPECT_EQ(lab.dig_until("primary", "fanned.lan", "NOERROR 10.6.6.6"), "NOERROR 10.6.6.6");
   EXPECT_TRUE(lab.reloads("secondary").empty()) << "the sender was reloaded";
+  // pull from several peers would make the last one win over the others: refused, and
+  // an empty --peer (an unset script variable) is no peer, not every peer.
+  const std::string before = read_text(lab.custom_list("secondary"));
+  write_text(lab.custom_list("peer1"), "10.6.6.7 only-peer1.lan\n");
+  auto pull_all = lab.run({"pull"});
+  EXPECT_EQ(pull_all.code, 2) << pull_all.out << pull_all.err;
+  EXPECT_NE(pull_all.err.find("name it with --peer"), std::string::npos) << pull_all.err;
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), before);
+  auto empty = lab.run({"sync", "--peer", ""});
+  EXPECT_EQ(empty.code, 2) << empty.out << empty.err;
+  EXPECT_EQ(read_text(lab.custom_list("secondary")), before);
   auto bad = lab.run({"--json", "sync", "--peer", "nope"});
   EXPECT_EQ(bad.code, 2) << bad.out;
   EXPECT_NE(bad.json()["error"]["message"].as_string().find("\"nope\" is not a peer"), std::string::npos) << bad.out;

@@ -180,7 +180,8 @@ TEST(Config, RemotesAreNamedPeersAndRemoteIsOne) {
   ASSERT_TRUE(selected.ok());
   ASSERT_EQ(selected->size(), 1u);
   EXPECT_EQ(selected->front().name, "pi-2");
-  EXPECT_EQ(select_peers(many, "")->size(), 2u);
+  EXPECT_EQ(select_peers(many, std::nullopt)->size(), 2u);
+  EXPECT_FALSE(select_peers(many, std::string()).ok()) << "--peer \"\" is no peer, not every peer";
   EXPECT_EQ(select_peers(many, "pi-2,pi1")->front().name, "pi1");  // the config's order
   auto unknown = select_peers(many, "pi1,pi3");
   ASSERT_FALSE(unknown.ok());

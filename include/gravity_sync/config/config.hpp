@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -61,9 +62,10 @@ struct Config {
   std::string metrics_textfile;
 };
 
-// The peers of `config` named in `names` (comma-separated, as --peer takes them; empty:
-// every peer), in the config's order. Error (exit 2) naming an unknown name.
-Result<std::vector<RemoteConfig>> select_peers(const Config& config, const std::string& names);
+// The peers of `config` named in `names` (comma-separated, as --peer takes them; nullopt,
+// no --peer: every peer), in the config's order. Error (exit 2) naming an unknown or
+// empty name (`--peer ""` from an empty script variable must not mean "all").
+Result<std::vector<RemoteConfig>> select_peers(const Config& config, const std::optional<std::string>& names);
 
 // A configuration that cannot be used. what() is "FILE:LINE: KEY: problem".
 class ConfigError : public std::runtime_error {
