@@ -377,8 +377,9 @@ class Daemon {
                                        : std::max(Millis(0), std::chrono::duration_cast<Millis>(l.next_due - now0));
       wait = std::min(wait, w);
     }
-    // Never a busy loop: the signals and the watcher are read at least this often.
-    wait = std::max(wait, kDebounce);
+    // At least one poll() of the signals and the watcher before the next check, even for
+    // a peer whose backoff is already over (a 1 ms interval stays 1 ms).
+    wait = std::max(wait, Millis(1));
     const auto deadline = clock_.steady() + wait;
     write_status(next_check_at(clock_.wall(), wait));
     std::optional<SteadyTime> debounce;
