@@ -102,8 +102,8 @@ std::function<int()> setup_restore(CLI::App& sub, Globals& globals) {
       return fail(globals, make_error(ExitCode::usage, "restore " + *id + ": name its peer with --peer (" + names + ")"));
     }
     const RemoteConfig& chosen = peers->front();
-    std::optional<PeerLogScope> scope;
-    if (config.named_peers) scope.emplace(chosen.name);
+    std::optional<PeerLogScope> scope;  // this node's backup is no peer's
+    if (config.named_peers && id->rfind("local:", 0) != 0) scope.emplace(chosen.name);
     auto session = connect_peers(config, chosen);
     if (!session) return fail(globals, session.error());
     StateStore state(config.state_dir, remote_key(chosen));

@@ -51,7 +51,7 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
   auto sessions = connect_all(config, *peers);
   const PeersReport report = run_peers(config, *peers, sessions, options);
   if (command != Command::compare && !args.dry_run) {
-    if (auto st = StateStore(config.state_dir, "").save_last_run(peers_last_run_json(report)); !st) {
+    if (auto st = save_peers_last_run(config, report); !st) {
       spdlog::warn("cannot record the last run: {}", st.error().message);
     }
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

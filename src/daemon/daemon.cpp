@@ -21,6 +21,7 @@
 #include "gravity_sync/sync/peer_runs.hpp"
 #include "gravity_sync/log/log.hpp"
 #include "gravity_sync/util/cancel.hpp"
+#include "gravity_sync/util/parallel.hpp"
 #include "gravity_sync/version.hpp"
 
 namespace gs {
@@ -181,9 +182,24 @@ class Daemon {
     l.last_message = message;
   }
 
+  // What one peer's part of a cycle found before its run, and the run's report.
+  struct PeerTurn {
+    size_t index = 0;                // into loops_
+    bool full = false;
+    std::optional<Error> failure;    // the run could not start (connection, local stats)
+    bool owed = false;               // a node still owes a reload
+    std::vector<Item> changed;       // to digest, in the configured order
+    int64_t stat_time = 0;
+    Stats local, remote;
+    std::optional<RunReport> result;
+    Millis took{0};
+  };
+
   // One cycle: every peer that is due (all of them on a full check; one in backoff only
-  // when its wait is over). Hub: a peer whose run changed this node has the peers checked
-  // before it in this cycle checked once more, so the change reaches them now.
+  // when its wait is over). Several peers go at once: their stats, then their runs with
+  // pushes only (they only read this node); a peer with something for this node then runs
+  // alone. Hub: when that changed this node, the other peers are checked once more, again
+  // at once, so the change reaches them in this cycle.
   void cycle(bool full) {
     const CycleTimer timer(clock_, cycles_ + 1);
     ++cycles_;
@@ -196,17 +212,66 @@ class Daemon {
       if (i != moved_) order.push_back(i);
     }
     moved_ = SIZE_MAX;
-    size_t last_pull = 0;  // 1 + the position in `order` of the last peer whose pull changed this node
-    for (size_t k = 0; k < order.size() && !stopping_; ++k) {
-      PeerLoop& l = loops_[order[k]];
-      if (!full && l.failures > 0 && clock_.steady() < l.next_due) continue;
-      if (peer_cycle(l, full)) last_pull = k + 1;
-      if (cancel_requested()) return;
+    std::vector<size_t> due;
+    for (size_t i : order) {
+      if (full || loops_[i].failures == 0 || clock_.steady() >= loops_[i].next_due) due.push_back(i);
     }
-    for (size_t k = 0; k + 1 < last_pull && !cancel_requested(); ++k) {
-      if (loops_[order[k]].failures == 0) peer_cycle(loops_[order[k]], false);
+    std::unique_ptr<NodeLock> lock;  // this node's, for every run of the cycle
+    const auto pulled_from = turns(due, full, lock, true);
+    if (pulled_from && !cancel_requested() && !stopping_) {
+      std::vector<size_t> others;
+      for (size_t i : order) {
+        if (i != *pulled_from && loops_[i].failures == 0 && loops_[i].peers) others.push_back(i);
+      }
+      turns(others, false, lock, false);
     }
     save_last_run();
+  }
+
+  // The turns of `peers` (indexes into loops_): stats and runs at once, then alone each
+  // peer that has something for this node. `lock` is taken by the first turn that runs.
+  // Returns the last peer whose run changed this node; none with `alone` false (the
+  // hub's second pass: what a peer changed meanwhile waits for the next cycle).
+  std::optional<size_t> turns(const std::vector<size_t>& peers, bool full, std::unique_ptr<NodeLock>& lock, bool alone) {
+    std::vector<PeerTurn> t(peers.size());
+    for (size_t k = 0; k < peers.size(); ++k) {
+      t[k].index = peers[k];
+      t[k].full = full;
+    }
+    parallel_for(t.size(), kParallelPeers, [&](size_t k) { prepare(t[k]); });
+    std::vector<PeerTurn*> running;
+    for (auto& turn : t) {
+      if (turn.failure || (turn.changed.empty() && !turn.owed)) {
+        done(turn);  // stopped before its run, or nothing to run
+      } else {
+        running.push_back(&turn);
+      }
+    }
+    if (running.empty() || cancel_requested()) return std::nullopt;
+    if (!lock) {
+      auto locked = loops_[running.front()->index].peers->local.lock(RunOptions{}.lock_wait);
+      if (!locked) {
+        for (auto* turn : running) {
+          turn->result = unreached(command_for(config_.sync.mode), locked.error());
+          done(*turn);
+        }
+        return std::nullopt;
+      }
+      lock = std::move(*locked);
+      loops_[running.front()->index].peers->local.clean_stale();
+    }
+    parallel_for(running.size(), kParallelPeers, [&](size_t k) { run(*running[k], true); });
+    std::optional<size_t> pulled_from;
+    for (auto* turn : running) {
+      if (alone && turn->result->deferred && !cancel_requested()) {
+        const RunReport first = std::move(*turn->result);
+        run(*turn, false);
+        turn->result = merge_runs(first, std::move(*turn->result));
+      }
+      if (done(*turn)) pulled_from = turn->index;
+      if (cancel_requested()) return std::nullopt;
+    }
+    return alone ? pulled_from : std::nullopt;
   }
 
   // last-run.json: each peer's latest run (the one-peer document for a `remote:` config).
@@ -221,69 +286,95 @@ class Daemon {
       all.peers.push_back({l.remote.name, remote_key(l.remote), *l.last_report});
       all.code = worse(all.code, l.last_report->code);
     }
-    if (auto st = StateStore(config_.state_dir, "").save_last_run(peers_last_run_json(all)); !st) {
+    if (auto st = save_peers_last_run(config_, all); !st) {
       spdlog::warn("cannot record the last run: {}", st.error().message);
     }
   }
 
-  // One peer's part of a cycle; true when its run changed this node (a pull went in).
-  bool peer_cycle(PeerLoop& l, bool full) {
+  // A turn's first part, for several peers at once: it touches its own PeerLoop only.
+  // Connects when needed, stats both nodes, and decides which items to digest.
+  void prepare(PeerTurn& t) {
+    PeerLoop& l = loops_[t.index];
     std::optional<PeerLogScope> scope;
     if (config_.named_peers) scope.emplace(l.remote.name);
     if (!l.peers) {
       auto peers = connect_peers(config_, l.remote);
       if (!peers) {
-        report(l, peers.error().code, peers.error().message);
-        return false;
+        t.failure = peers.error();
+        return;
       }
       l.peers = std::move(*peers);
       l.last_used = clock_.steady();
       l.baseline.clear();
-      full = true;
+      t.full = true;
     }
     const auto& items = config_.sync.items;
-    const int64_t stat_time = clock_.wall();
+    t.stat_time = clock_.wall();
     auto local = l.peers->local.stat_items(items);
     auto remote = l.peers->remote.stat_items(items);
     l.last_used = clock_.steady();
     if (!local) {
-      report(l, local.error().code, "local: " + local.error().message);
-      return false;
+      t.failure = Error{local.error().code, "local: " + local.error().message};
+      return;
     }
     if (!remote) {
       l.peers.reset();  // the session is probably gone; reconnect next time
-      report(l, ExitCode::unreachable, "remote: " + remote.error().message);
-      return false;
+      t.failure = Error{ExitCode::unreachable, "remote: " + remote.error().message};
+      return;
     }
+    t.local = std::move(*local);
+    t.remote = std::move(*remote);
     // A reload a node still owes is retried by every cycle, changes or not (run_sync does
     // it first).
     StateStore state(config_.state_dir, remote_key(l.remote));
-    const bool owed = state.load().ok() && (state.pending_reload(Side::local) || state.pending_reload(Side::remote));
-    if (!owed && !l.owed.empty()) settle_owed(l);  // paid by another run
+    t.owed = state.load().ok() && (state.pending_reload(Side::local) || state.pending_reload(Side::remote));
+    if (!t.owed && !l.owed.empty()) settle_owed(l);  // paid by another run
     // What moved, and what an earlier cycle left unsettled and is due again.
-    const auto moved = items_to_digest(items, l.baseline, *local, *remote, full);
-    const auto due = retries_due(l.unsettled, clock_.steady());
-    std::vector<Item> changed;  // in the configured order
+    const auto moved = items_to_digest(items, l.baseline, t.local, t.remote, t.full);
+    const auto retry = retries_due(l.unsettled, clock_.steady());
     for (Item item : items) {
       if (std::find(moved.begin(), moved.end(), item) != moved.end() ||
-          std::find(due.begin(), due.end(), item) != due.end()) {
-        changed.push_back(item);
+          std::find(retry.begin(), retry.end(), item) != retry.end()) {
+        t.changed.push_back(item);
       }
     }
-    if (changed.empty() && !owed) {
+  }
+
+  // A turn's run, for several peers at once when `pushes_only` (RunOptions): this node's
+  // lock is held by the cycle.
+  void run(PeerTurn& t, bool pushes_only) {
+    PeerLoop& l = loops_[t.index];
+    std::optional<PeerLogScope> scope;
+    if (config_.named_peers) scope.emplace(l.remote.name);
+    RunOptions options;
+    options.command = command_for(config_.sync.mode);
+    options.items = t.changed;
+    options.local_lock_held = true;
+    options.pushes_only = pushes_only;
+    StateStore state(config_.state_dir, remote_key(l.remote));
+    const auto started = clock_.steady();
+    t.result = run_sync(config_, l.peers->local, l.peers->remote, state, options);
+    t.took += std::chrono::duration_cast<Millis>(clock_.steady() - started);
+  }
+
+  // A turn's last part, one peer at a time: the state, hooks, metrics and baseline. True
+  // when its run changed this node (a pull went in).
+  bool done(PeerTurn& t) {
+    PeerLoop& l = loops_[t.index];
+    std::optional<PeerLogScope> scope;
+    if (config_.named_peers) scope.emplace(l.remote.name);
+    if (t.failure) {
+      report(l, t.failure->code, t.failure->message);
+      return false;
+    }
+    if (!t.result) {
       // Nothing to run: the state stays what the items' last runs left (never "in sync"
       // while one of them is still refused, failed or in conflict).
       const auto [code, why] = daemon_state(l.unsettled, l.owed);
       report(l, code, why, false);
       return false;
     }
-
-    RunOptions options;
-    options.command = command_for(config_.sync.mode);
-    options.items = changed;
-    const auto started = clock_.steady();
-    RunReport result = run_sync(config_, l.peers->local, l.peers->remote, state, options);
-    const auto took = std::chrono::duration_cast<Millis>(clock_.steady() - started);
+    const RunReport& result = *t.result;
     if (result.changed && result.code == ExitCode::ok && !config_.hooks.on_success.empty()) {
       run_hook(config_, config_.hooks.on_success, ref(l), result);
     }
@@ -318,14 +409,16 @@ class Daemon {
     if (result.owed.empty() && !l.owed.empty()) settle_owed(l);
     l.owed = result.owed;
     std::vector<Item> rewritten;
+    std::vector<Item> digested;  // an item left for this peer's own run keeps its old baseline
     for (const auto& r : result.items) {
       // A copy that went in; a refused or failed one is retried as unsettled (its stats
       // move too if it may have gone in).
       if ((r.plan.action == Action::pull || r.plan.action == Action::push) && r.outcome == Outcome::ok) {
         rewritten.push_back(r.item);
       }
+      if (!(result.deferred && r.plan.action == Action::pull && r.outcome == Outcome::skipped)) digested.push_back(r.item);
     }
-    l.baseline = next_baseline(std::move(l.baseline), changed, *local, *remote, rewritten, stat_time,
+    l.baseline = next_baseline(std::move(l.baseline), digested, t.local, t.remote, rewritten, t.stat_time,
                                l.peers->remote.clock_offset());
     std::string summary;
     for (const auto& r : result.items) {
@@ -342,7 +435,7 @@ class Daemon {
       // What moved, and the daemon's state (not this run's alone) as the exit code.
       RunReport counted = result;
       counted.code = code;
-      update_metrics(config_, ref(l), counted, took);
+      update_metrics(config_, ref(l), counted, t.took);
     }
     report(l, code, why, false);
     return pulled;

@@ -95,7 +95,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   const bool changing = options.command != Command::compare && !options.dry_run;
 
   std::unique_ptr<NodeLock> local_lock;
-  if (options.command != Command::compare) {
+  if (options.command != Command::compare && !options.local_lock_held) {
     auto lock = local.lock(options.lock_wait);
     if (!lock) return stopped(std::move(report), lock.error());
     local_lock = std::move(*lock);
@@ -250,7 +250,8 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     const Side side = side_of(*node);
     auto p = state.pending_reload(side);
     if (!p) continue;
-    if (!changing) {
+    if (!changing || (options.pushes_only && side == Side::local)) {
+      report.deferred = report.deferred || changing;
       still_owed.emplace_back(*p, side);
       continue;
     }
@@ -283,6 +284,12 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       r.outcome = Outcome::conflict;
       r.code = ExitCode::differs;  // compare: an unresolved conflict is a difference
       r.message = p.reason;
+      return;
+    }
+    if (options.pushes_only && changing && p.action == Action::pull && p.refusal == ExitCode::ok) {
+      r.outcome = Outcome::skipped;
+      r.message = "left for this peer's own run";
+      report.deferred = true;
       return;
     }
     if (p.refusal != ExitCode::ok) {
@@ -344,6 +351,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   // Pre-flight: nothing is swapped in on a node whose reload could not run afterwards.
   if (changing) {
     for (Node* node : {&local, &remote}) {
+      if (node == &local && options.pushes_only) continue;  // nothing goes in here
       const Action into = node == &local ? Action::pull : Action::push;
       auto receives = [&](const ItemReport& r) { return r.plan.refusal == ExitCode::ok && r.plan.action == into; };
       if (std::none_of(report.items.begin(), report.items.end(), receives)) continue;
@@ -438,6 +446,18 @@ std::string versions_text(const char* name, const NodeVersions& v) {
 }
 
 }  // namespace
+
+RunReport merge_runs(const RunReport& first, RunReport again) {
+  for (auto& r : again.items) {
+    for (const auto& f : first.items) {
+      if (f.item == r.item && r.plan.action == Action::none && f.plan.action != Action::none && f.outcome == Outcome::ok) {
+        r = f;
+      }
+    }
+  }
+  again.changed = again.changed || first.changed;
+  return again;
+}
 
 std::string result_name(const ItemReport& r) {
   switch (r.outcome) {

@@ -7,6 +7,7 @@
 
 #include "gravity_sync/log/log.hpp"
 #include "gravity_sync/sync/state.hpp"
+#include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/parallel.hpp"
 
 namespace gs {
@@ -37,54 +38,81 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
   PeersReport out;
   out.command = options.command;
   out.named = config.named_peers;
-  auto run_one = [&](size_t i) {
+  std::vector<RunReport> reports(peers.size());
+  auto run_one = [&](size_t i, const RunOptions& how) {
     std::optional<PeerLogScope> scope;
     if (config.named_peers) scope.emplace(peers[i].name);
     if (!sessions[i]) {
       spdlog::error("{}", sessions[i].error().message);
-      return unreached(options.command, sessions[i].error());
+      return unreached(how.command, sessions[i].error());
     }
     StateStore state(config.state_dir, remote_key(peers[i]));
-    return run_sync(config, (*sessions[i])->local, (*sessions[i])->remote, state, options);
+    return run_sync(config, (*sessions[i])->local, (*sessions[i])->remote, state, how);
   };
-  // Hub: the peers before the last pull have not seen what it brought.
-  auto revisit = [&](size_t last_pull) {
-    if (options.command != Command::sync || options.dry_run || last_pull <= 1) return;
-    for (size_t i = 0; i + 1 < last_pull; ++i) {
-      if (!sessions[i]) continue;
-      RunReport again = run_one(i);
-      RunReport& first = out.peers[i].report;
-      // The peer's items as the second visit left them; what the first moved stays counted.
-      for (auto& r : again.items) {
-        for (const auto& f : first.items) {
-          if (f.item == r.item && r.plan.action == Action::none && f.plan.action != Action::none && f.outcome == Outcome::ok) {
-            r = f;
-          }
-        }
-      }
-      again.changed = again.changed || first.changed;
-      first = std::move(again);
-    }
-  };
-  if (options.command == Command::compare && peers.size() > 1) {
-    // compare changes nothing and takes no lock: every peer at once (each has its own
-    // session and nodes), so many peers cost about as much as one.
-    std::vector<RunReport> reports(peers.size());
-    parallel_for(peers.size(), kParallelPeers, [&](size_t i) { reports[i] = run_one(i); });
-    for (size_t i = 0; i < peers.size(); ++i) out.peers.push_back({peers[i].name, remote_key(peers[i]), reports[i]});
-  } else {
-    size_t last_pull = 0;  // 1 + the index of the last peer whose pull changed this node
+  auto finish = [&] {
     for (size_t i = 0; i < peers.size(); ++i) {
-      out.peers.push_back({peers[i].name, remote_key(peers[i]), run_one(i)});
-      if (pulled(out.peers.back().report)) last_pull = i + 1;
+      out.peers.push_back({peers[i].name, remote_key(peers[i]), std::move(reports[i])});
+      out.code = worse(out.code, out.peers.back().report.code);
+      out.changed = out.changed || out.peers.back().report.changed;
     }
-    revisit(last_pull);
+    return out;
+  };
+  const bool changing = options.command != Command::compare && !options.dry_run;
+  if (peers.size() == 1 || (changing && options.command == Command::pull)) {
+    // One peer (`pull` takes one, cli/sync_commands): the engine's run as it is.
+    for (size_t i = 0; i < peers.size(); ++i) reports[i] = run_one(i, options);
+    return finish();
   }
-  for (const auto& p : out.peers) {
-    out.code = worse(out.code, p.report.code);
-    out.changed = out.changed || p.report.changed;
+
+  // This node's lock, once for every peer's run, so they can go at the same time.
+  RunOptions shared = options;
+  if (options.command != Command::compare) {
+    Peers* any = nullptr;
+    for (auto& s : sessions) {
+      if (s) any = s->get();
+    }
+    std::unique_ptr<NodeLock> lock;
+    if (any) {
+      auto locked = any->local.lock(options.lock_wait);
+      if (!locked) {
+        for (size_t i = 0; i < peers.size(); ++i) {
+          reports[i] = sessions[i] ? unreached(options.command, locked.error()) : run_one(i, options);
+        }
+        return finish();
+      }
+      lock = std::move(*locked);
+      any->local.clean_stale();
+    }
+    shared.local_lock_held = true;
+    shared.pushes_only = changing;
+    // 1. Every peer at once, reading this node only: what goes to a peer goes now; what
+    //    a peer would bring here is left for step 2. compare and a dry run change nothing
+    //    and end here.
+    parallel_for(peers.size(), kParallelPeers, [&](size_t i) { reports[i] = run_one(i, shared); });
+    if (!changing) return finish();
+    // 2. Each peer that has something for this node, alone (a conflict across two peers
+    //    is then seen as such by the second).
+    RunOptions alone = shared;
+    alone.pushes_only = false;
+    std::optional<size_t> last_pull;
+    for (size_t i = 0; i < peers.size(); ++i) {
+      if (!reports[i].deferred) continue;
+      reports[i] = merge_runs(reports[i], run_one(i, alone));
+      if (pulled(reports[i])) last_pull = i;
+    }
+    // 3. Hub: what came in goes to every other peer, again at once. What a peer changed
+    //    since step 1 waits for the next run.
+    if (last_pull && options.command == Command::sync) {
+      parallel_for(peers.size(), kParallelPeers, [&](size_t i) {
+        if (i != *last_pull && sessions[i]) reports[i] = merge_runs(reports[i], run_one(i, shared));
+      });
+    }
+    return finish();
   }
-  return out;
+  // compare takes no lock: every peer at once (each has its own session and nodes), so
+  // many peers cost about as much as one.
+  parallel_for(peers.size(), kParallelPeers, [&](size_t i) { reports[i] = run_one(i, options); });
+  return finish();
 }
 
 namespace {
@@ -157,6 +185,48 @@ Json peers_last_run_json(const PeersReport& report) {
   doc.set("peers", peers);
   set_run_error(doc, report, docs);
   return doc;
+}
+
+Status save_peers_last_run(const Config& config, const PeersReport& report) {
+  StateStore store(config.state_dir, "");
+  Json doc = peers_last_run_json(report);
+  const auto old = store.last_run();
+  if (doc["peers"].is_array() && old && (*old)["peers"].is_array()) {
+    // A peer this run did not visit keeps its part of the last run that did, with that
+    // run's time: `status` goes on showing its failure until a run with it clears it.
+    Json peers = Json::array();
+    for (const auto& peer : config.remotes) {
+      auto visited = [&](const Json& list) -> const Json* {
+        for (const auto& e : list.items()) {
+          if (e["name"].as_string() == peer.name && e["remote"].as_string() == remote_key(peer)) return &e;
+        }
+        return nullptr;
+      };
+      if (const Json* now = visited(doc["peers"])) {
+        peers.push(*now);
+      } else if (const Json* before = visited((*old)["peers"])) {
+        Json kept = *before;
+        if (kept["time"].is_null()) kept.set("time", (*old)["time"].as_int());
+        peers.push(kept);
+      }
+    }
+    ExitCode code = ExitCode::ok;
+    for (const auto& e : peers.items()) code = worse(code, static_cast<ExitCode>(e["exit_code"].as_int()));
+    std::string msg;
+    for (const auto& e : peers.items()) {
+      if (static_cast<ExitCode>(e["exit_code"].as_int()) != code || e["error"].is_null()) continue;
+      msg += (msg.empty() ? "" : "; ") + std::string("peer ") + e["name"].as_string() + ": " +
+             e["error"]["message"].as_string();
+    }
+    Json merged = Json::object();
+    merged.set("time", doc["time"]);
+    merged.set("command", doc["command"]);
+    merged.set("exit_code", static_cast<int>(code));
+    merged.set("peers", peers);
+    if (code != ExitCode::ok && code != ExitCode::differs) merged.set("error", error_json(Error{code, msg}));
+    doc = merged;
+  }
+  return store.save_last_run(doc);
 }
 
 std::string peers_report_text(const PeersReport& report) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <mutex>
 
 #include "gravity_sync/util/files.hpp"
 
@@ -55,6 +56,15 @@ namespace {
 constexpr const char* kLocalPending = "pending-reload-local";
 constexpr const char* kRemotePending = "pending-reload-remote";
 
+// Everything of `object` but `key`.
+Json without(const Json& object, const std::string& key) {
+  Json out = Json::object();
+  for (const auto& [k, v] : object.members()) {
+    if (k != key) out.set(k, v);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<PendingReload> StateStore::pending_reload(Side side) const {
@@ -88,6 +98,7 @@ Json pending_reload_json(const PendingReload& pending) {
 void StateStore::set_pending_reload(Side side, const PendingReload& pending) {
   if (side == Side::local) {
     doc_.set(kLocalPending, pending_reload_json(pending));
+    local_touched_ = true;
     return;
   }
   Json remotes = doc_["remotes"].is_object() ? doc_["remotes"] : Json::object();
@@ -112,16 +123,9 @@ void StateStore::owe_reload(Side side, Reload level, bool rebuild, const std::ve
 
 void StateStore::clear_pending_reload(Side side) {
   if (!pending_reload(side)) return;
-  // Everything of the object but `key`.
-  auto without = [](const Json& object, const std::string& key) {
-    Json out = Json::object();
-    for (const auto& [k, v] : object.members()) {
-      if (k != key) out.set(k, v);
-    }
-    return out;
-  };
   if (side == Side::local) {
     doc_ = without(doc_, kLocalPending);
+    local_touched_ = true;
     return;
   }
   Json remotes = doc_["remotes"];
@@ -130,7 +134,26 @@ void StateStore::clear_pending_reload(Side side) {
 }
 
 Status StateStore::save() {
+  // Runs with several peers at once (sync/peer_runs, the daemon) share the file: each
+  // writes its own peer's part, and this node's pending reload when it changed it, over
+  // what is there now. Other processes are kept out by this node's lock.
+  static std::mutex saving;
+  const std::lock_guard<std::mutex> hold(saving);
   if (auto st = make_dirs(dir_, 0755); !st) return st;
+  StateStore now(dir_, remote_);
+  if (auto st = now.load(); !st) return st;
+  Json doc = now.doc_.is_object() ? now.doc_ : Json::object();
+  if (doc_["remotes"][remote_].is_object()) {
+    Json remotes = doc["remotes"].is_object() ? doc["remotes"] : Json::object();
+    remotes.set(remote_, doc_["remotes"][remote_]);
+    doc.set("remotes", remotes);
+  }
+  if (local_touched_ && doc_[kLocalPending].is_object()) {
+    doc.set(kLocalPending, doc_[kLocalPending]);
+  } else if (local_touched_) {
+    doc = without(doc, kLocalPending);
+  }
+  doc_ = doc;
   return write_file_atomic(dir_ + "/sync-state.json", doc_.dump() + "\n", 0600);
 }
 

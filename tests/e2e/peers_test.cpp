@@ -99,6 +99,14 @@ TEST_F(ThreeNodes, APeerThatIsDownNeverStopsTheOthers) {
   EXPECT_EQ(peer_of(last, "primary")["exit_code"].as_int(), 0) << st.out;
   auto text = lab.run({"status"});
   EXPECT_NE(text.out.find("peer peer1 (127.0.0.1:"), std::string::npos) << text.out;
+  // A run with the other peer alone does not hide it: peer1 keeps its entry, and its time.
+  ASSERT_EQ(lab.run({"sync", "--peer", "primary"}).code, 0);
+  auto kept = lab.run({"--json", "status"});
+  const Json after = kept.json();
+  EXPECT_EQ(after["last_run"]["exit_code"].as_int(), 3) << kept.out;
+  EXPECT_EQ(peer_of(after["last_run"], "peer1")["exit_code"].as_int(), 3) << kept.out;
+  EXPECT_EQ(peer_of(after["last_run"], "peer1")["time"].as_int(), last["time"].as_int()) << kept.out;
+  EXPECT_TRUE(peer_of(after["last_run"], "primary")["time"].is_null()) << kept.out;
 
   lab.script({"sshd-start", "peer1"});
   auto again = lab.run({"sync"});

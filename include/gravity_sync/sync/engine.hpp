@@ -25,6 +25,13 @@ struct RunOptions {
   bool force = false;
   Millis lock_wait{60'000};
   Millis ftl_wait = kFtlReadyWait;  // how long a reload waits for that node's FTL to be ready
+  // Several peers at once (sync/peer_runs, the daemon): the caller holds this node's lock
+  // (and has cleaned its stale files), so the run takes neither.
+  bool local_lock_held = false;
+  // Nothing is installed on this node: an item this peer would pull, and a reload this
+  // node owes, are left (RunReport::deferred) for a run of this peer alone. Runs with
+  // other peers can then go at the same time: they only read this node.
+  bool pushes_only = false;
 };
 
 // What became of one item in a run.
@@ -61,7 +68,12 @@ struct RunReport {
   int remote_major = 0;
   TextForm form = TextForm::bytes;  // how text items were compared
   std::vector<std::string> owed;    // each reload still pending at the end, in words
+  bool deferred = false;  // pushes_only: something was left for a run of this peer alone
 };
+
+// `again` (a later run of the same peer) with what `first` moved: an item `again` found
+// in sync keeps `first`'s entry where `first` moved it.
+RunReport merge_runs(const RunReport& first, RunReport again);
 
 // Run `options.command` between `local` and `remote`, reading and recording the sync
 // history in `state`. Never throws; failures are in the report.

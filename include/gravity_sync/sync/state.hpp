@@ -50,7 +50,8 @@ class StateStore {
   void owe_reload(Side side, Reload level, bool rebuild, const std::vector<Item>& items, const std::string& error,
                   int64_t now);
 
-  // Write sync-state.json atomically.
+  // Write sync-state.json atomically: this peer's part, and this node's pending reload
+  // if this store set or cleared it, over the file's current content (thread-safe).
   Status save();
 
   // Write / read last-run.json.
@@ -67,6 +68,7 @@ class StateStore {
   std::string dir_;
   std::string remote_;
   Json doc_ = Json::object();
+  bool local_touched_ = false;  // this node's pending reload was set or cleared
 };
 
 }  // namespace gs
