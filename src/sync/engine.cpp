@@ -149,6 +149,10 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     r.item = item;
     r.local = (*local_state)[item];
     r.remote = (*remote_state)[item];
+    // A version a pull brought here changed when it was made on its node, not at the pull.
+    if (auto v = state.pulled_version(item); v && r.local.exists && v->digest == r.local.sha256) {
+      r.local.changed_at = v->changed_at;
+    }
     PlanInput in{item,         r.local, r.remote, state.history(item), mode_of(options.command), config.sync.conflict,
                  options.force};
     r.plan = plan_item(in);
@@ -344,6 +348,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     r.outcome = Outcome::ok;
     report.changed = true;
     state.set_history(r.item, {*digest, *digest});
+    if (pull && r.remote.changed_at) state.set_pulled_version(r.item, {*digest, *r.remote.changed_at});
     Reload& level = pull ? local_reload : remote_reload;
     level = heavier(level, reload_for(r.item, receiver.major_version()));
   };

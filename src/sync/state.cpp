@@ -55,6 +55,7 @@ namespace {
 // has.
 constexpr const char* kLocalPending = "pending-reload-local";
 constexpr const char* kRemotePending = "pending-reload-remote";
+constexpr const char* kPulled = "pulled-versions";  // this node's, per item
 
 // Everything of `object` but `key`.
 Json without(const Json& object, const std::string& key) {
@@ -93,6 +94,24 @@ Json pending_reload_json(const PendingReload& pending) {
   entry.set("since", pending.since);
   entry.set("error", pending.error);
   return entry;
+}
+
+std::optional<PulledVersion> StateStore::pulled_version(Item item) const {
+  const Json& entry = doc_[kPulled][item_name(item)];
+  if (!entry.is_object() || entry["digest"].as_string().empty()) return std::nullopt;
+  return PulledVersion{entry["digest"].as_string(), entry["changed_at"].as_int()};
+}
+
+void StateStore::set_pulled_version(Item item, const PulledVersion& version) {
+  Json all = doc_[kPulled].is_object() ? doc_[kPulled] : Json::object();
+  Json entry = Json::object();
+  entry.set("digest", version.digest);
+  entry.set("changed_at", version.changed_at);
+  all.set(item_name(item), entry);
+  doc_.set(kPulled, all);
+  if (std::find(pulled_touched_.begin(), pulled_touched_.end(), item) == pulled_touched_.end()) {
+    pulled_touched_.push_back(item);
+  }
 }
 
 void StateStore::set_pending_reload(Side side, const PendingReload& pending) {
@@ -152,6 +171,11 @@ Status StateStore::save() {
     doc.set(kLocalPending, doc_[kLocalPending]);
   } else if (local_touched_) {
     doc = without(doc, kLocalPending);
+  }
+  if (!pulled_touched_.empty()) {
+    Json all = doc[kPulled].is_object() ? doc[kPulled] : Json::object();
+    for (Item item : pulled_touched_) all.set(item_name(item), doc_[kPulled][item_name(item)]);
+    doc.set(kPulled, all);
   }
   doc_ = doc;
   return write_file_atomic(dir_ + "/sync-state.json", doc_.dump() + "\n", 0600);

@@ -1,8 +1,11 @@
 // Issue 16: more than two Pi-holes. Labs of three and five real Pi-hole nodes (v5 and v6
 // mixed), this node ("secondary") syncing with each remote node over its own sshd.
 #include <algorithm>
+#include <ctime>
 #include <string>
 #include <vector>
+
+#include <sys/time.h>
 
 #include <gtest/gtest.h>
 
@@ -162,6 +165,46 @@ TEST_F(ThreeNodes, AConflictAcrossTwoPeersEndsWithOneVersionEverywhere) {
   auto quiet = lab.run({"sync"});
   EXPECT_EQ(quiet.code, 0) << quiet.out;
   for (const std::string node : {"primary", "secondary", "peer1"}) EXPECT_TRUE(lab.reloads(node).empty()) << node;
+}
+
+// Policy `newer` across two peers: the newer edit wins everywhere, whichever peer's run
+// pulls first. The hub's copy of the first peer's edit is as old as that edit, not as its
+// pull (sync-state.json's pulled versions).
+TEST_F(ThreeNodes, PolicyNewerAcrossTwoPeersKeepsTheNewerEditWhicheverComesFirst) {
+  lab.set_sync_option("conflict: newer");
+  struct Case {
+    const char* newer;  // the node whose edit is newer
+    const char* older;
+  };
+  const Case cases[] = {{"peer1", "primary"}, {"primary", "peer1"}};
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string("newer on ") + c.newer);
+    ASSERT_EQ(lab.run({"sync"}).code, 0);  // every pair has a history
+    ++n;
+    const std::string older = "10.7." + std::to_string(n) + ".1 older.lan\n";
+    const std::string newer = "10.7." + std::to_string(n) + ".2 newer.lan\n";
+    const time_t now = std::time(nullptr);
+    auto edit = [](const std::string& path, const std::string& text, time_t at) {
+      write_text(path, text);
+      const timeval times[2] = {{at, 0}, {at, 0}};
+      ASSERT_EQ(::utimes(path.c_str(), times), 0) << path;
+    };
+    edit(lab.custom_list(c.older), older, now - 100);
+    edit(lab.custom_list(c.newer), newer, now - 50);
+    auto r = lab.run({"--json", "sync"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    for (const std::string node : {"primary", "secondary", "peer1"}) {
+      EXPECT_EQ(read_text(lab.custom_list(node)), newer) << node << "\n" << r.out;
+    }
+    // The second peer's run saw the conflict and said which side was newer.
+    bool said = false;
+    const Json doc = r.json();
+    for (const auto& item : peer_of(doc, "peer1")["items"].items()) {
+      if (item["name"].as_string() == "custom-dns") said = item["message"].as_string().find("newer") != std::string::npos;
+    }
+    EXPECT_TRUE(said) << r.out;
+  }
 }
 
 // Fan-out: `push` (sync.mode push for the daemon) from this node to every peer.

@@ -24,6 +24,15 @@ struct PendingReload {
   std::string error;            // why the last try failed
 };
 
+// An item's version on this node that a pull brought, and when it was made on the node it
+// came from. Policy `newer` goes by when each side last changed; a pulled copy's own mtime
+// is the time of the pull, so in a hub a change pulled from one peer would look newer than
+// a later one made on another peer.
+struct PulledVersion {
+  std::string digest;      // the item's digest as that run compared it (sha256 or canonical)
+  int64_t changed_at = 0;  // the sender's ItemState::changed_at (its clock, seconds)
+};
+
 // `pending` as sync-state.json and `status --json` show it: {"level", "rebuild", "items",
 // "since", "error"}.
 Json pending_reload_json(const PendingReload& pending);
@@ -50,8 +59,13 @@ class StateStore {
   void owe_reload(Side side, Reload level, bool rebuild, const std::vector<Item>& items, const std::string& error,
                   int64_t now);
 
+  // The version of `item` a pull last put on this node, whichever peer it came from.
+  std::optional<PulledVersion> pulled_version(Item item) const;
+  void set_pulled_version(Item item, const PulledVersion& version);
+
   // Write sync-state.json atomically: this peer's part, and this node's pending reload
-  // if this store set or cleared it, over the file's current content (thread-safe).
+  // if this store set or cleared it, and the pulled versions it set, over the file's
+  // current content (thread-safe).
   Status save();
 
   // Write / read last-run.json.
@@ -69,6 +83,7 @@ class StateStore {
   std::string remote_;
   Json doc_ = Json::object();
   bool local_touched_ = false;  // this node's pending reload was set or cleared
+  std::vector<Item> pulled_touched_;  // the items whose pulled version was set
 };
 
 }  // namespace gs
