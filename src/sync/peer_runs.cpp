@@ -31,6 +31,58 @@ bool pulled(const RunReport& report) {
   return false;
 }
 
+// compare over several peers: what `sync`'s step 2 would meet. A pull from one peer
+// changes this node, so a later peer that changed the same item meets a conflict (and
+// every other peer a push) that its own compare cannot see: its item is planned again
+// against this node as that pull would leave it.
+void predict_across_peers(const Config& config, const std::vector<RemoteConfig>& peers,
+                          std::vector<RunReport>& reports, const RunOptions& options) {
+  for (Item item : options.items) {
+    std::optional<ItemState> here;  // this node's item after the pulls so far
+    std::string from;               // the peer of the last of them
+    TextForm form = TextForm::bytes;
+    for (size_t i = 0; i < peers.size(); ++i) {
+      RunReport& run = reports[i];
+      if (run.error) continue;
+      auto it = std::find_if(run.items.begin(), run.items.end(), [&](const ItemReport& r) { return r.item == item; });
+      if (it == run.items.end()) continue;
+      ItemReport& r = *it;
+      if (!here) {
+        if (r.plan.action != Action::pull || r.plan.refusal != ExitCode::ok) continue;
+      } else {
+        ItemState local = *here;
+        if (item != Item::gravity && run.form != form) {
+          // Digests in another form: records can be had from bytes (canonical), not back.
+          if (run.form != TextForm::records) continue;
+          local.sha256 = local.canonical;
+        }
+        StateStore state(config.state_dir, remote_key(peers[i]));
+        if (!state.load()) continue;
+        Planned p = plan_item({item, local, r.remote, state.history(item), SyncMode::sync, config.sync.conflict,
+                               options.force});
+        if (p.action != r.plan.action || p.conflict != r.plan.conflict) {
+          p.reason = "after the pull from peer " + from + ": " + p.reason;
+          r.plan = p;
+          r.message.clear();
+          r.outcome = p.refusal == ExitCode::conflict ? Outcome::conflict
+                      : p.refusal != ExitCode::ok      ? Outcome::failed
+                      : p.action == Action::none       ? Outcome::ok
+                                                       : Outcome::skipped;
+          r.code = p.refusal == ExitCode::conflict ? ExitCode::differs
+                   : p.refusal != ExitCode::ok     ? p.refusal
+                   : p.action == Action::none      ? ExitCode::ok
+                                                   : ExitCode::differs;
+          run.code = worse(run.code, r.code);
+        }
+        if (p.action != Action::pull || p.refusal != ExitCode::ok) continue;
+      }
+      here = r.remote;
+      from = peers[i].name;
+      form = run.form;
+    }
+  }
+}
+
 }  // namespace
 
 PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& peers,
@@ -112,6 +164,7 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
   // compare takes no lock: every peer at once (each has its own session and nodes), so
   // many peers cost about as much as one.
   parallel_for(peers.size(), kParallelPeers, [&](size_t i) { reports[i] = run_one(i, options); });
+  if (options.command == Command::compare) predict_across_peers(config, peers, reports, options);
   return finish();
 }
 

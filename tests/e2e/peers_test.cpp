@@ -144,6 +144,19 @@ TEST_F(ThreeNodes, AConflictAcrossTwoPeersEndsWithOneVersionEverywhere) {
   ASSERT_EQ(lab.run({"sync"}).code, 0);
   write_text(lab.custom_list("primary"), "10.5.5.1 from-primary.lan\n");
   write_text(lab.custom_list("peer1"), "10.5.5.2 from-peer1.lan\n");
+  // compare foresees it: peer1's own compare is a plain pull, but after primary's pull it
+  // is a conflict, which the policy (remote) resolves by pulling.
+  auto cmp0 = lab.run({"--json", "compare"});
+  EXPECT_EQ(cmp0.code, 1) << cmp0.out << cmp0.err;
+  const Json foreseen = cmp0.json();
+  bool predicted = false;
+  for (const auto& item : peer_of(foreseen, "peer1")["items"].items()) {
+    if (item["name"].as_string() != "custom-dns") continue;
+    EXPECT_TRUE(item["conflict"].as_bool()) << cmp0.out;
+    EXPECT_EQ(item["action"].as_string(), "pull") << cmp0.out;
+    predicted = item["message"].as_string().find("after the pull from peer primary") != std::string::npos;
+  }
+  EXPECT_TRUE(predicted) << cmp0.out;
   auto r = lab.run({"--json", "sync"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const Json doc = r.json();

@@ -26,8 +26,9 @@ SshOptions ssh_options(const RemoteConfig& peer);
 // Connect to `peer` (exit 3/4 on failure) and build both nodes.
 Result<std::unique_ptr<Peers>> connect_peers(const Config& config, const RemoteConfig& peer);
 
-// How many peers are reached at once (handshakes, compares).
-inline constexpr size_t kParallelPeers = 8;
+// How many peers are reached at once (handshakes, runs). Each is a thread mostly waiting
+// on its peer; 16 covers the largest setups users describe in one wave.
+inline constexpr size_t kParallelPeers = 16;
 
 // Connect to each of `peers` at once, at most `parallel` handshakes in flight: a peer
 // that is down costs its connect_timeout, not the sum of them. One result per peer, in
