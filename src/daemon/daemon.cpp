@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <optional>
 #include <poll.h>
 #include <sys/resource.h>
@@ -169,9 +170,7 @@ class Daemon {
       failure.code = code;
       failure.error = Error{code, message};
       if (run_failed) update_metrics(config_, ref(l), failure, Millis(0));
-      if (key != l.last_hooked && !config_.hooks.on_failure.empty()) {
-        run_hook(config_, config_.hooks.on_failure, ref(l), failure);
-      }
+      if (key != l.last_hooked && !config_.hooks.on_failure.empty()) hook(config_.hooks.on_failure, l, failure);
       l.last_hooked = key;
     } else {
       l.last_hooked.clear();
@@ -217,22 +216,42 @@ class Daemon {
       if (full || loops_[i].failures == 0 || clock_.steady() >= loops_[i].next_due) due.push_back(i);
     }
     std::unique_ptr<NodeLock> lock;  // this node's, for every run of the cycle
-    const auto pulled_from = turns(due, full, lock, true);
-    if (pulled_from && !cancel_requested() && !stopping_) {
+    holding_ = true;                 // hooks wait until it is released
+    const auto pullers = turns(due, full, lock, true);
+    if (!pullers.empty() && !cancel_requested() && !stopping_) {
+      // Every other peer; a lone puller has everything this node took already.
       std::vector<size_t> others;
       for (size_t i : order) {
-        if (i != *pulled_from && loops_[i].failures == 0 && loops_[i].peers) others.push_back(i);
+        if (pullers.size() == 1 && i == pullers.front()) continue;
+        if (loops_[i].failures == 0 && loops_[i].peers) others.push_back(i);
       }
       turns(others, false, lock, false);
     }
+    lock.reset();
+    holding_ = false;
+    // The hooks of the cycle, now that this node's lock is free (a hook may run
+    // gravity-sync itself).
+    auto hooks = std::move(hooks_);
+    hooks_.clear();
+    for (auto& h : hooks) h();
     save_last_run();
+  }
+
+  // Run hook `command` for a run of `l`: now, or after the cycle's lock is released.
+  void hook(const std::string& command, const PeerLoop& l, const RunReport& run) {
+    auto call = [this, command, peer = ref(l), run] { run_hook(config_, command, peer, run); };
+    if (holding_) {
+      hooks_.push_back(std::move(call));
+    } else {
+      call();
+    }
   }
 
   // The turns of `peers` (indexes into loops_): stats and runs at once, then alone each
   // peer that has something for this node. `lock` is taken by the first turn that runs.
-  // Returns the last peer whose run changed this node; none with `alone` false (the
-  // hub's second pass: what a peer changed meanwhile waits for the next cycle).
-  std::optional<size_t> turns(const std::vector<size_t>& peers, bool full, std::unique_ptr<NodeLock>& lock, bool alone) {
+  // Returns the peers whose run changed this node; none with `alone` false (the hub's
+  // second pass: what a peer changed meanwhile waits for the next cycle).
+  std::vector<size_t> turns(const std::vector<size_t>& peers, bool full, std::unique_ptr<NodeLock>& lock, bool alone) {
     std::vector<PeerTurn> t(peers.size());
     for (size_t k = 0; k < peers.size(); ++k) {
       t[k].index = peers[k];
@@ -247,7 +266,7 @@ class Daemon {
         running.push_back(&turn);
       }
     }
-    if (running.empty() || cancel_requested()) return std::nullopt;
+    if (running.empty() || cancel_requested()) return {};
     if (!lock) {
       auto locked = loops_[running.front()->index].peers->local.lock(RunOptions{}.lock_wait);
       if (!locked) {
@@ -255,23 +274,29 @@ class Daemon {
           turn->result = unreached(command_for(config_.sync.mode), locked.error());
           done(*turn);
         }
-        return std::nullopt;
+        return {};
       }
       lock = std::move(*locked);
       loops_[running.front()->index].peers->local.clean_stale();
     }
-    parallel_for(running.size(), kParallelPeers, [&](size_t k) { run(*running[k], true); });
-    std::optional<size_t> pulled_from;
-    for (auto* turn : running) {
-      if (alone && turn->result->deferred && !cancel_requested()) {
-        const RunReport first = std::move(*turn->result);
-        run(*turn, false);
-        turn->result = merge_runs(first, std::move(*turn->result));
+    // One peer alone may pull at once; several only read this node first.
+    const bool at_once = running.size() > 1;
+    parallel_for(running.size(), kParallelPeers, [&](size_t k) { run(*running[k], at_once); });
+    std::vector<size_t> pullers;
+    for (size_t k = 0; k < running.size(); ++k) {
+      PeerTurn& turn = *running[k];
+      if (alone && turn.result->deferred && !cancel_requested()) {
+        const RunReport first = std::move(*turn.result);
+        run(turn, false);
+        turn.result = merge_runs(first, std::move(*turn.result));
       }
-      if (done(*turn)) pulled_from = turn->index;
-      if (cancel_requested()) return std::nullopt;
+      if (done(turn)) pullers.push_back(turn.index);
+      if (cancel_requested()) {
+        for (size_t j = k + 1; j < running.size(); ++j) done(*running[j]);  // each removes what its remote kept
+        return {};
+      }
     }
-    return alone ? pulled_from : std::nullopt;
+    return alone ? pullers : std::vector<size_t>{};
   }
 
   // last-run.json: each peer's latest run (the one-peer document for a `remote:` config).
@@ -376,7 +401,7 @@ class Daemon {
     }
     const RunReport& result = *t.result;
     if (result.changed && result.code == ExitCode::ok && !config_.hooks.on_success.empty()) {
-      run_hook(config_, config_.hooks.on_success, ref(l), result);
+      hook(config_.hooks.on_success, l, result);
     }
     if (cancel_requested()) {
       // Stopped mid-cycle: what was staged here is gone already (RAII); remove what the
@@ -611,6 +636,8 @@ class Daemon {
   SteadyTime last_written_;
   int64_t cycles_ = 0;
   bool dirty_ = false;  // a peer's last run changed since last-run.json was written
+  bool holding_ = false;  // a cycle holds (or may take) this node's lock: hooks wait
+  std::vector<std::function<void()>> hooks_;  // the hooks waiting for the cycle's end
   size_t moved_ = SIZE_MAX;  // the peer the watch last saw change, checked first
   SteadyTime last_full_;
   bool stopping_ = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <mutex>
 
 #include <spdlog/spdlog.h>
 
@@ -61,15 +62,21 @@ void warn_on_clock_skew(Node& local, Node& remote) {
 }
 
 // Move one item from `sender` to `receiver`. Returns the digest both sides now share.
-Result<std::string> transfer(Item item, Node& sender, Node& receiver, const ItemState& sender_state,
+Result<std::string> transfer(Item item, Node& sender, Node& receiver, bool from_here, const ItemState& sender_state,
                              const ItemState& receiver_state, StageOptions how, ItemReport& report) {
+  // Tables mode needs a database there to apply the tables to; a missing one is created
+  // from the whole file.
+  how.gravity_tables = how.gravity_tables && item == Item::gravity && receiver_state.exists;
+  // A whole gravity.db leaving this node is first snapshotted into state_dir/tmp: with
+  // several peers' runs at once, one at a time, so each room check holds (it is for one
+  // copy) and the disk never holds a copy per peer.
+  static std::mutex snapshots;
+  std::unique_lock<std::mutex> one_snapshot(snapshots, std::defer_lock);
+  if (item == Item::gravity && from_here && !how.gravity_tables) one_snapshot.lock();
   // Room on each side before anything is written on either.
   const uint64_t size = std::max(sender_state.size.value_or(0), receiver_state.size.value_or(0));
   if (auto st = sender.check_space(item, size, Role::sending); !st) return st.error();
   if (auto st = receiver.check_space(item, size, Role::receiving); !st) return st.error();
-  // Tables mode needs a database there to apply the tables to; a missing one is created
-  // from the whole file.
-  how.gravity_tables = how.gravity_tables && item == Item::gravity && receiver_state.exists;
   auto staged = sender.stage(item, receiver.staging_dir(item), how);
   if (!staged) return with_context(staged.error(), std::string(sender.name()) + " " + item_name(item));
   report.bytes = staged->size;
@@ -150,7 +157,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     r.local = (*local_state)[item];
     r.remote = (*remote_state)[item];
     // A version a pull brought here changed when it was made on its node, not at the pull.
-    if (auto v = state.pulled_version(item); v && r.local.exists && v->digest == r.local.sha256) {
+    if (auto v = state.pulled_version(item);
+        v && r.local.exists &&
+        (v->digest == r.local.sha256 || (!v->canonical.empty() && v->canonical == r.local.canonical))) {
       r.local.changed_at = v->changed_at;
     }
     PlanInput in{item,         r.local, r.remote, state.history(item), mode_of(options.command), config.sync.conflict,
@@ -336,7 +345,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     Node& receiver = pull ? local : remote;
     const StageOptions how{report.form, config.sync.gravity_mode == GravityMode::tables};
     auto digest =
-        transfer(r.item, pull ? remote : local, receiver, pull ? r.remote : r.local, pull ? r.local : r.remote, how, r);
+        transfer(r.item, pull ? remote : local, receiver, !pull, pull ? r.remote : r.local, pull ? r.local : r.remote, how, r);
     if (!digest) {
       r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
       r.outcome = Outcome::failed;
@@ -348,7 +357,11 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     r.outcome = Outcome::ok;
     report.changed = true;
     state.set_history(r.item, {*digest, *digest});
-    if (pull && r.remote.changed_at) state.set_pulled_version(r.item, {*digest, *r.remote.changed_at});
+    // Both forms of its digest: a later run with a peer of another Pi-hole version
+    // compares the other one (a v5 file's bytes, a v6 value's records).
+    if (pull && r.remote.changed_at) {
+      state.set_pulled_version(r.item, {*digest, r.remote.canonical, *r.remote.changed_at});
+    }
     Reload& level = pull ? local_reload : remote_reload;
     level = heavier(level, reload_for(r.item, receiver.major_version()));
   };
@@ -453,11 +466,15 @@ std::string versions_text(const char* name, const NodeVersions& v) {
 }  // namespace
 
 RunReport merge_runs(const RunReport& first, RunReport again) {
-  for (auto& r : again.items) {
-    for (const auto& f : first.items) {
-      if (f.item == r.item && r.plan.action == Action::none && f.plan.action != Action::none && f.outcome == Outcome::ok) {
-        r = f;
-      }
+  auto moved = [](const ItemReport& f) { return f.plan.action != Action::none && f.outcome == Outcome::ok; };
+  for (const auto& f : first.items) {
+    if (!moved(f)) continue;
+    auto it = std::find_if(again.items.begin(), again.items.end(), [&](const ItemReport& r) { return r.item == f.item; });
+    if (it == again.items.end()) {
+      again.items.push_back(f);  // the second run stopped before its items: what moved stays counted
+    } else if (it->plan.action == Action::none && it->plan.refusal == ExitCode::ok && it->code == ExitCode::ok &&
+               it->outcome == Outcome::ok) {
+      *it = f;  // in sync because the first run moved it
     }
   }
   again.changed = again.changed || first.changed;

@@ -31,55 +31,78 @@ bool pulled(const RunReport& report) {
   return false;
 }
 
-// compare over several peers: what `sync`'s step 2 would meet. A pull from one peer
-// changes this node, so a later peer that changed the same item meets a conflict (and
-// every other peer a push) that its own compare cannot see: its item is planned again
-// against this node as that pull would leave it.
+// compare over several peers: what `sync` would meet. A pull from one peer (step 2)
+// changes this node, so a later peer that changed the same item meets a conflict, and
+// every other peer a push (step 3), which their own compares cannot see: their items are
+// planned again against this node as the pulls before them leave it (the peers before
+// the last pull: as all the pulls leave it).
 void predict_across_peers(const Config& config, const std::vector<RemoteConfig>& peers,
                           std::vector<RunReport>& reports, const RunOptions& options) {
+  std::vector<bool> changed(peers.size(), false);
   for (Item item : options.items) {
     std::optional<ItemState> here;  // this node's item after the pulls so far
     std::string from;               // the peer of the last of them
     TextForm form = TextForm::bytes;
-    for (size_t i = 0; i < peers.size(); ++i) {
-      RunReport& run = reports[i];
-      if (run.error) continue;
-      auto it = std::find_if(run.items.begin(), run.items.end(), [&](const ItemReport& r) { return r.item == item; });
-      if (it == run.items.end()) continue;
-      ItemReport& r = *it;
-      if (!here) {
-        if (r.plan.action != Action::pull || r.plan.refusal != ExitCode::ok) continue;
-      } else {
-        ItemState local = *here;
-        if (item != Item::gravity && run.form != form) {
-          // Digests in another form: records can be had from bytes (canonical), not back.
-          if (run.form != TextForm::records) continue;
-          local.sha256 = local.canonical;
-        }
-        StateStore state(config.state_dir, remote_key(peers[i]));
-        if (!state.load()) continue;
-        Planned p = plan_item({item, local, r.remote, state.history(item), SyncMode::sync, config.sync.conflict,
-                               options.force});
-        if (p.action != r.plan.action || p.conflict != r.plan.conflict) {
-          p.reason = "after the pull from peer " + from + ": " + p.reason;
-          r.plan = p;
-          r.message.clear();
-          r.outcome = p.refusal == ExitCode::conflict ? Outcome::conflict
-                      : p.refusal != ExitCode::ok      ? Outcome::failed
-                      : p.action == Action::none       ? Outcome::ok
-                                                       : Outcome::skipped;
-          r.code = p.refusal == ExitCode::conflict ? ExitCode::differs
-                   : p.refusal != ExitCode::ok     ? p.refusal
-                   : p.action == Action::none      ? ExitCode::ok
-                                                   : ExitCode::differs;
-          run.code = worse(run.code, r.code);
-        }
-        if (p.action != Action::pull || p.refusal != ExitCode::ok) continue;
+    std::vector<bool> planned(peers.size(), false);
+    auto entry = [&](size_t i) -> ItemReport* {
+      if (reports[i].error) return nullptr;
+      auto& items = reports[i].items;
+      auto it = std::find_if(items.begin(), items.end(), [&](const ItemReport& r) { return r.item == item; });
+      return it == items.end() ? nullptr : &*it;
+    };
+    // Peer i's item planned against `here`; false when that cannot be told.
+    auto plan_again = [&](size_t i) {
+      ItemReport& r = *entry(i);
+      ItemState local = *here;
+      if (item != Item::gravity && reports[i].form != form) {
+        // Digests in another form: records can be had from bytes (canonical), not back.
+        if (reports[i].form != TextForm::records) return false;
+        local.sha256 = local.canonical;
       }
-      here = r.remote;
+      StateStore state(config.state_dir, remote_key(peers[i]));
+      if (!state.load()) return false;
+      Planned p = plan_item({item, local, r.remote, state.history(item), SyncMode::sync, config.sync.conflict,
+                             options.force});
+      planned[i] = true;
+      if (p.action == r.plan.action && p.conflict == r.plan.conflict) return true;
+      p.reason = "after the pull from peer " + from + ": " + p.reason;
+      r.plan = p;
+      r.message.clear();
+      r.outcome = p.refusal == ExitCode::conflict ? Outcome::conflict
+                  : p.refusal != ExitCode::ok      ? Outcome::failed
+                  : p.action == Action::none       ? Outcome::ok
+                                                   : Outcome::skipped;
+      r.code = p.refusal == ExitCode::conflict ? ExitCode::differs
+               : p.refusal != ExitCode::ok     ? p.refusal
+               : p.action == Action::none      ? ExitCode::ok
+                                               : ExitCode::differs;
+      changed[i] = true;
+      return true;
+    };
+    std::optional<size_t> last_pull;
+    for (size_t i = 0; i < peers.size(); ++i) {
+      ItemReport* r = entry(i);
+      if (!r) continue;
+      if (here && !plan_again(i)) continue;
+      if (r->plan.action != Action::pull || r->plan.refusal != ExitCode::ok) continue;
+      here = r->remote;
       from = peers[i].name;
-      form = run.form;
+      form = reports[i].form;
+      last_pull = i;
     }
+    for (size_t i = 0; last_pull && i < *last_pull; ++i) {
+      if (!planned[i] && entry(i) && !(entry(i)->plan.action == Action::pull && entry(i)->plan.refusal == ExitCode::ok)) {
+        plan_again(i);
+      }
+    }
+  }
+  // A changed peer's code is its items' again (and a reload still owed).
+  for (size_t i = 0; i < peers.size(); ++i) {
+    if (!changed[i]) continue;
+    ExitCode code = ExitCode::ok;
+    for (const auto& r : reports[i].items) code = worse(code, r.code);
+    if (!reports[i].owed.empty()) code = worse(code, ExitCode::failure);
+    reports[i].code = code;
   }
 }
 

@@ -99,13 +99,14 @@ Json pending_reload_json(const PendingReload& pending) {
 std::optional<PulledVersion> StateStore::pulled_version(Item item) const {
   const Json& entry = doc_[kPulled][item_name(item)];
   if (!entry.is_object() || entry["digest"].as_string().empty()) return std::nullopt;
-  return PulledVersion{entry["digest"].as_string(), entry["changed_at"].as_int()};
+  return PulledVersion{entry["digest"].as_string(), entry["canonical"].as_string(), entry["changed_at"].as_int()};
 }
 
 void StateStore::set_pulled_version(Item item, const PulledVersion& version) {
   Json all = doc_[kPulled].is_object() ? doc_[kPulled] : Json::object();
   Json entry = Json::object();
   entry.set("digest", version.digest);
+  entry.set("canonical", version.canonical);
   entry.set("changed_at", version.changed_at);
   all.set(item_name(item), entry);
   doc_.set(kPulled, all);

@@ -184,6 +184,26 @@ TEST_F(Daemon, ConvergesAfterAChangeOnEitherSide) {
 
 // Three nodes (issue 16): the daemon is the hub. A change on one peer reaches this node and
 // the other peer; a peer that goes down has its own state, and the others keep syncing.
+// A cycle holds this node's lock across its peers' runs; its hooks run once it is free,
+// so a hook may run gravity-sync itself (flock(1) tries the lock gravity-sync takes).
+TEST(DaemonPeers, HooksRunOnceThisNodesLockIsFree) {
+  Lab lab{{"--peers", "1"}};
+  lab.set_sync_option("interval: 300ms");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  const std::string seen = lab.dir() + "/hook-saw";
+  const std::string lock = lab.dir() + "/secondary/state/gravity-sync.lock";
+  lab.set_config(lab.config_text() + "hooks:\n  on_success: \"if flock -n " + lock + " true; then echo free; else echo held; fi >> " +
+                 seen + "\"\n");
+  DaemonProcess d(lab);
+  ASSERT_TRUE(wait_for([&] { return d.count("peer peer1: state: in sync") > 0; }, 30s)) << d.log();
+  write_text(lab.custom_list("peer1"), "10.8.9.1 hooked.lan\n");
+  ASSERT_TRUE(wait_for([&] { return read_text(lab.custom_list("primary")) == "10.8.9.1 hooked.lan\n"; }, 30s)) << d.log();
+  ASSERT_TRUE(wait_for([&] { return read_text(seen).find('\n') != std::string::npos; }, 30s)) << d.log();
+  const std::string saw = read_text(seen);
+  EXPECT_EQ(saw.find("held"), std::string::npos) << saw;
+  EXPECT_NE(saw.find("free"), std::string::npos) << saw;
+}
+
 TEST(DaemonPeers, AChangeOnOnePeerReachesTheOtherAndADownPeerStopsNoOne) {
   Lab lab{{"--peers", "1"}};
   lab.set_sync_option("interval: 300ms");

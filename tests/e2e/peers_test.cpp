@@ -220,6 +220,28 @@ TEST_F(ThreeNodes, PolicyNewerAcrossTwoPeersKeepsTheNewerEditWhicheverComesFirst
   }
 }
 
+// compare foresees the hub: a change on peer1 is a pull there, and for primary (before
+// it in the config) the push that sync's last step makes; sync then does just that.
+TEST_F(ThreeNodes, CompareForeseesTheHubsPushToAPeerBeforeThePull) {
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  write_text(lab.custom_list("peer1"), "10.5.6.1 from-peer1.lan\n");
+  auto cmp = lab.run({"--json", "compare"});
+  EXPECT_EQ(cmp.code, 1) << cmp.out << cmp.err;
+  const Json doc = cmp.json();
+  std::string action, message;
+  for (const auto& item : peer_of(doc, "primary")["items"].items()) {
+    if (item["name"].as_string() != "custom-dns") continue;
+    action = item["action"].as_string();
+    message = item["message"].as_string();
+  }
+  EXPECT_EQ(action, "push") << cmp.out;
+  EXPECT_NE(message.find("after the pull from peer peer1"), std::string::npos) << cmp.out;
+  EXPECT_FALSE(peer_of(doc, "primary")["in_sync"].as_bool()) << cmp.out;
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(read_text(lab.custom_list("primary")), "10.5.6.1 from-peer1.lan\n");
+}
+
 // Fan-out: `push` (sync.mode push for the daemon) from this node to every peer.
 TEST_F(ThreeNodes, PushFansOutToEveryPeerAndPeerSelectsSome) {
   write_text(lab.custom_list("secondary"), "10.6.6.6 fanned.lan\n");

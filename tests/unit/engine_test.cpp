@@ -246,6 +246,80 @@ TEST(Engine, DirectionIsDecidedPerItem) {
   EXPECT_EQ(rig.remote.item(Item::custom_dns).digest, "d2");
 }
 
+// Several peers at once (sync/peer_runs): a run with pushes only moves what goes to the
+// peer, leaves what would come here, and a second run alone brings it; merge_runs then
+// reports both runs' moves.
+TEST(Engine, PushesOnlyLeavesWhatWouldComeHereForARunAlone) {
+  Rig rig;
+  rig.give(Item::gravity, "g1", "g2");  // the remote changed: would come here
+  rig.remember(Item::gravity, "g1", "g1");
+  rig.give(Item::custom_dns, "d2", "d1");  // this node changed: goes there
+  rig.remember(Item::custom_dns, "d1", "d1");
+  RunOptions options;
+  options.command = Command::sync;
+  options.items = {Item::gravity, Item::custom_dns};
+  options.lock_wait = Millis(0);
+  options.ftl_wait = Millis(0);
+  options.local_lock_held = true;
+  options.pushes_only = true;
+  StateStore state = rig.store();
+  const RunReport first = run_sync(rig.config, rig.local, rig.remote, state, options);
+  EXPECT_TRUE(first.deferred);
+  EXPECT_EQ(first.code, ExitCode::ok);
+  EXPECT_TRUE(calls_of(rig.local, "install").empty()) << "pushes only, yet this node changed";
+  EXPECT_TRUE(calls_of(rig.local, "lock").empty()) << "the caller holds this node's lock";
+  EXPECT_EQ(calls_of(rig.remote, "install"), Calls{"install custom-dns"});
+  EXPECT_EQ(report_of(first, Item::gravity).outcome, Outcome::skipped);
+  EXPECT_EQ(rig.history(Item::gravity)->remote, "g1") << "a deferred item's history moved";
+
+  const RunReport again = rig.run(Command::sync, {Item::gravity, Item::custom_dns});
+  EXPECT_EQ(calls_of(rig.local, "install"), Calls{"install gravity"});
+  const RunReport merged = merge_runs(first, again);
+  EXPECT_EQ(report_of(merged, Item::gravity).plan.action, Action::pull);
+  EXPECT_EQ(report_of(merged, Item::custom_dns).plan.action, Action::push) << "the first run's push was lost";
+  EXPECT_TRUE(merged.changed);
+}
+
+// merge_runs keeps the first run's move only where the second found the item in sync
+// without fault; a second run that stopped before its items keeps every first-run move.
+TEST(Engine, MergedRunsNeverHideASecondRunsFailure) {
+  ItemReport pushed;
+  pushed.item = Item::gravity;
+  pushed.plan.action = Action::push;
+  pushed.outcome = Outcome::ok;
+  struct Case {
+    const char* what;
+    std::optional<ItemReport> second;  // nullopt: the second run stopped before its items
+    Action action;                     // what the merged report says of gravity
+    ExitCode code;
+  };
+  ItemReport in_sync;
+  in_sync.item = Item::gravity;
+  in_sync.outcome = Outcome::ok;
+  ItemReport refused = in_sync;
+  refused.plan.refusal = ExitCode::refused;
+  refused.outcome = Outcome::failed;
+  refused.code = ExitCode::refused;
+  const Case cases[] = {
+      {"in sync after the first run's push", in_sync, Action::push, ExitCode::ok},
+      {"refused by the second run", refused, Action::none, ExitCode::refused},
+      {"the second run stopped early", std::nullopt, Action::push, ExitCode::ok},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    RunReport first;
+    first.items = {pushed};
+    first.changed = true;
+    RunReport second;
+    if (c.second) second.items = {*c.second};
+    const RunReport merged = merge_runs(first, second);
+    ASSERT_EQ(merged.items.size(), 1u);
+    EXPECT_EQ(merged.items[0].plan.action, c.action);
+    EXPECT_EQ(merged.items[0].code, c.code);
+    EXPECT_TRUE(merged.changed);
+  }
+}
+
 TEST(Engine, AFreshNodesEmptyItemNeverWipesRecordsAndItsGravityIsReadOnlyThen) {
   struct Case {
     const char* what;

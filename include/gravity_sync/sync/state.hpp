@@ -30,6 +30,7 @@ struct PendingReload {
 // a later one made on another peer.
 struct PulledVersion {
   std::string digest;      // the item's digest as that run compared it (sha256 or canonical)
+  std::string canonical;   // text items: the digest of its records (ItemState::canonical)
   int64_t changed_at = 0;  // the sender's ItemState::changed_at (its clock, seconds)
 };
 
