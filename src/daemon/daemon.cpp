@@ -268,7 +268,7 @@ class Daemon {
     }
     if (running.empty() || cancel_requested()) return {};
     if (!lock) {
-      auto locked = loops_[running.front()->index].peers->local.lock(RunOptions{}.lock_wait);
+      auto locked = lock_for_peers(loops_[running.front()->index].peers->local, RunOptions{}.lock_wait);
       if (!locked) {
         for (auto* turn : running) {
           turn->result = unreached(command_for(config_.sync.mode), locked.error());
@@ -277,7 +277,6 @@ class Daemon {
         return {};
       }
       lock = std::move(*locked);
-      loops_[running.front()->index].peers->local.clean_stale();
     }
     // One peer alone may pull at once; several only read this node first.
     const bool at_once = running.size() > 1;
@@ -419,10 +418,7 @@ class Daemon {
       l.last_report = result;
       dirty_ = true;
     }
-    bool pulled = false;
-    for (const auto& r : result.items) {
-      pulled = pulled || (r.plan.action == Action::pull && r.outcome == Outcome::ok);
-    }
+    const bool pulled = pulled_here(result);
     if (result.error) {
       if (result.code == ExitCode::unreachable) l.peers.reset();
       report(l, result.code, result.error->message);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -293,10 +294,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   // Apply one planned item; the reload it needs is added to its side's level.
   auto apply = [&](ItemReport& r) {
     const Planned& p = r.plan;
-    if (p.refusal == ExitCode::conflict && options.command == Command::compare) {
-      r.outcome = Outcome::conflict;
-      r.code = ExitCode::differs;  // compare: an unresolved conflict is a difference
-      r.message = p.reason;
+    if (options.command == Command::compare) {
+      std::tie(r.outcome, r.code) = compare_result(p);
+      if (r.outcome == Outcome::conflict || r.outcome == Outcome::failed) r.message = p.reason;
       return;
     }
     if (options.pushes_only && changing && p.action == Action::pull && p.refusal == ExitCode::ok) {
@@ -309,7 +309,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       r.code = p.refusal;
       r.outcome = Outcome::failed;
       r.message = p.reason;
-      if (options.command != Command::compare) spdlog::warn("{}: {}", item_name(r.item), p.reason);
+      spdlog::warn("{}: {}", item_name(r.item), p.reason);
       return;
     }
     if (p.action == Action::none) {
@@ -317,11 +317,6 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       if (r.local.exists && r.remote.exists && r.local.sha256 == r.remote.sha256 && changing) {
         state.set_history(r.item, {r.local.sha256, r.remote.sha256});
       }
-      return;
-    }
-    if (options.command == Command::compare) {
-      r.outcome = Outcome::skipped;
-      r.code = ExitCode::differs;
       return;
     }
     if (options.dry_run) {
@@ -464,6 +459,19 @@ std::string versions_text(const char* name, const NodeVersions& v) {
 }
 
 }  // namespace
+
+std::pair<Outcome, ExitCode> compare_result(const Planned& p) {
+  if (p.refusal == ExitCode::conflict) return {Outcome::conflict, ExitCode::differs};  // a difference
+  if (p.refusal != ExitCode::ok) return {Outcome::failed, p.refusal};
+  if (p.action == Action::none) return {Outcome::ok, ExitCode::ok};
+  return {Outcome::skipped, ExitCode::differs};
+}
+
+bool pulled_here(const RunReport& report) {
+  return std::any_of(report.items.begin(), report.items.end(), [](const ItemReport& r) {
+    return r.plan.action == Action::pull && r.outcome == Outcome::ok;
+  });
+}
 
 RunReport merge_runs(const RunReport& first, RunReport again) {
   auto moved = [](const ItemReport& f) { return f.plan.action != Action::none && f.outcome == Outcome::ok; };

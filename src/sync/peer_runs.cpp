@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 
@@ -21,15 +22,13 @@ RunReport unreached(Command command, const Error& error) {
   return report;
 }
 
-namespace {
-
-// Whether the run changed this node (a pull that went in).
-bool pulled(const RunReport& report) {
-  for (const auto& r : report.items) {
-    if (r.plan.action == Action::pull && r.outcome == Outcome::ok) return true;
-  }
-  return false;
+Result<std::unique_ptr<NodeLock>> lock_for_peers(LocalNode& local, Millis wait) {
+  auto lock = local.lock(wait);
+  if (lock) local.clean_stale();
+  return lock;
 }
+
+namespace {
 
 // compare over several peers: what `sync` would meet. A pull from one peer (step 2)
 // changes this node, so a later peer that changed the same item meets a conflict, and
@@ -39,6 +38,15 @@ bool pulled(const RunReport& report) {
 void predict_across_peers(const Config& config, const std::vector<RemoteConfig>& peers,
                           std::vector<RunReport>& reports, const RunOptions& options) {
   std::vector<bool> changed(peers.size(), false);
+  std::vector<std::optional<StateStore>> states(peers.size());  // each peer's history, read once
+  std::vector<bool> unreadable(peers.size(), false);
+  auto history = [&](size_t i) -> StateStore* {
+    if (!states[i] && !unreadable[i]) {
+      states[i].emplace(config.state_dir, remote_key(peers[i]));
+      unreadable[i] = !states[i]->load();
+    }
+    return unreadable[i] ? nullptr : &*states[i];
+  };
   for (Item item : options.items) {
     std::optional<ItemState> here;  // this node's item after the pulls so far
     std::string from;               // the peer of the last of them
@@ -59,23 +67,16 @@ void predict_across_peers(const Config& config, const std::vector<RemoteConfig>&
         if (reports[i].form != TextForm::records) return false;
         local.sha256 = local.canonical;
       }
-      StateStore state(config.state_dir, remote_key(peers[i]));
-      if (!state.load()) return false;
-      Planned p = plan_item({item, local, r.remote, state.history(item), SyncMode::sync, config.sync.conflict,
+      StateStore* state = history(i);
+      if (!state) return false;
+      Planned p = plan_item({item, local, r.remote, state->history(item), SyncMode::sync, config.sync.conflict,
                              options.force});
       planned[i] = true;
       if (p.action == r.plan.action && p.conflict == r.plan.conflict) return true;
       p.reason = "after the pull from peer " + from + ": " + p.reason;
       r.plan = p;
       r.message.clear();
-      r.outcome = p.refusal == ExitCode::conflict ? Outcome::conflict
-                  : p.refusal != ExitCode::ok      ? Outcome::failed
-                  : p.action == Action::none       ? Outcome::ok
-                                                   : Outcome::skipped;
-      r.code = p.refusal == ExitCode::conflict ? ExitCode::differs
-               : p.refusal != ExitCode::ok     ? p.refusal
-               : p.action == Action::none      ? ExitCode::ok
-                                               : ExitCode::differs;
+      std::tie(r.outcome, r.code) = compare_result(p);
       changed[i] = true;
       return true;
     };
@@ -148,7 +149,7 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
     }
     std::unique_ptr<NodeLock> lock;
     if (any) {
-      auto locked = any->local.lock(options.lock_wait);
+      auto locked = lock_for_peers(any->local, options.lock_wait);
       if (!locked) {
         for (size_t i = 0; i < peers.size(); ++i) {
           reports[i] = sessions[i] ? unreached(options.command, locked.error()) : run_one(i, options);
@@ -156,7 +157,6 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
         return finish();
       }
       lock = std::move(*locked);
-      any->local.clean_stale();
     }
     shared.local_lock_held = true;
     shared.pushes_only = changing;
@@ -173,7 +173,7 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
     for (size_t i = 0; i < peers.size(); ++i) {
       if (!reports[i].deferred) continue;
       reports[i] = merge_runs(reports[i], run_one(i, alone));
-      if (pulled(reports[i])) last_pull = i;
+      if (pulled_here(reports[i])) last_pull = i;
     }
     // 3. Hub: what came in goes to every other peer, again at once. What a peer changed
     //    since step 1 waits for the next run.
@@ -193,18 +193,6 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
 
 namespace {
 
-// The first line of the worst peers' failures: "peer a: ...; peer b: ...".
-std::string failure_summary(const PeersReport& report, const std::vector<Json>& docs) {
-  std::string msg;
-  for (size_t i = 0; i < report.peers.size(); ++i) {
-    if (report.peers[i].report.code != report.code) continue;
-    const Json& e = docs[i]["error"];
-    if (e.is_null()) continue;
-    msg += (msg.empty() ? "" : "; ") + std::string("peer ") + report.peers[i].name + ": " + e["message"].as_string();
-  }
-  return msg;
-}
-
 // One peer's entry: "name", "remote", then the members of its own document but `skip`.
 Json peer_entry(const PeerRun& p, const Json& doc, const std::vector<std::string>& skip = {}) {
   Json entry = Json::object();
@@ -216,41 +204,53 @@ Json peer_entry(const PeerRun& p, const Json& doc, const std::vector<std::string
   return entry;
 }
 
-// The run's `error` when some peer failed: the worst code, each such peer's message.
-void set_run_error(Json& doc, const PeersReport& report, const std::vector<Json>& docs) {
-  if (report.code != ExitCode::ok && report.code != ExitCode::differs) {
-    doc.set("error", error_json(Error{report.code, failure_summary(report, docs)}));
+// What the run's `error` says of one peer: its name, exit code and `error` object.
+struct PeerOutcome {
+  std::string name;
+  ExitCode code = ExitCode::ok;
+  Json error;
+};
+
+// The run's `error` when some peer failed: the worst code `worst`, and the message of each
+// peer with that code: "peer a: ...; peer b: ...".
+void set_run_error(Json& doc, ExitCode worst, const std::vector<PeerOutcome>& peers) {
+  if (worst == ExitCode::ok || worst == ExitCode::differs) return;
+  std::string msg;
+  for (const auto& p : peers) {
+    if (p.code != worst || p.error.is_null()) continue;
+    msg += (msg.empty() ? "" : "; ") + std::string("peer ") + p.name + ": " + p.error["message"].as_string();
   }
+  doc.set("error", error_json(Error{worst, msg}));
 }
 
 }  // namespace
 
 Json peers_report_json(const PeersReport& report) {
   if (!report.named && report.peers.size() == 1) return report_json(report.peers.front().report);
-  std::vector<Json> docs;
+  std::vector<PeerOutcome> outcomes;
   Json peers = Json::array();
   bool in_sync = true;
   for (const auto& p : report.peers) {
     Json doc = report_json(p.report);
-    docs.push_back(doc);
+    outcomes.push_back({p.name, p.report.code, doc["error"]});
     in_sync = in_sync && doc["in_sync"].as_bool();
     peers.push(peer_entry(p, doc));
   }
   Json doc = Json::object();
   if (report.command == Command::compare) doc.set("in_sync", in_sync);
   doc.set("peers", peers);
-  set_run_error(doc, report, docs);
+  set_run_error(doc, report.code, outcomes);
   return doc;
 }
 
 Json peers_last_run_json(const PeersReport& report) {
   if (!report.named && report.peers.size() == 1) return last_run_json(report.peers.front().report);
-  std::vector<Json> docs;
+  std::vector<PeerOutcome> outcomes;
   Json peers = Json::array();
   int64_t time = 0;
   for (const auto& p : report.peers) {
     Json last = last_run_json(p.report);
-    docs.push_back(last);
+    outcomes.push_back({p.name, p.report.code, last["error"]});
     if (time == 0) time = last["time"].as_int();
     peers.push(peer_entry(p, last, {"time", "command"}));
   }
@@ -259,7 +259,7 @@ Json peers_last_run_json(const PeersReport& report) {
   doc.set("command", command_name(report.command));
   doc.set("exit_code", static_cast<int>(report.code));
   doc.set("peers", peers);
-  set_run_error(doc, report, docs);
+  set_run_error(doc, report.code, outcomes);
   return doc;
 }
 
@@ -287,19 +287,17 @@ Status save_peers_last_run(const Config& config, const PeersReport& report) {
       }
     }
     ExitCode code = ExitCode::ok;
-    for (const auto& e : peers.items()) code = worse(code, static_cast<ExitCode>(e["exit_code"].as_int()));
-    std::string msg;
+    std::vector<PeerOutcome> outcomes;
     for (const auto& e : peers.items()) {
-      if (static_cast<ExitCode>(e["exit_code"].as_int()) != code || e["error"].is_null()) continue;
-      msg += (msg.empty() ? "" : "; ") + std::string("peer ") + e["name"].as_string() + ": " +
-             e["error"]["message"].as_string();
+      outcomes.push_back({e["name"].as_string(), static_cast<ExitCode>(e["exit_code"].as_int()), e["error"]});
+      code = worse(code, outcomes.back().code);
     }
     Json merged = Json::object();
     merged.set("time", doc["time"]);
     merged.set("command", doc["command"]);
     merged.set("exit_code", static_cast<int>(code));
     merged.set("peers", peers);
-    if (code != ExitCode::ok && code != ExitCode::differs) merged.set("error", error_json(Error{code, msg}));
+    set_run_error(merged, code, outcomes);
     doc = merged;
   }
   return store.save_last_run(doc);

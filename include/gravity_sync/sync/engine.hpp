@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gravity_sync/config/config.hpp"
@@ -70,6 +71,13 @@ struct RunReport {
   std::vector<std::string> owed;    // each reload still pending at the end, in words
   bool deferred = false;  // pushes_only: something was left for a run of this peer alone
 };
+
+// What compare reports of an item planned `p`: an unresolved conflict and a move are
+// differences (exit 1), a refusal is its own code, nothing to do is ok.
+std::pair<Outcome, ExitCode> compare_result(const Planned& p);
+
+// Whether `report`'s run changed this node: a pull that went in.
+bool pulled_here(const RunReport& report);
 
 // `again` (a later run of the same peer) with what `first` moved: an item `again` found
 // in sync keeps `first`'s entry where `first` moved it.

@@ -56,6 +56,11 @@ Status save_peers_last_run(const Config& config, const PeersReport& report);
 // The run for humans: report_text, under a heading per peer when the config names them.
 std::string peers_report_text(const PeersReport& report);
 
+// This node's lock for runs with several peers at once (RunOptions::local_lock_held),
+// taken through `local` (any peer's LocalNode: they share the state directory), and the
+// temp files an interrupted run left removed once it is held.
+Result<std::unique_ptr<NodeLock>> lock_for_peers(LocalNode& local, Millis wait);
+
 // `report` with its failure as an error of the run, for a peer that could not be reached.
 RunReport unreached(Command command, const Error& error);
 
