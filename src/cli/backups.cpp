@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <iostream>
 #include <optional>
@@ -75,10 +77,17 @@ std::function<int()> setup_backups(CLI::App& sub, Globals& globals) {
       }
     } else {
       if (listed.empty() && code == ExitCode::ok) std::cout << "no backups yet\n";
+      // Columns as wide as their longest entry (settings.KEY names are long).
+      int id_width = 44, item_width = 12;
+      for (const auto& [b, name] : listed) {
+        id_width = std::max(id_width, static_cast<int>(b.id.size()));
+        item_width = std::max(item_width, static_cast<int>(std::strlen(item_name(b.item))));
+      }
       for (const auto& [b, name] : listed) {
         const std::string node = named && !name.empty() ? name : side_name(b.side);
-        std::printf("%-44s %-12s %-12s %s %10llu bytes\n", b.id.c_str(), node.c_str(), item_name(b.item),
-                    format_local_time(b.time, "%Y-%m-%d %H:%M:%S").c_str(), static_cast<unsigned long long>(b.size));
+        std::printf("%-*s %-12s %-*s %s %10llu bytes\n", id_width, b.id.c_str(), node.c_str(), item_width,
+                    item_name(b.item), format_local_time(b.time, "%Y-%m-%d %H:%M:%S").c_str(),
+                    static_cast<unsigned long long>(b.size));
       }
     }
     for (const auto& e : errors) spdlog::error("{}", e.message);

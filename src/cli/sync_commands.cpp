@@ -27,10 +27,16 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
   options.items = config.sync.items;
   if (!args.only.empty()) {
     std::string bad;
-    auto items = parse_item_list(args.only, &bad);
+    std::vector<Item> settings = config.sync.settings;
+    settings.insert(settings.end(), config.sync.settings_unsafe.begin(), config.sync.settings_unsafe.end());
+    auto items = parse_item_list(args.only, &bad, settings);
     if (!items) {
       return fail(globals, make_error(ExitCode::usage, "--only: \"" + bad +
-                                                           "\" is not an item (gravity, custom-dns, cname, static-dhcp)"));
+                                                           "\" is not an item (gravity, custom-dns, cname, static-dhcp, "
+                                                           "settings, or settings.KEY for a pihole.toml key)"));
+    }
+    for (Item item : *items) {
+      if (auto st = check_setting_allowed(config.sync, item, "--only: "); !st) return fail(globals, st.error());
     }
     options.items = *items;
   }

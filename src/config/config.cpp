@@ -13,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "gravity_sync/pihole/settings.hpp"
 #include "gravity_sync/util/files.hpp"
 #include "gravity_sync/util/shell.hpp"
 
@@ -52,6 +53,27 @@ class Reader {
       if (!seen.insert(name).second) fail(it->first, key, "given twice");
       handler->second(it->second, key);
     }
+  }
+
+  // A list of pihole.toml keys for the settings item (`unsafe`: sync.settings_unsafe, where
+  // keys of one node are allowed). Each must be a key FTL knows and gravity-sync can carry.
+  std::vector<Item> settings(const YAML::Node& node, const std::string& key, bool unsafe) const {
+    if (!node.IsSequence()) fail(node, key, "must be a list of pihole.toml keys such as [dns.upstreams, dns.dnssec]");
+    std::vector<Item> out;
+    for (const auto& entry : node) {
+      const std::string name = scalar(entry, key);
+      const FtlKey* ftl = find_ftl_key(name);
+      if (!ftl) fail(entry, key, "\"" + name + "\" is not a key of Pi-hole v6's pihole.toml (as `pihole-FTL --config` lists them)");
+      const Item item = Item::setting(*ftl);
+      SyncConfig as_listed;
+      if (unsafe) as_listed.settings_unsafe.push_back(item);
+      if (auto st = check_setting_allowed(as_listed, item, ""); !st) fail(entry, key, st.error().message);
+      for (Item seen : out) {
+        if (seen == item) fail(entry, key, "\"" + name + "\" is listed twice");
+      }
+      out.push_back(item);
+    }
+    return out;
   }
 
   std::string scalar(const YAML::Node& node, const std::string& key) const {
@@ -239,14 +261,23 @@ Config parse_config(const std::string& text, const std::string& path) {
     })},
     {"local", H([&](const N& node, const S& key) { r.layout(node, key, cfg.local); })},
     {"sync", H([&](const N& node, const S& key) {
+      std::optional<size_t> settings_at;  // where `settings` stands in sync.items
+      bool settings_given = false;
       r.map(node, key, {
         {"items", [&](const N& v, const S& k) {
           if (!v.IsSequence()) r.fail(v, k, "must be a list such as [gravity, custom-dns, cname]");
           cfg.sync.items.clear();
           for (const auto& entry : v) {
             const S name = r.scalar(entry, k);
+            if (name == kSettingsName) {
+              if (settings_at) r.fail(entry, k, "\"settings\" is listed twice");
+              settings_at = cfg.sync.items.size();
+              continue;
+            }
             auto item = parse_item(name);
-            if (!item) r.fail(entry, k, "\"" + name + "\" is not an item (gravity, custom-dns, cname, static-dhcp)");
+            if (!item || item->is_setting()) {
+              r.fail(entry, k, "\"" + name + "\" is not an item (gravity, custom-dns, cname, static-dhcp, settings)");
+            }
             for (Item seen : cfg.sync.items) {
               if (seen == *item) r.fail(entry, k, "\"" + name + "\" is listed twice");
             }
@@ -260,11 +291,33 @@ Config parse_config(const std::string& text, const std::string& path) {
           cfg.sync.conflict = r.choice<ConflictPolicy>(v, k, {{"remote", ConflictPolicy::remote}, {"local", ConflictPolicy::local},
                                                               {"newer", ConflictPolicy::newer}, {"skip", ConflictPolicy::skip}});
         }},
+        {"settings", [&](const N& v, const S& k) {
+          cfg.sync.settings = r.settings(v, k, false);
+          settings_given = true;
+        }},
+        {"settings_unsafe", [&](const N& v, const S& k) { cfg.sync.settings_unsafe = r.settings(v, k, true); }},
         {"interval", [&](const N& v, const S& k) { cfg.sync.interval = r.duration(v, k); }},
         {"gravity_mode", [&](const N& v, const S& k) {
           cfg.sync.gravity_mode = r.choice<GravityMode>(v, k, {{"file", GravityMode::file}, {"tables", GravityMode::tables}});
         }},
       });
+      if (!settings_given) {
+        for (const FtlKey* k : offered_settings()) cfg.sync.settings.push_back(Item::setting(*k));
+      }
+      for (Item unsafe : cfg.sync.settings_unsafe) {
+        for (Item safe : cfg.sync.settings) {
+          if (safe == unsafe) {
+            r.fail(node["settings_unsafe"], key + ".settings_unsafe",
+                   std::string(unsafe.ftl_setting()->key) + " is in sync.settings too");
+          }
+        }
+      }
+      if (settings_at) {
+        std::vector<Item> keys = cfg.sync.settings;
+        keys.insert(keys.end(), cfg.sync.settings_unsafe.begin(), cfg.sync.settings_unsafe.end());
+        cfg.sync.items.insert(cfg.sync.items.begin() + static_cast<std::ptrdiff_t>(*settings_at), keys.begin(),
+                              keys.end());
+      }
     })},
     {"backup", H([&](const N& node, const S& key) {
       r.map(node, key, {
@@ -386,6 +439,23 @@ const char* to_string(ConflictPolicy policy) {
     case ConflictPolicy::skip: return "skip";
   }
   return "remote";
+}
+
+Status check_setting_allowed(const SyncConfig& sync, Item item, const std::string& where) {
+  const FtlKey* key = item.ftl_setting();
+  if (!key) return {};
+  const SettingVerdict verdict = setting_class(*key);
+  if (verdict.cls == SettingClass::never) {
+    return make_error(ExitCode::usage, where + std::string(key->key) + " cannot be synced: " + verdict.why);
+  }
+  if (verdict.cls == SettingClass::node) {
+    for (Item unsafe : sync.settings_unsafe) {
+      if (unsafe == item) return {};
+    }
+    return make_error(ExitCode::usage, where + std::string(key->key) + " is refused: " + verdict.why +
+                                           ". To sync it anyway, list it under sync.settings_unsafe");
+  }
+  return {};
 }
 
 }  // namespace gs

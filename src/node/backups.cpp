@@ -35,14 +35,16 @@ int64_t parse_backup_stamp(const std::string& stamp) {
 }
 
 const char* backup_suffix(Item item) {
-  switch (item) {
-    case Item::gravity:
+  switch (item.kind()) {
+    case Item::Kind::gravity:
       return ".db";
-    case Item::custom_dns:
+    case Item::Kind::custom_dns:
       return ".list";
-    case Item::cname:
-    case Item::static_dhcp:
+    case Item::Kind::cname:
+    case Item::Kind::static_dhcp:
       return ".conf";
+    case Item::Kind::settings:
+      return ".value";
   }
   return "";
 }

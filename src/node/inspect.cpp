@@ -7,10 +7,19 @@
 
 namespace gs {
 
-Result<NodeState> PiholeNode::inspect(const std::vector<Item>& items) {
+Result<NodeState> PiholeNode::inspect(const std::vector<Item>& all) {
+  // Settings are pihole.toml keys: a node of Pi-hole v5 has none (the engine skips them).
+  std::vector<Item> items;
+  NodeState state;
+  for (Item item : all) {
+    if (item.is_setting() && major_version() < 6) {
+      state[item] = ItemState{};
+    } else {
+      items.push_back(item);
+    }
+  }
   auto read = read_items(items);
   if (!read) return read.error();
-  NodeState state;
   for (Item item : items) {
     auto file = read->files.find(item);
     if (file == read->files.end()) {

@@ -1,5 +1,6 @@
 #include "gravity_sync/node/pihole_node.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -134,7 +135,10 @@ Result<Installed> PiholeNode::install_copy(NodeCopy& copy, const ItemState& curr
 }
 
 Result<Installed> PiholeNode::install_records(Item item, const Records& records, const ItemState& current) {
-  const std::string json = ftl_array_json(records);
+  if (item.is_setting() && records.empty()) {
+    return make_error(ExitCode::refused, std::string(name()) + " " + item_name(item) + ": no value to set");
+  }
+  const std::string json = ftl_value(item, records);
   if (auto st = check_ftl_value_size(item, json); !st) return with_context(st.error(), name());
   // Keep what we replace, as the v5 file that holds it (readable, and restorable anywhere).
   auto old = read_records(item);
@@ -147,6 +151,13 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   }
   auto kept = keep_value_backup(item, file_from_records(item, *old));
   if (!kept) return kept.error();
+  if (queued_ && major_version() >= 6) {
+    queued_->push_back({item, json, records_digest(item, records), *kept});
+    Installed result;
+    result.backup_id = kept->id;
+    result.queued = true;
+    return result;
+  }
   // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
   // for CNAMEs and DHCP hosts); we never edit pihole.toml.
   ftl_pacer().before_change(*this);
@@ -155,7 +166,9 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   if (!set) return set.error();
   if (set->exit_code != 0) {
     remove_backups({*kept});  // nothing was replaced
-    return with_context(ftl_set_error(item, set->exit_code, set->output), name());
+    Error e = with_context(ftl_set_error(item, set->exit_code, set->output), name());
+    if (set->exit_code == kFtlExitSetByEnv) e.kind = ErrorKind::set_by_env;
+    return e;
   }
   // What FTL now holds, read back the way sync reads it: the value must be the one sent.
   auto now = read_records(item);
@@ -168,11 +181,73 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
     return make_error(ExitCode::failure, std::string(name()) + " pihole-FTL accepted the new " + ftl_key(item) +
                                              " but pihole.toml holds a different value; it is left as FTL wrote it");
   }
-  spdlog::info("{} {}: set {} ({} records)", name(), item_name(item), ftl_key(item), records.size());
+  if (item.is_setting()) {
+    spdlog::info("{} {}: set {}", name(), item_name(item), ftl_key(item));
+  } else {
+    spdlog::info("{} {}: set {} ({} records)", name(), item_name(item), ftl_key(item), records.size());
+  }
   prune_backups(item);
   Installed result;
   result.backup_id = kept->id;
   return result;
+}
+
+void PiholeNode::begin_values() { queued_.emplace(); }
+
+std::vector<Committed> PiholeNode::commit_values() {
+  std::vector<QueuedValue> values = std::move(queued_).value_or(std::vector<QueuedValue>{});
+  queued_.reset();
+  std::vector<Committed> out;
+  if (values.empty()) return out;
+  // Those that make FTL restart itself first, the others right after: whenever FTL
+  // re-reads pihole.toml (once a second) among these sets, the restart it begins takes
+  // about a second to shut FTL down, and the sets that follow land before the new FTL
+  // reads the file. So FTL restarts at most once, and never right after applying a value
+  // in place: a restart signal then once hung FTL v6.4.1 for good (docs/PIHOLE-V6.md,
+  // "Reloads, and FTL starting").
+  std::stable_partition(values.begin(), values.end(), [](const QueuedValue& v) { return ftl_set_restarts(v.item); });
+  std::vector<bool> set_ok(values.size(), false);
+  ftl_pacer().begin_batch(*this);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const QueuedValue& v = values[i];
+    auto set = ftl_config_set(ftl_key(v.item), v.value);
+    ftl_pacer().after_change(*this, ftl_set_restarts(v.item));  // whatever came back, FTL may have taken it
+    if (!set) {
+      out.push_back({v.item, set.error()});
+      continue;
+    }
+    if (set->exit_code != 0) {
+      remove_backups({v.kept});  // nothing was replaced
+      Error e = with_context(ftl_set_error(v.item, set->exit_code, set->output), name());
+      if (set->exit_code == kFtlExitSetByEnv) e.kind = ErrorKind::set_by_env;
+      out.push_back({v.item, e});
+      continue;
+    }
+    set_ok[i] = true;
+  }
+  ftl_pacer().end_batch(*this);  // FTL has taken them all, and restarted if it had to
+  // What FTL now holds, read back the way sync reads it, once FTL has re-read the file:
+  // each value must be the one sent.
+  auto toml = read_toml();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!set_ok[i]) continue;
+    const QueuedValue& v = values[i];
+    const std::string key = ftl_key(v.item);
+    Status st;
+    if (!toml) {
+      st = make_error(ExitCode::failure, std::string(name()) + " pihole-FTL set the new " + key +
+                                             ", but reading it back failed (the value is in place): " +
+                                             toml.error().message);
+    } else if (auto now = records_from_toml(*toml, v.item); !now || records_digest(v.item, *now) != v.digest) {
+      st = make_error(ExitCode::failure, std::string(name()) + " pihole-FTL accepted the new " + key +
+                                             " but pihole.toml holds a different value; it is left as FTL wrote it");
+    } else {
+      spdlog::info("{} {}: set {}", name(), item_name(v.item), key);
+      prune_backups(v.item);
+    }
+    out.push_back({v.item, st});
+  }
+  return out;
 }
 
 Result<Installed> PiholeNode::restore(const BackupEntry& entry, const ItemState& current) {

@@ -587,16 +587,32 @@ Result<std::unique_ptr<NodeLock>> LocalNode::lock(Millis wait) {
   return std::unique_ptr<NodeLock>(std::make_unique<LocalLock>(std::move(*lock)));
 }
 
+namespace {
+
+// The items whose backup directories `backup_root` holds: one per item (and per settings
+// key) that was ever backed up; other names are not ours and are left alone.
+std::vector<Item> backed_up_items(const std::string& backup_root) {
+  std::vector<Item> out;
+  DirHandle d(::opendir(backup_root.c_str()));
+  if (!d) return out;
+  while (dirent* e = ::readdir(d.get())) {
+    if (auto item = parse_item(e->d_name)) out.push_back(*item);
+  }
+  return out;
+}
+
+}  // namespace
+
 void LocalNode::clean_stale() {
   int n = remove_stale(layout_.pihole_dir, kTempPrefix, 0) + remove_stale(layout_.dnsmasq_dir, kTempPrefix, 0) +
           remove_stale(state_dir_ + "/tmp", kTempPrefix, 0);
-  for (Item item : kAllItems) n += remove_stale(backups_.dir + "/" + item_name(item), kTempPrefix, 0);
+  for (Item item : backed_up_items(backups_.dir)) n += remove_stale(backups_.dir + "/" + item_name(item), kTempPrefix, 0);
   if (n > 0) spdlog::info("local: removed {} temp file(s) left by an interrupted run", n);
 }
 
 Result<std::vector<BackupEntry>> LocalNode::backups() {
   std::vector<BackupEntry> out;
-  for (Item item : kAllItems) {
+  for (Item item : backed_up_items(backups_.dir)) {
     const std::string dir = backup_dir(backups_, item);
     DirHandle d(::opendir(dir.c_str()));
     if (!d) continue;

@@ -23,7 +23,10 @@ ItemState value_state(Item item, const Result<PiholeToml>& toml, std::optional<i
   ItemState s;
   auto records = toml ? with_context(records_from_toml(*toml, item), where) : Result<Records>(toml.error());
   if (records) {
-    s.exists = true;
+    // A v6 array always exists (absent is FTL's default, empty); a settings key that
+    // pihole.toml does not hold is missing there.
+    s.exists = !item.is_setting() || !records->empty();
+    if (toml->set_by_env(ftl_key(item))) s.set_by_env = ftl_env_var(item);
     s.sha256 = s.canonical = records_digest(item, *records);
     s.records = records->size();
     s.changed_at = mtime;

@@ -92,10 +92,25 @@ std::string level_name(Reload level) {
 
 }  // namespace
 
-bool ftl_set_restarts(Item item) { return item == Item::cname || item == Item::static_dhcp; }
+bool ftl_set_restarts(Item item) {
+  // misc.privacylevel is not flagged, but FTL restarts when it is lowered (config.c
+  // reread_config, "Privacy level was reduced, restarting FTL"): taken as a restart key.
+  if (const FtlKey* key = item.ftl_setting()) return (key->flags & kFtlRestart) != 0 || key->key == "misc.privacylevel";
+  return item == Item::cname || item == Item::static_dhcp;
+}
+
+void FtlPacer::begin_batch(Node& node) {
+  before_change(node);
+  batch_ = true;
+}
+
+void FtlPacer::end_batch(Node& node) {
+  batch_ = false;
+  before_change(node);
+}
 
 void FtlPacer::before_change(Node& node) {
-  if (!last_) return;
+  if (!last_ || batch_) return;
   const Clock& clock = node.clock();
   const auto settle = restarts_ ? kFtlRestartSettle : kFtlSettle;
   const auto until = *last_ + settle;
@@ -112,7 +127,7 @@ void FtlPacer::before_change(Node& node) {
 
 void FtlPacer::after_change(Node& node, bool restarts) {
   last_ = node.clock().steady();
-  restarts_ = restarts;
+  restarts_ = restarts_ || restarts;  // before_change clears it
 }
 
 Status reload_when_ready(Node& node, Reload level, Millis wait) {

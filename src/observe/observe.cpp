@@ -1,5 +1,6 @@
 #include "gravity_sync/observe/observe.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <functional>
 #include <map>
@@ -111,7 +112,16 @@ void update_metrics(const Config& config, const PeerRef& peer, const RunReport& 
     family(metric.c_str(), "counter", help);
     for (const auto& [name, p] : kept.members()) {
       if (!p[fam].is_object()) continue;
-      for (Item item : kAllItems) {
+      // The items in their order, then each settings key the file holds (its name checked:
+      // it becomes a label).
+      std::vector<Item> items(std::begin(kAllItems), std::end(kAllItems));
+      for (const auto& [key, v] : p[fam].members()) {
+        auto item = parse_item(key.substr(0, key.find('|')));
+        if (item && item->is_setting() && std::find(items.begin(), items.end(), *item) == items.end()) {
+          items.push_back(*item);
+        }
+      }
+      for (Item item : items) {
         for (const char* dir : {"pull", "push"}) {
           const Json& v = p[fam][std::string(item_name(item)) + "|" + dir];
           if (v.is_null()) continue;

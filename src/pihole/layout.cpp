@@ -3,11 +3,12 @@
 namespace gs {
 
 std::string PiholeLayout::item_path(Item item) const {
-  switch (item) {
-    case Item::gravity: return pihole_dir + "/gravity.db";
-    case Item::custom_dns: return pihole_dir + "/custom.list";
-    case Item::cname: return dnsmasq_dir + "/05-pihole-custom-cname.conf";
-    case Item::static_dhcp: return dnsmasq_dir + "/04-pihole-static-dhcp.conf";
+  switch (item.kind()) {
+    case Item::Kind::gravity: return pihole_dir + "/gravity.db";
+    case Item::Kind::custom_dns: return pihole_dir + "/custom.list";
+    case Item::Kind::cname: return dnsmasq_dir + "/05-pihole-custom-cname.conf";
+    case Item::Kind::static_dhcp: return dnsmasq_dir + "/04-pihole-static-dhcp.conf";
+    case Item::Kind::settings: return toml_path();  // v6 only
   }
   return "";
 }

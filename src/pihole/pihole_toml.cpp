@@ -2,12 +2,15 @@
 
 #include <toml++/toml.h>
 
+#include "gravity_sync/pihole/settings.hpp"
+#include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/shell.hpp"
 
 namespace gs {
 
 struct PiholeToml::Impl {
   toml::table table;
+  std::string text;  // as parsed: set_by_env reads the comment FTL writes after a value
 };
 
 namespace {
@@ -94,6 +97,7 @@ Result<PiholeToml> PiholeToml::parse(std::string_view text) {
   try {
     auto impl = std::make_shared<Impl>();
     impl->table = toml::parse(text);
+    impl->text = std::string(text);
     out.impl_ = std::move(impl);
   } catch (const toml::parse_error& e) {
     return make_error(ExitCode::refused, "pihole.toml is not valid TOML (line " +
@@ -128,6 +132,73 @@ std::string PiholeToml::string_or(std::string_view key, std::string_view fallbac
   const toml::node_view<const toml::node> node = impl_->table.at_path(key);
   if (const auto* s = node.as_string()) return s->get();
   return std::string(fallback);
+}
+
+Result<std::optional<std::string>> PiholeToml::setting(const FtlKey& key) const {
+  if (!impl_) return std::optional<std::string>();
+  const toml::node_view<const toml::node> node = impl_->table.at_path(key.key);
+  if (!node) return std::optional<std::string>();
+  const auto wrong = [&](const char* what) {
+    return make_error(ExitCode::refused, "pihole.toml: " + std::string(key.key) + " is not " + what);
+  };
+  Json value;
+  switch (key.type) {
+    case FtlType::boolean:
+      if (!node.is_boolean()) return wrong("true or false");
+      value = Json(node.as_boolean()->get());
+      break;
+    case FtlType::integer:
+      if (!node.is_integer()) return wrong("a whole number");
+      value = Json(node.as_integer()->get());
+      break;
+    case FtlType::string:
+      if (!node.is_string()) return wrong("a string");
+      value = Json(node.as_string()->get());
+      break;
+    case FtlType::enumeration:
+      // FTL writes most as a string ("NULL"), misc.privacylevel as its number.
+      if (node.is_integer()) {
+        value = Json(node.as_integer()->get());
+      } else if (node.is_string()) {
+        value = Json(node.as_string()->get());
+      } else {
+        return wrong("one of its values");
+      }
+      break;
+    case FtlType::string_array: {
+      auto entries = string_array(key.key);
+      if (!entries) return entries.error();
+      // All entries, empty ones too: this is FTL's value as it is, not records.
+      value = Json::array();
+      for (size_t i = 0; i < node.as_array()->size(); ++i) value.push(node.as_array()->get(i)->as_string()->get());
+      break;
+    }
+    case FtlType::real:
+    case FtlType::password:
+      return wrong("of a kind gravity-sync carries");
+  }
+  auto canonical = canonical_setting(key, value.dump());
+  if (!canonical) return canonical.error();
+  return std::optional<std::string>(std::move(*canonical));
+}
+
+bool PiholeToml::set_by_env(std::string_view key) const {
+  if (!impl_) return false;
+  const toml::node_view<const toml::node> node = impl_->table.at_path(key);
+  if (!node) return false;
+  const toml::source_region& where = node.node()->source();
+  // The marker follows the value, on the line where it ends.
+  size_t line = 1, start = 0;
+  const std::string& text = impl_->text;
+  while (line < where.end.line && start < text.size()) {
+    const size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) return false;
+    start = nl + 1;
+    ++line;
+  }
+  const size_t end = text.find('\n', start);
+  const std::string_view this_line = std::string_view(text).substr(start, end == std::string::npos ? std::string::npos : end - start);
+  return this_line.find("### CHANGED (env)") != std::string_view::npos;
 }
 
 }  // namespace gs

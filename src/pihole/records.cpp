@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "gravity_sync/pihole/pihole_toml.hpp"
-
+#include "gravity_sync/pihole/settings.hpp"
 #include "gravity_sync/util/json.hpp"
 #include "gravity_sync/util/sha256.hpp"
 #include "gravity_sync/util/shell.hpp"
@@ -13,10 +13,10 @@ namespace gs {
 namespace {
 
 const char* file_prefix(Item item) {
-  switch (item) {
-    case Item::cname:
+  switch (item.kind()) {
+    case Item::Kind::cname:
       return "cname=";
-    case Item::static_dhcp:
+    case Item::Kind::static_dhcp:
       return "dhcp-host=";
     default:
       return "";
@@ -169,6 +169,12 @@ std::string canonical_record(Item item, std::string_view record) {
 
 Records records_from_file(Item item, std::string_view content) {
   Records out;
+  if (item.is_setting()) {
+    // One line: the canonical form (validate_text_item checks it).
+    std::string_view line = content.substr(0, content.find('\n'));
+    if (!line.empty()) out.emplace_back(line);
+    return out;
+  }
   size_t start = 0;
   while (start < content.size()) {
     size_t end = content.find('\n', start);
@@ -207,6 +213,13 @@ Result<Records> records_from_values(Item item, const std::vector<std::string>& e
 }
 
 Result<Records> records_from_toml(const PiholeToml& toml, Item item) {
+  if (const FtlKey* key = item.ftl_setting()) {
+    auto value = toml.setting(*key);
+    if (!value) return value.error();
+    Records out;
+    if (*value) out.push_back(std::move(**value));
+    return out;
+  }
   auto entries = toml.string_array(ftl_key(item));
   if (!entries) return entries.error();
   return records_from_values(item, *entries);
@@ -214,12 +227,14 @@ Result<Records> records_from_toml(const PiholeToml& toml, Item item) {
 
 std::string file_from_records(Item item, const Records& records) {
   std::string out;
+  if (item.is_setting()) return records.empty() ? out : records.front() + "\n";
   for (const auto& r : records) out += file_prefix(item) + r + "\n";
   return out;
 }
 
 std::string canonical_text(Item item, const Records& records) {
   std::string out;
+  if (item.is_setting()) return file_from_records(item, records);
   for (const auto& r : records) out += canonical_record(item, r) + "\n";
   return out;
 }
@@ -227,14 +242,16 @@ std::string canonical_text(Item item, const Records& records) {
 std::string records_digest(Item item, const Records& records) { return sha256_hex(canonical_text(item, records)); }
 
 const char* ftl_key(Item item) {
-  switch (item) {
-    case Item::custom_dns:
+  switch (item.kind()) {
+    case Item::Kind::custom_dns:
       return "dns.hosts";
-    case Item::cname:
+    case Item::Kind::cname:
       return "dns.cnameRecords";
-    case Item::static_dhcp:
+    case Item::Kind::static_dhcp:
       return "dhcp.hosts";
-    case Item::gravity:
+    case Item::Kind::settings:
+      return item.ftl_setting()->key.data();  // a NUL-terminated literal of ftl_keys.inc
+    case Item::Kind::gravity:
       break;
   }
   return "";
@@ -246,6 +263,11 @@ std::string ftl_env_var(Item item) {
     if (c == '.') c = '_';
   }
   return "FTLCONF_" + key;
+}
+
+std::string ftl_value(Item item, const Records& records) {
+  if (const FtlKey* key = item.ftl_setting()) return records.empty() ? "" : setting_cli_value(*key, records.front());
+  return ftl_array_json(records);
 }
 
 std::string ftl_array_json(const Records& records) {

@@ -3,11 +3,12 @@
 namespace gs {
 
 Reload reload_for(Item item, int major) {
-  switch (item) {
-    case Item::gravity: return Reload::lists;
-    case Item::custom_dns: return major >= 6 ? Reload::none : Reload::dns;
-    case Item::cname:
-    case Item::static_dhcp: return major >= 6 ? Reload::none : Reload::restart;
+  switch (item.kind()) {
+    case Item::Kind::gravity: return Reload::lists;
+    case Item::Kind::custom_dns: return major >= 6 ? Reload::none : Reload::dns;
+    case Item::Kind::cname:
+    case Item::Kind::static_dhcp: return major >= 6 ? Reload::none : Reload::restart;
+    case Item::Kind::settings: return Reload::none;  // FTL applies its --config changes itself
   }
   return Reload::restart;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gravity_sync/pihole/records.hpp"
+#include "gravity_sync/pihole/settings.hpp"
 #include "gravity_sync/util/shell.hpp"
 
 namespace gs {
@@ -286,19 +287,20 @@ bool has_control_byte(std::string_view line) {
 // a line that is refused for that alone).
 bool valid_record(Item item, std::string_view value, bool utf8_names) {
   const RecordParts p = record_parts(item, value);
-  switch (item) {
-    case Item::custom_dns: {
+  switch (item.kind()) {
+    case Item::Kind::custom_dns: {
       if (p.fields.size() < 2 || !is_ip(p.fields[0])) return false;
       for (size_t i = 1; i < p.fields.size(); ++i) {
         if (!is_dns_name(p.fields[i], utf8_names)) return false;
       }
       return true;
     }
-    case Item::cname:
+    case Item::Kind::cname:
       return valid_cname(p.fields, utf8_names);
-    case Item::static_dhcp:
+    case Item::Kind::static_dhcp:
       return valid_dhcp_host(p.fields);
-    case Item::gravity:
+    case Item::Kind::gravity:
+    case Item::Kind::settings:
       break;
   }
   return false;
@@ -335,6 +337,16 @@ Status validate_text_item(Item item, std::string_view content) {
   // Every path checks the size, whatever read the content (a remote answer holds one byte
   // more than an item may, to tell).
   if (auto st = check_text_size(item, content.size()); !st) return st;
+  if (const FtlKey* key = item.ftl_setting()) {
+    // One line, the key's canonical form, or nothing (the key was absent there).
+    if (content.empty()) return {};
+    if (content.back() != '\n' || content.find('\n') != content.size() - 1) {
+      return make_error(ExitCode::refused, std::string(item_name(item)) + " is not one line");
+    }
+    auto canonical = canonical_setting(*key, content.substr(0, content.size() - 1));
+    if (!canonical) return canonical.error();
+    return {};
+  }
   int number = 0;
   for (std::string_view line : split(content, '\n')) {
     ++number;

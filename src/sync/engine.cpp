@@ -62,8 +62,31 @@ void warn_on_clock_skew(Node& local, Node& remote) {
   }
 }
 
-// Move one item from `sender` to `receiver`. Returns the digest both sides now share.
-Result<std::string> transfer(Item item, Node& sender, Node& receiver, bool from_here, const ItemState& sender_state,
+// Why `r` is not synced at all in this run (Planned::skip), or nullopt: a settings item
+// when a node runs Pi-hole v5, and a v6 value that an FTLCONF_ variable sets on a node
+// (FTL holds it read-only there: `pihole-FTL --config` exits 5).
+std::optional<std::string> not_synced(const ItemReport& r, int local_major, int remote_major) {
+  if (r.item.is_setting() && (local_major < 6 || remote_major < 6)) {
+    return std::string("settings are Pi-hole v6 only, and the ") + (local_major < 6 ? "local" : "remote") +
+           " node runs v" + std::to_string(local_major < 6 ? local_major : remote_major);
+  }
+  for (const auto& [side, s] : {std::pair{"local", &r.local}, std::pair{"remote", &r.remote}}) {
+    if (s->set_by_env.empty()) continue;
+    return "skipped: " + s->set_by_env + " sets " + ftl_key(r.item) + " on the " + side +
+           " node (FTL holds it read-only there); remove the variable from Pi-hole's environment to sync it";
+  }
+  return std::nullopt;
+}
+
+// What transfer() did: the digest both sides now share, and whether the receiver queued
+// it (a v6 value inside begin_values(): it is set by commit_values()).
+struct Moved {
+  std::string digest;
+  bool queued = false;
+};
+
+// Move one item from `sender` to `receiver`.
+Result<Moved> transfer(Item item, Node& sender, Node& receiver, bool from_here, const ItemState& sender_state,
                              const ItemState& receiver_state, StageOptions how, ItemReport& report) {
   // Tables mode needs a database there to apply the tables to; a missing one is created
   // from the whole file.
@@ -91,7 +114,7 @@ Result<std::string> transfer(Item item, Node& sender, Node& receiver, bool from_
   }
   report.backup = installed->backup_id;
   report.rebuild = installed->rebuild;
-  return staged->digest;
+  return Moved{staged->digest, installed->queued};
 }
 
 }  // namespace
@@ -172,6 +195,12 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       else
         in.local_fresh = fresh_node(local, *local_state, local_fresh);
       r.plan = plan_item(in);
+    }
+    if (auto why = not_synced(r, report.local_major, report.remote_major)) {
+      r.plan = Planned{};
+      r.plan.skip = true;
+      r.plan.reason = *why;
+      spdlog::warn("{}: {}", item_name(item), *why);
     }
     if (r.plan.conflict && config.sync.conflict == ConflictPolicy::newer) warn_on_clock_skew(local, remote);
     any_push = any_push || (r.plan.refusal == ExitCode::ok && r.plan.action == Action::push);
@@ -291,12 +320,52 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     still_owed.emplace_back(*p, side);
   }
 
+  // An item that did not move: the error says why (an FTLCONF_ variable: skipped).
+  auto failed = [&](ItemReport& r, const Error& e) {
+    if (e.kind == ErrorKind::set_by_env) {
+      r.outcome = Outcome::skipped;
+      r.message = e.message;
+      spdlog::warn("{}: skipped: {}", item_name(r.item), r.message);
+      return;
+    }
+    r.code = e.code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
+    r.outcome = Outcome::failed;
+    r.message = e.message;
+    spdlog::error("{}: {} failed{}: {}", item_name(r.item), action_name(r.plan.action),
+                  e.kind == ErrorKind::maybe_changed ? "" : ", left as it was", r.message);
+  };
+  // An item now in place on its receiver, holding `digest` on both nodes.
+  auto moved_in = [&](ItemReport& r, const std::string& digest) {
+    const bool pull = r.plan.action == Action::pull;
+    r.outcome = Outcome::ok;
+    report.changed = true;
+    state.set_history(r.item, {digest, digest});
+    // Both forms of its digest: a later run with a peer of another Pi-hole version
+    // compares the other one (a v5 file's bytes, a v6 value's records).
+    if (pull && r.remote.changed_at) {
+      state.set_pulled_version(r.item, {digest, r.remote.canonical, *r.remote.changed_at});
+    }
+    Reload& level = pull ? local_reload : remote_reload;
+    level = heavier(level, reload_for(r.item, (pull ? local : remote).major_version()));
+  };
+  // v6 values checked and backed up by their receiver, set together by commit_values().
+  struct Queued {
+    ItemReport* r;
+    std::string digest;
+  };
+  std::vector<Queued> queued;
+
   // Apply one planned item; the reload it needs is added to its side's level.
   auto apply = [&](ItemReport& r) {
     const Planned& p = r.plan;
     if (options.command == Command::compare) {
       std::tie(r.outcome, r.code) = compare_result(p);
-      if (r.outcome == Outcome::conflict || r.outcome == Outcome::failed) r.message = p.reason;
+      if (r.outcome == Outcome::conflict || r.outcome == Outcome::failed || p.skip) r.message = p.reason;
+      return;
+    }
+    if (p.skip) {
+      r.outcome = Outcome::skipped;
+      r.message = p.reason;
       return;
     }
     if (options.pushes_only && changing && p.action == Action::pull && p.refusal == ExitCode::ok) {
@@ -339,26 +408,17 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     const bool pull = p.action == Action::pull;
     Node& receiver = pull ? local : remote;
     const StageOptions how{report.form, config.sync.gravity_mode == GravityMode::tables};
-    auto digest =
+    auto moved =
         transfer(r.item, pull ? remote : local, receiver, !pull, pull ? r.remote : r.local, pull ? r.local : r.remote, how, r);
-    if (!digest) {
-      r.code = digest.error().code == ExitCode::refused ? ExitCode::refused : ExitCode::failure;
-      r.outcome = Outcome::failed;
-      r.message = digest.error().message;
-      spdlog::error("{}: {} failed{}: {}", item_name(r.item), action_name(p.action),
-                    digest.error().kind == ErrorKind::maybe_changed ? "" : ", left as it was", r.message);
+    if (!moved) {
+      failed(r, moved.error());
       return;
     }
-    r.outcome = Outcome::ok;
-    report.changed = true;
-    state.set_history(r.item, {*digest, *digest});
-    // Both forms of its digest: a later run with a peer of another Pi-hole version
-    // compares the other one (a v5 file's bytes, a v6 value's records).
-    if (pull && r.remote.changed_at) {
-      state.set_pulled_version(r.item, {*digest, r.remote.canonical, *r.remote.changed_at});
+    if (moved->queued) {
+      queued.push_back({&r, moved->digest});
+      return;
     }
-    Reload& level = pull ? local_reload : remote_reload;
-    level = heavier(level, reload_for(r.item, receiver.major_version()));
+    moved_in(r, moved->digest);
   };
 
   // Pre-flight: nothing is swapped in on a node whose reload could not run afterwards.
@@ -392,8 +452,27 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     reload_side(local, local_reload, Action::pull);
     local_reload = Reload::none;
   }
+  // The v6 values each node receives are set together, so FTL restarts at most once there.
+  if (changing) {
+    local.begin_values();
+    remote.begin_values();
+  }
   for (auto& r : report.items) {
     if (r.item != Item::gravity) apply(r);
+  }
+  if (changing) {
+    for (Node* node : {&local, &remote}) {
+      for (const Committed& c : node->commit_values()) {
+        for (const Queued& q : queued) {
+          if (q.r->item != c.item || (q.r->plan.action == Action::pull) != (node == &local)) continue;
+          if (c.status) {
+            moved_in(*q.r, q.digest);
+          } else {
+            failed(*q.r, c.status.error());
+          }
+        }
+      }
+    }
   }
   reload_side(local, local_reload, Action::pull);
   reload_side(remote, remote_reload, Action::push);
@@ -426,6 +505,7 @@ Json side_json(const ItemState& s) {
   j.set("sha256", s.exists && !s.sha256.empty() ? Json(s.sha256) : Json());
   j.set("size", s.exists ? Json(s.size) : Json());
   j.set("mtime", s.exists ? Json(s.mtime) : Json());
+  if (!s.set_by_env.empty()) j.set("set_by_env", s.set_by_env);
   return j;
 }
 
@@ -461,6 +541,7 @@ std::string versions_text(const char* name, const NodeVersions& v) {
 }  // namespace
 
 std::pair<Outcome, ExitCode> compare_result(const Planned& p) {
+  if (p.skip) return {Outcome::skipped, ExitCode::ok};
   if (p.refusal == ExitCode::conflict) return {Outcome::conflict, ExitCode::differs};  // a difference
   if (p.refusal != ExitCode::ok) return {Outcome::failed, p.refusal};
   if (p.action == Action::none) return {Outcome::ok, ExitCode::ok};
@@ -514,6 +595,7 @@ Json report_json(const RunReport& report) {
   for (const auto& r : report.items) {
     Json j = Json::object();
     j.set("name", item_name(r.item));
+    if (const FtlKey* key = r.item.ftl_setting()) j.set("key", std::string(key->key));
     j.set("local", side_json(r.local));
     j.set("remote", side_json(r.remote));
     j.set("action", action_name(r.plan.action));
@@ -573,10 +655,14 @@ std::string report_text(const RunReport& report) {
   if (report.items.empty()) return out;
   // One header row; compare says what sync would do, the others what was done.
   const bool compare = report.command == Command::compare;
+  // The item column is as wide as its longest name (settings.KEY names are long).
+  int width = 12;
+  for (const auto& r : report.items) width = std::max(width, static_cast<int>(std::strlen(item_name(r.item))));
   auto row = [&](const std::string& item, const std::string& what, const std::string& detail) {
-    char line[600];
-    std::snprintf(line, sizeof line, "%-12s %-22s %s\n", item.c_str(), what.c_str(), detail.c_str());
-    out += line;
+    out += item + std::string(static_cast<size_t>(width) + 1 - std::min(item.size(), static_cast<size_t>(width)), ' ');
+    char line[64];
+    std::snprintf(line, sizeof line, "%-22s ", what.c_str());
+    out += line + detail + "\n";
   };
   row("ITEM", compare ? "SYNC WOULD" : "DONE", "DETAIL");
   for (const auto& r : report.items) {
@@ -591,9 +677,11 @@ std::string report_text(const RunReport& report) {
         what = std::string(r.code == ExitCode::conflict ? "leave a conflict" : "refuse") + " (exit " +
                std::to_string(static_cast<int>(r.code)) + ")";
       } else {
-        what = *direction ? direction : "nothing";
+        what = r.plan.skip ? "skip" : *direction ? direction : "nothing";
         if (detail.empty() && r.plan.action == Action::none) detail = "in sync";
       }
+    } else if (r.plan.skip) {
+      what = "skipped";
     } else if (r.plan.action == Action::none && r.code == ExitCode::ok) {
       what = "nothing";
       if (detail.empty()) detail = "in sync";

@@ -151,15 +151,23 @@ TEST(Json, EveryCommandsDocumentFollowsTheSchema) {
 // A v6 pair: text items compared as records, v6 values without size or mtime.
 TEST(Json, AV6PairsDocumentsFollowTheSchema) {
   Lab lab({"--v6", "primary", "--v6", "secondary"});
+  // With settings keys (settings.KEY items, "key"), one set by an FTLCONF_ variable here.
+  lab.set_sync_option("items: [gravity, custom-dns, cname, settings]");
+  lab.set_sync_option("settings: [dns.upstreams, dns.blockTTL]");
+  write_text(lab.path("secondary", "ftlconf.env"), "FTLCONF_dns_blockTTL=9\n");
+  lab.node_command("restart", "secondary");
   lab.ftl_set("primary", "dns.hosts", "[\"10.0.0.2 json6.lan\"]");
+  lab.ftl_set("primary", "dns.upstreams", "[\"127.0.0.2#5399\"]");
   run_steps(lab, {
                      {"check", {"check"}, 0, "check"},
                      {"compare", {"compare"}, 1, "compare"},
                      {"sync", {"sync"}, 0, "run"},
                      {"status", {"status"}, 0, "status"},
                  });
-  auto doc = lab.run({"--json", "compare"}).json();
+  const Json doc = lab.run({"--json", "compare"}).json();
   EXPECT_EQ(doc["nodes"]["text_form"].as_string(), "records");
+  EXPECT_EQ((*item(doc, "settings.dns.upstreams"))["key"].as_string(), "dns.upstreams");
+  EXPECT_EQ((*item(doc, "settings.dns.blockTTL"))["local"]["set_by_env"].as_string(), "FTLCONF_dns_blockTTL");
 }
 
 // The validator is no rubber stamp: what the schema forbids is refused.
@@ -174,6 +182,8 @@ TEST(Json, TheSchemaRefusesWhatItDoesNotDescribe) {
            {R"({"error": {"code": 9, "message": "x"}})", "failure"},
            {R"([{"id": "x", "node": "peer", "item": "gravity", "time": 1, "size": 1}])", "backups"},
            {R"({"items": [{"name": "gravity"}]})", "run"},
+           {R"({"items": [{"name": "settings.dns;rm", "local": {}, "remote": {}, "action": "none", "conflict": false}]})",
+            "compare"},
            {"not json", "version"},
        }) {
     EXPECT_NE(schema_violations(c.doc, c.def), "") << c.doc;

@@ -83,12 +83,69 @@ TEST(Config, MalformedValuesAreNamed) {
   EXPECT_EQ(error_of("remote:\n  host: a\nsync:\n  conflict: newest\n"),
             "gs.yaml:4: sync.conflict: \"newest\" is not one of local, newer, remote, skip");
   EXPECT_EQ(error_of("remote:\n  host: a\nsync:\n  items: [gravity, dhcp]\n"),
-            "gs.yaml:4: sync.items: \"dhcp\" is not an item (gravity, custom-dns, cname, static-dhcp)");
+            "gs.yaml:4: sync.items: \"dhcp\" is not an item (gravity, custom-dns, cname, static-dhcp, settings)");
   EXPECT_EQ(error_of("remote:\n  host: a\n  sudo: maybe\n"), "gs.yaml:3: remote.sudo: \"maybe\" is not true or false");
   EXPECT_EQ(error_of("remote:\n  host: a\nlocal:\n  pihole_dir: etc/pihole\n"),
             "gs.yaml:4: local.pihole_dir: \"etc/pihole\" must be an absolute path");
   EXPECT_EQ(error_of("remote:\n  host: a\n  container: lxc:pihole\n"),
             "gs.yaml:3: remote.container: \"lxc:pihole\" must be docker:NAME or podman:NAME");
+}
+
+// sync.settings: every key FTL knows is either offered, allowed, refused as a key of one
+// node (unless under sync.settings_unsafe), or never synced; each refusal says why.
+TEST(Config, SettingsKeysAreCheckedAgainstFtlsKeys) {
+  const std::string head = "remote:\n  host: a\nsync:\n  items: [gravity, settings]\n";
+  struct Case {
+    std::string yaml;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"  settings: [dns.upstreams, dns.dnssec]\n", ""},
+      {"  settings: [dns.port]\n",
+       "gs.yaml:5: sync.settings: dns.port is refused: it belongs to one node: the port this node's DNS listens on. "
+       "To sync it anyway, list it under sync.settings_unsafe"},
+      {"  settings: [dhcp.active]\n",
+       "gs.yaml:5: sync.settings: dhcp.active is refused: it belongs to one node: whether this node runs the DHCP "
+       "server (two would hand out the same addresses). To sync it anyway, list it under sync.settings_unsafe"},
+      {"  settings: [webserver.port]\n",
+       "gs.yaml:5: sync.settings: webserver.port is refused: it belongs to one node: this node's web server, its "
+       "ports, certificate, sessions or passwords. To sync it anyway, list it under sync.settings_unsafe"},
+      {"  settings: [files.pid]\n",
+       "gs.yaml:5: sync.settings: files.pid is refused: it belongs to one node: a path on this node. To sync it "
+       "anyway, list it under sync.settings_unsafe"},
+      {"  settings_unsafe: [dns.port, dhcp.active]\n", ""},
+      {"  settings: [dns.hosts]\n",
+       "gs.yaml:5: sync.settings: dns.hosts cannot be synced: the item custom-dns syncs it (add custom-dns to "
+       "sync.items)"},
+      {"  settings_unsafe: [webserver.api.password]\n",
+       "gs.yaml:5: sync.settings_unsafe: webserver.api.password cannot be synced: FTL never prints its value, so it "
+       "cannot be compared"},
+      {"  settings: [dns.nosuch]\n",
+       "gs.yaml:5: sync.settings: \"dns.nosuch\" is not a key of Pi-hole v6's pihole.toml (as `pihole-FTL --config` "
+       "lists them)"},
+      {"  settings: [dns.upstreams, dns.upstreams]\n", "gs.yaml:5: sync.settings: \"dns.upstreams\" is listed twice"},
+      {"  settings: [dns.upstreams]\n  settings_unsafe: [dns.upstreams]\n",
+       "gs.yaml:6: sync.settings_unsafe: dns.upstreams is in sync.settings too"},
+      {"  settings: dns.upstreams\n",
+       "gs.yaml:5: sync.settings: must be a list of pihole.toml keys such as [dns.upstreams, dns.dnssec]"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(error_of(head + c.yaml), c.error) << c.yaml;
+}
+
+TEST(Config, SettingsStandInSyncItemsForTheirKeysInOrder) {
+  const Config c = parse_config(
+      "remote:\n  host: a\nsync:\n  items: [gravity, settings, cname]\n  settings: [dns.dnssec, dns.upstreams]\n"
+      "  settings_unsafe: [dns.port]\n",
+      "gs.yaml");
+  std::vector<std::string> names;
+  for (Item item : c.sync.items) names.push_back(item_name(item));
+  EXPECT_EQ(names, (std::vector<std::string>{"gravity", "settings.dns.dnssec", "settings.dns.upstreams",
+                                             "settings.dns.port", "cname"}));
+  // Without sync.settings, the keys offered; without `settings` in sync.items, none.
+  const Config offered = parse_config("remote:\n  host: a\nsync:\n  items: [settings]\n", "gs.yaml");
+  EXPECT_GE(offered.sync.items.size(), 10u);
+  EXPECT_EQ(std::string(item_name(offered.sync.items.front())), "settings.dns.upstreams");
+  EXPECT_EQ(parse_config("remote:\n  host: a\n", "gs.yaml").sync.items.size(), 3u);
 }
 
 TEST(Config, GravityModeIsFileOrTables) {

@@ -32,7 +32,14 @@ struct RemoteConfig {
 };
 
 struct SyncConfig {
+  // The items synced, in order; `settings` in the file stands for every key of `settings`
+  // and `settings_unsafe` (each a settings item), in its place.
   std::vector<Item> items{Item::gravity, Item::custom_dns, Item::cname};
+  // The pihole.toml keys of the `settings` item (v6): `sync.settings` (default: the keys
+  // offered, pihole/settings.hpp), then `sync.settings_unsafe` (keys of one node, synced
+  // because the admin says so).
+  std::vector<Item> settings;
+  std::vector<Item> settings_unsafe;
   SyncMode mode = SyncMode::sync;
   ConflictPolicy conflict = ConflictPolicy::remote;
   Millis interval{15'000};
@@ -44,6 +51,11 @@ struct HooksConfig {
   std::string on_failure;
   Millis timeout{30'000};
 };
+
+// Whether a settings item may be synced under `config`: ExitCode::usage saying why not for a
+// key that belongs to one node (pihole/settings.hpp SettingClass::node) and is not under
+// sync.settings_unsafe, and for a key gravity-sync never syncs. `where` starts the message.
+Status check_setting_allowed(const SyncConfig& sync, Item item, const std::string& where);
 
 // The whole configuration file, parsed once; defaults are those of CONTRACT.md.
 struct Config {

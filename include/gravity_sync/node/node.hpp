@@ -38,6 +38,8 @@ struct ItemState {
   std::optional<size_t> records;  // text items and v6 values: how many records it holds
   int schema_version = 0;  // gravity only
   bool fresh = false;      // gravity only: nothing beyond a fresh install
+  std::string set_by_env;  // v6 values: the FTLCONF_ variable that sets it there (read-only
+                           // to pihole-FTL --config: the item is skipped for this node)
   std::string error;       // why it could not be read (then ExitCode in `error_code`)
   ExitCode error_code = ExitCode::ok;
 };
@@ -78,6 +80,13 @@ struct StageOptions {
 struct Installed {
   std::optional<std::string> backup_id;  // the backup of the replaced version
   bool rebuild = false;                  // tables mode: the adlists changed, so gravity must be rebuilt there
+  bool queued = false;                   // a v6 value inside begin_values(): set by commit_values()
+};
+
+// What became of one v6 value commit_values() set.
+struct Committed {
+  Item item;
+  Status status;  // an error of ErrorKind::set_by_env when an FTLCONF_ variable sets it there
 };
 
 // What `check` learns of a node.
@@ -133,14 +142,23 @@ class FtlPacer {
   // apply it.
   void after_change(Node& node, bool restarts);
 
+  // Changes made between these two go one right after the other: begin_batch waits as
+  // before_change does, then before_change waits no more until end_batch, which waits
+  // once for all of them (and for the one restart they caused).
+  void begin_batch(Node& node);
+  void end_batch(Node& node);
+
  private:
   std::optional<SteadyTime> last_;
   bool restarts_ = false;
+  bool batch_ = false;
 };
 
 // Whether setting `item`'s key makes pihole-FTL v6 restart itself (dns.cnameRecords,
-// dhcp.hosts; dns.hosts is applied in place). Source: pihole-real/README.md, seen in
-// FTL.log as "Restarting FTL due to change of dns.cnameRecords".
+// dhcp.hosts, and each settings key FTL flags FLAG_RESTART_FTL; dns.hosts is applied in
+// place). Source: pihole-real/README.md, FTL v6.4.1 src/config/config.c, seen in FTL.log as
+// "Restarting FTL due to change of dns.cnameRecords" (tests/lab/ftl-restarts measures it
+// for every key).
 bool ftl_set_restarts(Item item);
 
 // One Pi-hole node, this machine or the remote one. The sync engine is written against
@@ -192,6 +210,17 @@ class Node {
   // `current` is this node's state of the item (for the schema check). On a v6 node a
   // text item is set through `pihole-FTL --config KEY VALUE` from the staged records.
   virtual Result<Installed> install(const Staged& staged, const ItemState& current) = 0;
+
+  // Pi-hole v6 values (custom-dns, cname, static-dhcp, settings) installed on this node
+  // between begin_values() and commit_values() are checked and backed up by install()
+  // (Installed::queued), then set together by commit_values(), one right after the other
+  // (those that make FTL restart itself first), so FTL restarts at most once for all of
+  // them (FTL v6.4.1 re-reads pihole.toml at most once a second, src/gc.c, and takes ~1 s
+  // to shut down for a restart; pihole-real/README.md). commit_values() then waits for FTL
+  // to be ready and reads every value back: a value FTL does not hold fails its item. A
+  // node of Pi-hole v5 queues nothing.
+  virtual void begin_values() {}
+  virtual std::vector<Committed> commit_values() { return {}; }
 
   // Before anything is swapped in there: whether the reload that applies it can run (the
   // `pihole` and `pihole-FTL` commands, or the container's runtime, are found there).

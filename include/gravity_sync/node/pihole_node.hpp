@@ -172,6 +172,10 @@ class PiholeNode : public Node {
   // Refused (changed_meanwhile, exit 5) when the value is no longer `current`'s (the
   // state this run read), unless `current` has no digest.
   Result<Installed> install_records(Item item, const Records& records, const ItemState& current);
+ public:
+  void begin_values() override;
+  std::vector<Committed> commit_values() override;
+ protected:
   // Remove backups of `item` beyond backup.keep (backups_to_prune).
   void prune_backups(Item item);
 
@@ -183,6 +187,14 @@ class PiholeNode : public Node {
  private:
   std::optional<std::string> pid_file_;  // FTL's PID file as FTL sees it, once known
   int sigrtmin_ = 34;
+  // A v6 value install_records() checked and backed up, for commit_values() to set.
+  struct QueuedValue {
+    Item item;
+    std::string value;   // what `pihole-FTL --config KEY VALUE` is given
+    std::string digest;  // records_digest of what it must hold afterwards
+    BackupEntry kept;
+  };
+  std::optional<std::vector<QueuedValue>> queued_;  // set between begin_values and commit_values
 
   // Install a gravity.db or v5 file: receive the staged copy (tables mode: apply the
   // tables to a snapshot there), then install_copy().

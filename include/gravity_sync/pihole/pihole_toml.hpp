@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gravity_sync/pihole/ftl_keys.hpp"
 #include "gravity_sync/util/error.hpp"
 
 namespace gs {
@@ -33,6 +34,16 @@ class PiholeToml {
 
   // The string at the dotted `key`, or `fallback` when it is absent or not a string.
   std::string string_or(std::string_view key, std::string_view fallback) const;
+
+  // The canonical form (pihole/settings.hpp) of the value at `key`, or nullopt when the
+  // file does not hold it. ExitCode::refused naming the key when the value is not of the
+  // key's type as FTL writes it (a boolean, an integer, a string, an array of strings).
+  Result<std::optional<std::string>> setting(const FtlKey& key) const;
+
+  // Whether FTL marked the value at `key` as set by its FTLCONF_ environment variable: FTL
+  // writes `KEY = VALUE ### CHANGED (env), default = ...` then (FTL v6.4.1,
+  // src/config/toml_writer.c), and the key is read-only to `pihole-FTL --config` (exit 5).
+  bool set_by_env(std::string_view key) const;
 
  private:
   struct Impl;

@@ -14,6 +14,10 @@ namespace gs {
 // (custom.list, 05-pihole-custom-cname.conf, 04-pihole-static-dhcp.conf) or v6 values in
 // pihole.toml (dns.hosts, dns.cnameRecords, dhcp.hosts).
 //
+// A settings item (one pihole.toml key) has one record, its canonical form
+// (pihole/settings.hpp), or none when pihole.toml does not hold the key; its "v5 file" is
+// that line (the backup's content).
+//
 // One record is what one v6 array entry holds: "IP HOSTNAME [HOSTNAME...]" for custom-dns,
 // "CNAME,TARGET[,TTL]" for cname, the dhcp-host value for static-dhcp. A v5 file line is
 // the same record with its `cname=` / `dhcp-host=` prefix. Records are kept *normalized*:
@@ -90,6 +94,10 @@ std::string ftl_env_var(Item item);
 // The JSON string array `pihole-FTL --config KEY VALUE` takes.
 std::string ftl_array_json(const Records& records);
 
+// The VALUE `pihole-FTL --config KEY VALUE` takes for `item`'s records: ftl_array_json, or
+// for a settings item setting_cli_value of its one record (its canonical form).
+std::string ftl_value(Item item, const Records& records);
+
 // The longest VALUE `pihole-FTL --config KEY VALUE` can be given: Linux passes no single
 // argument longer than 128 KiB with its terminating NUL (MAX_ARG_STRLEN), and FTL reads the
 // value from its arguments only. About 3,000 to 5,000 records.
@@ -104,5 +112,9 @@ Status check_ftl_value_size(Item item, const std::string& json);
 // FTL refuses or a failed dnsmasq test of the new configuration, 4 unknown key, 5 set by
 // an FTLCONF_ variable (read-only).
 Error ftl_set_error(Item item, int exit_code, const std::string& detail);
+
+// `pihole-FTL --config KEY VALUE`'s exit code for a key an FTLCONF_ variable sets (FTL
+// v6.4.1 src/config/cli.c ENV_VAR_FORCED).
+inline constexpr int kFtlExitSetByEnv = 5;
 
 }  // namespace gs

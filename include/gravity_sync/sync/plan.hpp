@@ -49,6 +49,9 @@ struct Planned {
   Action action = Action::none;
   bool conflict = false;              // the conflict policy decided the action
   ExitCode refusal = ExitCode::ok;    // non-ok: the item must not move (reason says why)
+  bool skip = false;                  // not synced, and not a failure (reason says why): a v6
+                                      // value an FTLCONF_ variable sets on a node, settings
+                                      // with a v5 node
   std::string reason;                 // a human explanation of the decision
 };
 

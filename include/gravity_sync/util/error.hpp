@@ -33,6 +33,7 @@ enum class ErrorKind {
   authentication,  // the remote refused every key we offered
   bad_copy,        // a copy to install failed a check there: the node that sent it is at fault
   maybe_changed,   // cut short where the change may already have been made (not "left as it was")
+  set_by_env,      // a Pi-hole v6 value FTL holds read-only: an FTLCONF_ variable sets it there
 };
 
 // An expected failure: what went wrong, and the exit code it maps to.

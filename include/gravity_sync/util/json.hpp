@@ -46,6 +46,8 @@ class Json {
   bool is_object() const { return std::holds_alternative<Object>(value_); }
   bool is_array() const { return std::holds_alternative<Array>(value_); }
   bool is_string() const { return std::holds_alternative<std::string>(value_); }
+  bool is_bool() const { return std::holds_alternative<bool>(value_); }
+  bool is_int() const { return std::holds_alternative<int64_t>(value_); }
   // The member `key` of an object, or a null value.
   const Json& operator[](const std::string& key) const;
   const Array& items() const;

@@ -1,0 +1,209 @@
+// The settings item (Pi-hole v6): pihole.toml keys, each compared, synced, backed up and
+// reported on its own, through the real binary against two real FTL v6.4.1 nodes
+// ("primary" the remote over sshd, "secondary" this node). What a user sees is asserted
+// by DNS (`node dig`), by `pihole-FTL --config KEY`, and by FTL.log's own restart lines.
+#include <gtest/gtest.h>
+
+#include "test_support.hpp"
+
+namespace gs::test {
+namespace {
+
+// The keys these tests sync: restart keys (FTL flags FLAG_RESTART_FTL) and one applied in place.
+const char* const kSettings = "settings: [dns.upstreams, dns.dnssec, dns.domainNeeded, dns.bogusPriv, dns.blockTTL]";
+
+class Settings : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    lab.set_sync_option("items: [settings]");
+    lab.set_sync_option(kSettings);
+    auto r = lab.run({"sync"});
+    ASSERT_EQ(r.code, 0) << r.out << r.err;
+  }
+
+  // FTL's value of `key` on `node` as `pihole-FTL --config KEY` prints it.
+  std::string get(const std::string& node, const std::string& key) const {
+    std::string v = lab.ftl_get(node, key);
+    while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+    return v;
+  }
+
+  // The DNS port of `node` (its node.env, written by the kit).
+  std::string dns_port(const std::string& node) const {
+    const std::string env = read_text(lab.path(node, "node.env"));
+    const auto at = env.find("\nDNS_PORT=") + 10;
+    std::string port = env.substr(at, env.find_first_of(" \n", at) - at);
+    if (!port.empty() && port.front() == '\'') port = port.substr(1, port.size() - 2);
+    return port;
+  }
+
+  Lab lab{{"--v6", "primary", "--v6", "secondary"}};
+};
+
+// The upstream servers changed on the primary reach this node, and this node's FTL then
+// forwards through them: a name only the primary knows resolves here. The upstream is the
+// primary itself, which answers that name from its own dns.hosts (.corp: a zone the lab's
+// nodes forward; FTL answers .test itself).
+TEST_F(Settings, AChangedUpstreamListReachesThisNodeAndAnswersThroughIt) {
+  lab.ftl_set("primary", "dns.hosts", R"(["10.7.7.7 nas.upstream.corp"])");
+  EXPECT_EQ(lab.dig("secondary", "nas.upstream.corp"), "TIMEOUT");  // its upstream is the lab's dead one
+  const std::string upstream = "127.0.0.1#" + dns_port("primary");
+  lab.ftl_set("primary", "dns.upstreams", "[\"" + upstream + "\"]");
+
+  auto cmp = lab.run({"--json", "compare"});
+  EXPECT_EQ(cmp.code, 1) << cmp.out << cmp.err;
+  const Json doc = cmp.json();
+  const Json* up = item(doc, "settings.dns.upstreams");
+  ASSERT_NE(up, nullptr) << cmp.out;
+  EXPECT_EQ((*up)["key"].as_string(), "dns.upstreams");
+  EXPECT_EQ((*up)["action"].as_string(), "pull");
+  EXPECT_EQ((*item(doc, "settings.dns.dnssec"))["action"].as_string(), "none");  // each key on its own
+
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("settings.dns.upstreams"), std::string::npos) << r.out;
+  EXPECT_EQ(get("secondary", "dns.upstreams"), "[ " + upstream + " ]");
+  EXPECT_EQ(lab.dig_until("secondary", "nas.upstream.corp", "NOERROR 10.7.7.7"), "NOERROR 10.7.7.7");
+  // Nothing else moved: this node's own keys are untouched.
+  EXPECT_EQ(get("secondary", "dns.port"), dns_port("secondary"));
+  auto again = lab.run({"compare"});
+  EXPECT_EQ(again.code, 0) << again.out << again.err;
+}
+
+// Several keys changed at once make FTL restart once on the node that receives them, and
+// the one that FTL applies in place is set in the same sync. FTL's restart is a re-exec:
+// the PID stays (pihole-real/README.md), so restarts are counted in FTL.log.
+TEST_F(Settings, SeveralKeysChangedAtOnceRestartFtlOnce) {
+  const int pid = lab.ftl_pid("secondary");
+  ASSERT_GT(pid, 0);
+  const int restarts = lab.ftl_self_restarts("secondary");
+  lab.ftl_set("primary", "dns.upstreams", R"(["127.0.0.1#5399", "127.0.0.2#5399"])");
+  lab.ftl_set("primary", "dns.dnssec", "true");
+  lab.ftl_set("primary", "dns.domainNeeded", "true");
+  lab.ftl_set("primary", "dns.bogusPriv", "false");
+  lab.ftl_set("primary", "dns.blockTTL", "7");
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(get("secondary", "dns.upstreams"), "[ 127.0.0.1#5399, 127.0.0.2#5399 ]");
+  EXPECT_EQ(get("secondary", "dns.dnssec"), "true");
+  EXPECT_EQ(get("secondary", "dns.domainNeeded"), "true");
+  EXPECT_EQ(get("secondary", "dns.bogusPriv"), "false");
+  EXPECT_EQ(get("secondary", "dns.blockTTL"), "7");
+  EXPECT_EQ(lab.ftl_self_restarts("secondary") - restarts, 1) << read_text(lab.path("secondary", "log/FTL.log"));
+  EXPECT_EQ(lab.ftl_pid("secondary"), pid);
+  EXPECT_EQ(lab.dig_until("secondary", "pi.hole", "NOERROR 127.0.0.1").rfind("NOERROR", 0), 0u);
+  // The primary, which sent them, did not restart.
+  EXPECT_EQ(lab.run({"compare"}).code, 0);
+}
+
+// One key changed on both nodes is a conflict of its own; the policy decides it, and a key
+// changed on one node only moves as usual in the same run.
+TEST_F(Settings, AConflictIsPerKey) {
+  lab.set_sync_option("conflict: skip");
+  lab.ftl_set("primary", "dns.blockTTL", "5");
+  lab.ftl_set("secondary", "dns.blockTTL", "6");
+  lab.ftl_set("primary", "dns.dnssec", "true");
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 6) << r.out << r.err;
+  const Json doc = r.json();
+  EXPECT_EQ((*item(doc, "settings.dns.blockTTL"))["action"].as_string(), "conflict");
+  EXPECT_EQ((*item(doc, "settings.dns.dnssec"))["result"].as_string(), "ok");
+  EXPECT_EQ(get("secondary", "dns.dnssec"), "true");
+  EXPECT_EQ(get("secondary", "dns.blockTTL"), "6");
+  EXPECT_EQ(get("primary", "dns.blockTTL"), "5");
+  // Policy local resolves it this node's way.
+  lab.set_sync_option("conflict: local");
+  auto local = lab.run({"sync"});
+  EXPECT_EQ(local.code, 0) << local.out << local.err;
+  EXPECT_EQ(get("primary", "dns.blockTTL"), "6");
+}
+
+// A key an FTLCONF_ variable sets on a node is skipped for that node with a warning naming
+// the variable, in the run's output, its JSON and `status`; the other keys still sync.
+// Both ways FTL shows it: the `### CHANGED (env)` mark FTL writes into pihole.toml after a
+// restart, and `pihole-FTL --config KEY VALUE` exiting 5 when the variable is set but FTL
+// has not restarted since (the kit gives every command in the node the variables).
+TEST_F(Settings, AKeySetByAnFtlconfVariableIsSkippedForThatNode) {
+  for (bool restarted : {true, false}) {
+    SCOPED_TRACE(restarted ? "marked in pihole.toml" : "refused by pihole-FTL --config (exit 5)");
+    write_text(lab.path("secondary", "ftlconf.env"), "FTLCONF_dns_blockTTL=9\n");
+    if (restarted) lab.node_command("restart", "secondary");
+    lab.ftl_set("primary", "dns.blockTTL", restarted ? "4" : "3");
+    lab.ftl_set("primary", "dns.dnssec", restarted ? "true" : "false");
+    auto r = lab.run({"--json", "sync"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    const Json doc = r.json();
+    const Json& ttl = *item(doc, "settings.dns.blockTTL");
+    EXPECT_EQ(ttl["result"].as_string(), "skipped");
+    EXPECT_NE(ttl["message"].as_string().find("FTLCONF_dns_blockTTL"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("FTLCONF_dns_blockTTL"), std::string::npos) << r.err;
+    if (restarted) {
+      EXPECT_EQ(ttl["local"]["set_by_env"].as_string(), "FTLCONF_dns_blockTTL");
+    }
+    EXPECT_EQ((*item(doc, "settings.dns.dnssec"))["result"].as_string(), "ok");
+    EXPECT_EQ(get("secondary", "dns.dnssec"), restarted ? "true" : "false");
+    EXPECT_EQ(get("secondary", "dns.blockTTL"), "9");
+    auto status = lab.run({"status"});
+    EXPECT_NE(status.out.find("FTLCONF_dns_blockTTL"), std::string::npos) << status.out;
+    write_text(lab.path("secondary", "ftlconf.env"), "");
+    lab.node_command("restart", "secondary");
+  }
+}
+
+// What a sync replaced is kept per key and can be put back; the next sync carries it on.
+TEST_F(Settings, BackupsAndRestoreWorkPerKey) {
+  lab.ftl_set("primary", "dns.upstreams", R"(["127.0.0.3#5399"])");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  auto list = lab.run({"--json", "backups"});
+  ASSERT_EQ(list.code, 0) << list.out << list.err;
+  std::string id;
+  const Json backups = list.json();
+  for (const auto& b : backups.items()) {
+    if (b["item"].as_string() == "settings.dns.upstreams" && b["node"].as_string() == "local") id = b["id"].as_string();
+  }
+  ASSERT_FALSE(id.empty()) << list.out;
+  auto restored = lab.run({"restore", id});
+  EXPECT_EQ(restored.code, 0) << restored.out << restored.err;
+  EXPECT_EQ(get("secondary", "dns.upstreams"), "[ 127.0.0.1#5399 ]");
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(get("primary", "dns.upstreams"), "[ 127.0.0.1#5399 ]");
+}
+
+// Keys of one node are refused in the config and on the command line, naming why and the
+// way to sync them anyway; listed under sync.settings_unsafe they sync.
+TEST_F(Settings, AKeyOfOneNodeIsRefusedUnlessUnsafe) {
+  lab.set_sync_option("settings: [dns.upstreams, dns.interface]");
+  auto r = lab.run({"compare"});
+  EXPECT_EQ(r.code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("sync.settings: dns.interface is refused: it belongs to one node: the interface this node's "
+                       "DNS listens on. To sync it anyway, list it under sync.settings_unsafe"),
+            std::string::npos)
+      << r.err;
+  lab.set_sync_option(kSettings);
+  auto only = lab.run({"sync", "--only", "settings.dns.interface"});
+  EXPECT_EQ(only.code, 2) << only.out << only.err;
+  EXPECT_NE(only.err.find("--only: dns.interface is refused"), std::string::npos) << only.err;
+  lab.set_sync_option("settings_unsafe: [debug.queries]");
+  lab.ftl_set("primary", "debug.queries", "true");
+  auto unsafe = lab.run({"sync"});
+  EXPECT_EQ(unsafe.code, 0) << unsafe.out << unsafe.err;
+  EXPECT_EQ(get("secondary", "debug.queries"), "true");
+}
+
+// With a node of Pi-hole v5 the settings are skipped, and say why; the other items sync.
+TEST(SettingsMixed, AreSkippedWithAV5Node) {
+  Lab lab{{"--v6", "primary"}};
+  lab.set_sync_option("items: [custom-dns, settings]");
+  lab.set_sync_option("settings: [dns.upstreams]");
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const Json doc = r.json();
+  const Json& up = *item(doc, "settings.dns.upstreams");
+  EXPECT_EQ(up["result"].as_string(), "skipped");
+  EXPECT_EQ(up["message"].as_string(), "settings are Pi-hole v6 only, and the local node runs v5");
+  EXPECT_EQ((*item(doc, "custom-dns"))["result"].as_string(), "ok");
+}
+
+}  // namespace
+}  // namespace gs::test
