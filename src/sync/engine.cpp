@@ -352,6 +352,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   struct Queued {
     ItemReport* r;
     std::string digest;
+    bool done = false;  // commit_values() said what became of it
   };
   std::vector<Queued> queued;
 
@@ -463,8 +464,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
   if (changing) {
     for (Node* node : {&local, &remote}) {
       for (const Committed& c : node->commit_values()) {
-        for (const Queued& q : queued) {
+        for (Queued& q : queued) {
           if (q.r->item != c.item || (q.r->plan.action == Action::pull) != (node == &local)) continue;
+          q.done = true;
           if (c.status) {
             moved_in(*q.r, q.digest);
           } else {
@@ -473,6 +475,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
         }
       }
     }
+  }
+  for (const Queued& q : queued) {
+    if (!q.done) failed(*q.r, make_error(ExitCode::failure, "the value was checked and backed up but never set"));
   }
   reload_side(local, local_reload, Action::pull);
   reload_side(remote, remote_reload, Action::push);

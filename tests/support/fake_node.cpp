@@ -176,12 +176,33 @@ Result<Installed> FakeNode::install(const Staged& staged, const ItemState& curre
   if (current.exists || value) result.backup_id = keep_backup(i);
   result.rebuild = staged.tables && adlists_change_;
   if (i == Item::gravity && current.exists) ++replaced_;  // kept linked until release_replaced()
-  FakeItem& f = items_[i];
+  FakeItem f = items_[i];
   f.exists = true;
   f.error.reset();
   f.digest = staged.digest;
   f.size = staged.size;
+  if (value && queued_) {
+    queued_->emplace_back(i, f);
+    result.queued = true;
+    return result;
+  }
+  items_[i] = f;
   return result;
+}
+
+std::vector<Committed> FakeNode::commit_values() {
+  std::vector<Committed> out;
+  auto queued = std::move(queued_).value_or(std::vector<std::pair<Item, FakeItem>>{});
+  queued_.reset();
+  for (auto& [i, f] : queued) {
+    if (auto e = record(std::string("commit ") + item_name(i))) {
+      out.push_back({i, *e});
+      continue;
+    }
+    items_[i] = f;
+    out.push_back({i, {}});
+  }
+  return out;
 }
 
 Status FakeNode::reload_ready() {

@@ -104,6 +104,10 @@ class FakeNode : public Node {
   void clean_stale() override;
   Result<std::vector<BackupEntry>> backups() override;
   Result<Installed> restore(const BackupEntry& entry, const ItemState& current) override;
+  // As the real node: a v6 value installed in between is queued ("install ITEM"), and set
+  // by commit_values() ("commit ITEM", which fail() can make fail: the item stays as it was).
+  void begin_values() override { queued_.emplace(); }
+  std::vector<Committed> commit_values() override;
 
  private:
   // Keep a backup of `which` as it is now; its id.
@@ -123,6 +127,7 @@ class FakeNode : public Node {
   int backups_made_ = 0;
   std::vector<std::pair<BackupEntry, FakeItem>> kept_;  // every backup, oldest first
   int replaced_ = 0;  // gravity.db files replaced since the last release_replaced()
+  std::optional<std::vector<std::pair<Item, FakeItem>>> queued_;  // values and what they set
 };
 
 }  // namespace gs::test

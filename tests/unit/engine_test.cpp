@@ -469,6 +469,53 @@ TEST(Engine, OnOneV6NodeTheListReloadGoesFirstAndTheCnameWaitsItsTurn) {
   EXPECT_GE(rig.local.fake_clock().slept(), kFtlSettle) << "the CNAME was set right after the reload signal";
 }
 
+// The v6 values a node receives are all installed (checked, backed up) before any is set,
+// then set together (commit_values), so FTL restarts once. A value FTL does not take fails
+// alone and keeps its history, so the next run moves it again the same way; one an
+// FTLCONF_ variable sets there is skipped and the run succeeds.
+TEST(Engine, V6ValuesAreSetTogetherAndOneFtlRefusesFailsAloneKeepingItsHistory) {
+  Rig rig(6, 6);
+  const Item upstreams = Item::setting(*find_ftl_key("dns.upstreams"));
+  const Item dnssec = Item::setting(*find_ftl_key("dns.dnssec"));
+  const Item ttl = Item::setting(*find_ftl_key("dns.blockTTL"));
+  const std::vector<Item> items{Item::cname, upstreams, dnssec, ttl};
+  for (Item item : items) {
+    rig.give(item, "old", "new");
+    rig.remember(item, "old", "old");
+  }
+  rig.local.fail("commit settings.dns.dnssec", Error{ExitCode::refused, "pihole-FTL refused the new dns.dnssec"});
+  Error env{ExitCode::refused, "dns.blockTTL is read-only on this node: FTLCONF_dns_blockTTL"};
+  env.kind = ErrorKind::set_by_env;
+  rig.local.fail("commit settings.dns.blockTTL", env);
+  auto report = rig.run(Command::sync, items);
+  EXPECT_EQ(report.code, ExitCode::refused);
+  EXPECT_EQ(report_of(report, Item::cname).outcome, Outcome::ok);
+  EXPECT_EQ(report_of(report, upstreams).outcome, Outcome::ok);
+  EXPECT_EQ(report_of(report, dnssec).outcome, Outcome::failed);
+  EXPECT_EQ(report_of(report, dnssec).code, ExitCode::refused);
+  EXPECT_EQ(report_of(report, ttl).outcome, Outcome::skipped);
+  EXPECT_EQ(report_of(report, ttl).code, ExitCode::ok);
+  EXPECT_TRUE(contains(report_of(report, ttl).message, "FTLCONF_dns_blockTTL"));
+  // Every install before the first set.
+  const Calls actions = rig.local.actions();
+  long last_install = -1, first_commit = static_cast<long>(actions.size());
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (actions[i].rfind("install", 0) == 0) last_install = static_cast<long>(i);
+    if (actions[i].rfind("commit", 0) == 0) first_commit = std::min(first_commit, static_cast<long>(i));
+  }
+  EXPECT_LT(last_install, first_commit) << ::testing::PrintToString(actions);
+  EXPECT_EQ(calls_of(rig.local, "commit").size(), 4u);
+  EXPECT_EQ(rig.local.item(upstreams).digest, "new");
+  EXPECT_EQ(rig.local.item(dnssec).digest, "old");
+  // The refused key's history is the last sync's: it is pulled again, never pushed back.
+  EXPECT_EQ(rig.history(dnssec)->local, "old");
+  EXPECT_EQ(rig.history(upstreams)->local, "new");
+  rig.local.heal("commit settings.dns.dnssec");
+  auto again = rig.run(Command::sync, {dnssec});
+  EXPECT_EQ(report_of(again, dnssec).plan.action, Action::pull);
+  EXPECT_EQ(report_of(again, dnssec).outcome, Outcome::ok);
+}
+
 // ---- tables mode: the adlists changed -> `pihole -g` on that node ----
 
 TEST(Engine, TablesModeRebuildsGravityWhereTheAdlistsChanged) {
