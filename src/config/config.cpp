@@ -312,6 +312,10 @@ Config parse_config(const std::string& text, const std::string& path) {
           }
         }
       }
+      if (settings_at && cfg.sync.settings.empty() && cfg.sync.settings_unsafe.empty()) {
+        r.fail(node["settings"], key + ".settings",
+               "lists no key, and sync.items has settings: name the keys to sync, or take settings out of sync.items");
+      }
       if (settings_at) {
         std::vector<Item> keys = cfg.sync.settings;
         keys.insert(keys.end(), cfg.sync.settings_unsafe.begin(), cfg.sync.settings_unsafe.end());

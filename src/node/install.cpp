@@ -149,10 +149,22 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   if (!current.sha256.empty() && records_digest(item, *old) != current.sha256) {
     return changed_meanwhile(ftl_key(item));
   }
-  auto kept = keep_value_backup(item, file_from_records(item, *old));
+  const std::string old_file = file_from_records(item, *old);
+  // The value is backed up once: a run that fails again and again (a value FTL will not
+  // take) does not fill backup.keep with copies of it and prune the older versions away.
+  // Then a refused set keeps that backup, which an earlier run made.
+  std::optional<BackupEntry> earlier;
+  if (auto all = backups(); all) {
+    for (auto it = all->rbegin(); it != all->rend(); ++it) {
+      if (it->item != item) continue;
+      if (auto text = read_backup_text(*it); text && *text == old_file) earlier = *it;
+      break;
+    }
+  }
+  auto kept = earlier ? Result<BackupEntry>(*earlier) : keep_value_backup(item, old_file);
   if (!kept) return kept.error();
   if (queued_ && major_version() >= 6) {
-    queued_->push_back({item, json, records_digest(item, records), *kept});
+    queued_->push_back({item, json, records_digest(item, records), *kept, !earlier});
     Installed result;
     result.backup_id = kept->id;
     result.queued = true;
@@ -165,7 +177,7 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   ftl_pacer().after_change(*this, ftl_set_restarts(item));  // whatever came back, FTL may have taken it
   if (!set) return set.error();
   if (set->exit_code != 0) {
-    remove_backups({*kept});  // nothing was replaced
+    if (!earlier) remove_backups({*kept});  // nothing was replaced
     Error e = with_context(ftl_set_error(item, set->exit_code, set->output), name());
     if (set->exit_code == kFtlExitSetByEnv) e.kind = ErrorKind::set_by_env;
     return e;
@@ -192,6 +204,17 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   return result;
 }
 
+Result<std::vector<FtlSet>> PiholeNode::ftl_config_set_all(
+    const std::vector<std::pair<std::string, std::string>>& values) {
+  std::vector<FtlSet> out;
+  for (const auto& [key, value] : values) {
+    auto set = ftl_config_set(key, value);
+    if (!set) return set.error();
+    out.push_back(*set);
+  }
+  return out;
+}
+
 void PiholeNode::begin_values() { queued_.emplace(); }
 
 std::vector<Committed> PiholeNode::commit_values() {
@@ -207,17 +230,25 @@ std::vector<Committed> PiholeNode::commit_values() {
   // "Reloads, and FTL starting").
   std::stable_partition(values.begin(), values.end(), [](const QueuedValue& v) { return ftl_set_restarts(v.item); });
   std::vector<bool> set_ok(values.size(), false);
+  std::vector<std::pair<std::string, std::string>> sets;
+  bool restarts = false;
+  for (const QueuedValue& v : values) {
+    sets.emplace_back(ftl_key(v.item), v.value);
+    restarts = restarts || ftl_set_restarts(v.item);
+  }
   ftl_pacer().begin_batch(*this);
+  auto all = ftl_config_set_all(sets);
+  ftl_pacer().after_change(*this, restarts);  // whatever came back, FTL may have taken them
+  ftl_pacer().end_batch(*this);              // FTL has taken them all, and restarted if it had to
   for (size_t i = 0; i < values.size(); ++i) {
     const QueuedValue& v = values[i];
-    auto set = ftl_config_set(ftl_key(v.item), v.value);
-    ftl_pacer().after_change(*this, ftl_set_restarts(v.item));  // whatever came back, FTL may have taken it
-    if (!set) {
-      out.push_back({v.item, set.error()});
+    if (!all) {
+      set_ok[i] = true;  // some may have been set: what FTL holds tells, below
       continue;
     }
+    const FtlSet* set = &(*all)[i];
     if (set->exit_code != 0) {
-      remove_backups({v.kept});  // nothing was replaced
+      if (v.made_backup) remove_backups({v.kept});  // nothing was replaced
       Error e = with_context(ftl_set_error(v.item, set->exit_code, set->output), name());
       if (set->exit_code == kFtlExitSetByEnv) e.kind = ErrorKind::set_by_env;
       out.push_back({v.item, e});
@@ -225,7 +256,6 @@ std::vector<Committed> PiholeNode::commit_values() {
     }
     set_ok[i] = true;
   }
-  ftl_pacer().end_batch(*this);  // FTL has taken them all, and restarted if it had to
   // What FTL now holds, read back the way sync reads it, once FTL has re-read the file:
   // each value must be the one sent.
   auto toml = read_toml();
@@ -234,17 +264,31 @@ std::vector<Committed> PiholeNode::commit_values() {
     const QueuedValue& v = values[i];
     const std::string key = ftl_key(v.item);
     Status st;
-    if (!toml) {
+    const bool held = toml && [&] {
+      auto now = records_from_toml(*toml, v.item);
+      return now && records_digest(v.item, *now) == v.digest;
+    }();
+    if (!all && !held) {
+      st = make_error(ExitCode::failure, std::string(name()) + " setting " + key + " through pihole-FTL failed (" +
+                                             all.error().message + "); what pihole.toml holds now is kept");
+    } else if (!toml) {
       st = make_error(ExitCode::failure, std::string(name()) + " pihole-FTL set the new " + key +
                                              ", but reading it back failed (the value is in place): " +
                                              toml.error().message);
-    } else if (auto now = records_from_toml(*toml, v.item); !now || records_digest(v.item, *now) != v.digest) {
+    } else if (!held) {
       st = make_error(ExitCode::failure, std::string(name()) + " pihole-FTL accepted the new " + key +
                                              " but pihole.toml holds a different value; it is left as FTL wrote it");
     } else {
       spdlog::info("{} {}: set {}", name(), item_name(v.item), key);
-      prune_backups(v.item);
     }
+    // The value there may have changed either way: its backup stays, and the item's
+    // backups are kept to backup.keep.
+    if (!st) {
+      Error e = st.error();
+      e.kind = ErrorKind::maybe_changed;
+      st = e;
+    }
+    prune_backups(v.item);
     out.push_back({v.item, st});
   }
   return out;

@@ -77,7 +77,19 @@ bool wait_while(Pred busy, Millis limit, Millis step = Millis(250)) {
 LocalNode::LocalNode(PiholeLayout layout, BackupPolicy backups, std::string state_dir)
     : PiholeNode(Side::local, std::move(layout), std::move(backups)), state_dir_(std::move(state_dir)) {}
 
-int LocalNode::major_version() { return exists(layout_.toml_path()) ? 6 : 5; }
+int LocalNode::major_version() {
+  // As the verb major_version says (src/remote/major_version.sh): pihole.toml, and a
+  // pihole-FTL that is not v5. FTL is asked once each time pihole.toml appears.
+  if (!exists(layout_.toml_path())) {
+    toml_major_.reset();
+    return 5;
+  }
+  if (!toml_major_) {
+    auto r = run_process(layout_.ftl_argv({"-v"}), "", Millis(10'000));
+    toml_major_ = r && r->out.rfind("v5.", 0) == 0 ? 5 : 6;
+  }
+  return *toml_major_;
+}
 
 Result<PiholeToml> LocalNode::read_toml() {
   auto text = read_file(layout_.toml_path(), kMaxPiholeToml, Follow::no);
@@ -96,7 +108,7 @@ Result<std::string> LocalNode::read_backup_text(const BackupEntry& entry) {
 }
 
 Result<FtlSet> LocalNode::ftl_config_set(const std::string& key, const std::string& json) {
-  auto r = run_process(layout_.ftl_argv({"--config", key, json}), "", Millis(60'000));
+  auto r = run_process(layout_.ftl_config_argv({key, json}), "", Millis(60'000));
   if (!r) return r.error();
   return FtlSet{r->exit_code, r->err.empty() ? r->out : r->err};
 }

@@ -99,7 +99,8 @@ const std::string& RemoteNode::prelude() {
                "\nLINKMSG=" + shell_quote(kSymlinkRefusal) + "\nFTLC=" + shell_quote(layout_.ftl_command) +
                (layout_.container.empty() ? "" : "\nctx() { " + shell_join(layout_.container_prefix()) + " \"$@\"; }") +
                "\nftl() { " + shell_join(layout_.ftl_argv()) +
-               " \"$@\"; }\nph() { " + shell_join(layout_.pihole_argv()) + " \"$@\"; }\n" + sql_definitions() +
+               " \"$@\"; }\nftlset() { " + shell_join(layout_.ftl_config_argv()) + " \"$@\"; }\nph() { " +
+               shell_join(layout_.pihole_argv()) + " \"$@\"; }\n" + sql_definitions() +
                std::string(remote_script::lib);
   }
   return prelude_;
@@ -716,16 +717,42 @@ Result<BackupEntry> RemoteNode::keep_value_backup(Item item, const std::string& 
 }
 
 Result<FtlSet> RemoteNode::ftl_config_set(const std::string& key, const std::string& json) {
-  // The value travels on stdin (a command line has a size limit of its own).
-  auto r = run(remote_script::ftl_set, {{"key", key}}, {}, json);
+  auto all = ftl_config_set_all({{key, json}});
+  if (!all) return all.error();
+  return all->front();
+}
+
+Result<std::vector<FtlSet>> RemoteNode::ftl_config_set_all(const std::vector<std::pair<std::string, std::string>>& values) {
+  // One exec for all: the keys as arguments, the values on stdin, one a line (a command
+  // line has a size limit of its own, and a round trip per value would outlast FTL's
+  // shutdown for a restart: ~200 ms each over SSH, measured by an attack).
+  std::vector<std::string> keys;
+  std::string input;
+  for (const auto& [key, value] : values) {
+    if (value.find('\n') != std::string::npos) {
+      return make_error(ExitCode::refused, "the value of " + key + " holds a newline; nothing was set");
+    }
+    keys.push_back(key);
+    input += value + "\n";
+  }
+  auto r = run(remote_script::ftl_set, {}, keys, input);
   if (!r) return r.error();
-  if (r->exit_code != 0) return failed(*r, "remote " + key);
-  // "FTL RC HEX": pihole-FTL's exit code and what it printed.
-  const auto w = split_words(r->last("FTL ").value_or(""));
-  const auto rc = !w.empty() ? to_number<int>(w[0]) : std::nullopt;
-  if (!rc) return make_error(ExitCode::failure, "remote " + key + ": pihole-FTL did not answer");
-  auto printed = from_hex(w.size() >= 2 ? w[1] : "");
-  return FtlSet{*rc, printed ? *printed : ""};
+  if (r->exit_code != 0) return failed(*r, "remote pihole-FTL --config");
+  // "FTL RC HEX" per key, in order: pihole-FTL's exit code and what it printed.
+  const auto answers = r->all("FTL ");
+  if (answers.size() != values.size()) {
+    return make_error(ExitCode::failure, "remote pihole-FTL --config: " + std::to_string(answers.size()) + " answers for " +
+                                             std::to_string(values.size()) + " values");
+  }
+  std::vector<FtlSet> out;
+  for (size_t i = 0; i < answers.size(); ++i) {
+    const auto w = split_words(answers[i]);
+    const auto rc = !w.empty() ? to_number<int>(w[0]) : std::nullopt;
+    if (!rc) return make_error(ExitCode::failure, "remote " + values[i].first + ": pihole-FTL did not answer");
+    auto printed = w.size() >= 2 && w[1] != "-" ? from_hex(w[1]) : Result<std::string>(std::string());
+    out.push_back(FtlSet{*rc, printed ? *printed : ""});
+  }
+  return out;
 }
 
 Result<FtlIdentity> RemoteNode::ftl_identity() {

@@ -32,6 +32,13 @@ std::vector<std::string> PiholeLayout::ftl_argv(const std::vector<std::string>& 
   return with(container_prefix(), ftl_command, args);
 }
 
+std::vector<std::string> PiholeLayout::ftl_config_argv(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = container_prefix();
+  argv.insert(argv.end(), {"env", "LC_ALL=C", ftl_command, "--config"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
 std::string PiholeLayout::watch_path(Item item, int major) const {
   return major >= 6 && item != Item::gravity ? toml_path() : item_path(item);
 }

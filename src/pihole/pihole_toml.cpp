@@ -1,5 +1,7 @@
 #include "gravity_sync/pihole/pihole_toml.hpp"
 
+#include <algorithm>
+
 #include <toml++/toml.h>
 
 #include "gravity_sync/pihole/settings.hpp"
@@ -147,7 +149,10 @@ Result<std::optional<std::string>> PiholeToml::setting(const FtlKey& key) const 
       if (!node.is_boolean()) return wrong("true or false");
       value = Json(node.as_boolean()->get());
       break;
-    case FtlType::integer:
+    case FtlType::int32:
+    case FtlType::uint32:
+    case FtlType::uint16:
+    case FtlType::int64:
       if (!node.is_integer()) return wrong("a whole number");
       value = Json(node.as_integer()->get());
       break;
@@ -197,8 +202,12 @@ bool PiholeToml::set_by_env(std::string_view key) const {
     ++line;
   }
   const size_t end = text.find('\n', start);
-  const std::string_view this_line = std::string_view(text).substr(start, end == std::string::npos ? std::string::npos : end - start);
-  return this_line.find("### CHANGED (env)") != std::string_view::npos;
+  std::string_view rest = std::string_view(text).substr(start, end == std::string::npos ? std::string::npos : end - start);
+  // Right after the value (toml++'s end column is one past its last character), only
+  // blanks, then FTL's mark: the same words inside a string or a later comment are not it.
+  rest.remove_prefix(std::min(rest.size(), static_cast<size_t>(where.end.column > 0 ? where.end.column - 1 : 0)));
+  while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+  return rest.substr(0, 17) == "### CHANGED (env)";
 }
 
 }  // namespace gs

@@ -298,9 +298,14 @@ Error ftl_set_error(Item item, int exit_code, const std::string& detail) {
                                             ": dnsmasq's test of the configuration it would write failed: " + shown};
       }
       if (detail.find("Invalid value") != std::string::npos) {
-        return Error{ExitCode::refused, "pihole-FTL refused an entry of the new " + key + " as invalid: " + shown};
+        return Error{ExitCode::refused, std::string("pihole-FTL refused ") +
+                                            (item.is_setting() ? "the new value of " : "an entry of the new ") + key +
+                                            " as invalid: " + shown};
       }
-      return Error{ExitCode::refused, "pihole-FTL refused the new " + key + " (exit 3): " + shown};
+      // Anything else FTL's check ran into (a temporary file of its own test, while FTL
+      // restarted: "Cannot remove temporary dnsmasq config file") is no verdict on the
+      // value: a failure, tried again by the next run.
+      return Error{ExitCode::failure, "pihole-FTL could not check the new " + key + " (exit 3): " + shown};
     case 4:
       return Error{ExitCode::refused, "this Pi-hole does not know the setting " + key + " (update it): " + shown};
     case 5:

@@ -150,7 +150,10 @@ Result<std::string> canonical_setting(const FtlKey& key, std::string_view json) 
     case FtlType::boolean:
       if (!doc->is_bool()) return bad(key, "is not true or false");
       break;
-    case FtlType::integer: {
+    case FtlType::int32:
+    case FtlType::uint32:
+    case FtlType::uint16:
+    case FtlType::int64: {
       // Json reads 7.5 as 7: only digits are a whole number here.
       std::string_view digits = json;
       while (!digits.empty() && (digits.front() == ' ' || digits.front() == '\t')) digits.remove_prefix(1);
@@ -158,6 +161,13 @@ Result<std::string> canonical_setting(const FtlKey& key, std::string_view json) 
       if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
       const bool whole = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
       if (!doc->is_int() || !whole) return bad(key, "is not a whole number");
+      // FTL's `--config` stores a number out of its type's range wrapped around (-1 as
+      // 4294967295; measured on FTL v6.4.1), which can stop the receiver's DNS.
+      const auto [lo, hi] = whole_number_range(key.type);
+      if (doc->as_int() < lo || doc->as_int() > hi) {
+        return bad(key, "is " + std::to_string(doc->as_int()) + ", outside what FTL holds there (" + std::to_string(lo) +
+                            " to " + std::to_string(hi) + ")");
+      }
       break;
     }
     case FtlType::real:

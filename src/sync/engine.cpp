@@ -188,7 +188,20 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     }
     PlanInput in{item,         r.local, r.remote, state.history(item), mode_of(options.command), config.sync.conflict,
                  options.force};
+    // A value an FTLCONF_ variable set on a node, when the variable is gone: FTL has put
+    // its default there, which no admin chose. That node counts as unchanged since the last
+    // sync, so the other node's value goes there (and is never wiped by the default).
+    const auto env_side = state.env_skipped(item);
+    const bool unlocked = env_side && r.local.set_by_env.empty() && r.remote.set_by_env.empty();
+    if (unlocked && in.history) {
+      (*env_side == Side::local ? in.history->local : in.history->remote) =
+          (*env_side == Side::local ? r.local : r.remote).sha256;
+    }
     r.plan = plan_item(in);
+    if (unlocked && in.history && r.plan.action != Action::none) {
+      r.plan.reason += std::string(" (the FTLCONF_ variable that set it on the ") + side_name(*env_side) +
+                       " node is gone; FTL's default there is not a change)";
+    }
     if (sends_empty_over_records(in, r.plan)) {
       if (r.plan.action == Action::pull)
         in.remote_fresh = fresh_node(remote, *remote_state, remote_fresh);
@@ -201,6 +214,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       r.plan.skip = true;
       r.plan.reason = *why;
       spdlog::warn("{}: {}", item_name(item), *why);
+      if (changing && (!r.local.set_by_env.empty() || !r.remote.set_by_env.empty())) {
+        state.set_env_skipped(item, r.local.set_by_env.empty() ? Side::remote : Side::local);
+      }
     }
     if (r.plan.conflict && config.sync.conflict == ConflictPolicy::newer) warn_on_clock_skew(local, remote);
     any_push = any_push || (r.plan.refusal == ExitCode::ok && r.plan.action == Action::push);
@@ -470,6 +486,8 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
           if (c.status) {
             moved_in(*q.r, q.digest);
           } else {
+            // Nothing was replaced: no backup of it to name.
+            if (c.status.error().kind != ErrorKind::maybe_changed) q.r->backup.reset();
             failed(*q.r, c.status.error());
           }
         }

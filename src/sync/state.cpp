@@ -47,6 +47,27 @@ void StateStore::set_history(Item item, const History& history) {
   doc_.set("remotes", remotes);
 }
 
+std::optional<Side> StateStore::env_skipped(Item item) const {
+  const std::string side = doc_["remotes"][remote_][item_name(item)]["set_by_env"].as_string();
+  if (side == "local") return Side::local;
+  if (side == "remote") return Side::remote;
+  return std::nullopt;
+}
+
+void StateStore::set_env_skipped(Item item, std::optional<Side> side) {
+  Json remotes = doc_["remotes"].is_object() ? doc_["remotes"] : Json::object();
+  Json peer = remotes[remote_].is_object() ? remotes[remote_] : Json::object();
+  const Json& old = peer[item_name(item)];
+  Json entry = Json::object();
+  for (const auto& [k, v] : old.members()) {
+    if (k != "set_by_env") entry.set(k, v);
+  }
+  if (side) entry.set("set_by_env", side_name(*side));
+  peer.set(item_name(item), entry);
+  remotes.set(remote_, peer);
+  doc_.set("remotes", remotes);
+}
+
 namespace {
 
 // Where a node's pending reload is kept. The local node's is this machine's, whichever peer

@@ -2,6 +2,9 @@
 // reported on its own, through the real binary against two real FTL v6.4.1 nodes
 // ("primary" the remote over sshd, "secondary" this node). What a user sees is asserted
 // by DNS (`node dig`), by `pihole-FTL --config KEY`, and by FTL.log's own restart lines.
+#include <cstring>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
@@ -11,6 +14,10 @@ namespace {
 
 // The keys these tests sync: restart keys (FTL flags FLAG_RESTART_FTL) and one applied in place.
 const char* const kSettings = "settings: [dns.upstreams, dns.dnssec, dns.domainNeeded, dns.bogusPriv, dns.blockTTL]";
+// More keys that restart FTL.
+const char* const kManySettings =
+    "settings: [dns.upstreams, dns.dnssec, dns.domainNeeded, dns.bogusPriv, dns.blockTTL, dns.expandHosts, "
+    "dns.queryLogging, dns.cache.size]";
 
 class Settings : public ::testing::Test {
  protected:
@@ -70,30 +77,55 @@ TEST_F(Settings, AChangedUpstreamListReachesThisNodeAndAnswersThroughIt) {
   EXPECT_EQ(again.code, 0) << again.out << again.err;
 }
 
-// Several keys changed at once make FTL restart once on the node that receives them, and
-// the one that FTL applies in place is set in the same sync. FTL's restart is a re-exec:
-// the PID stays (pihole-real/README.md), so restarts are counted in FTL.log.
+// Several keys changed at once make FTL restart once on the node that receives them, in
+// either direction (a push sets the remote's in one exec: one round trip each would outlast
+// FTL's shutdown), and the one that FTL applies in place is set in the same sync. FTL's
+// restart is a re-exec: the PID stays (pihole-real/README.md), so restarts are counted in
+// FTL.log. The node that sent them does not restart.
 TEST_F(Settings, SeveralKeysChangedAtOnceRestartFtlOnce) {
-  const int pid = lab.ftl_pid("secondary");
-  ASSERT_GT(pid, 0);
-  const int restarts = lab.ftl_self_restarts("secondary");
-  lab.ftl_set("primary", "dns.upstreams", R"(["127.0.0.1#5399", "127.0.0.2#5399"])");
-  lab.ftl_set("primary", "dns.dnssec", "true");
-  lab.ftl_set("primary", "dns.domainNeeded", "true");
-  lab.ftl_set("primary", "dns.bogusPriv", "false");
-  lab.ftl_set("primary", "dns.blockTTL", "7");
-  auto r = lab.run({"sync"});
-  EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_EQ(get("secondary", "dns.upstreams"), "[ 127.0.0.1#5399, 127.0.0.2#5399 ]");
-  EXPECT_EQ(get("secondary", "dns.dnssec"), "true");
-  EXPECT_EQ(get("secondary", "dns.domainNeeded"), "true");
-  EXPECT_EQ(get("secondary", "dns.bogusPriv"), "false");
-  EXPECT_EQ(get("secondary", "dns.blockTTL"), "7");
-  EXPECT_EQ(lab.ftl_self_restarts("secondary") - restarts, 1) << read_text(lab.path("secondary", "log/FTL.log"));
-  EXPECT_EQ(lab.ftl_pid("secondary"), pid);
-  EXPECT_EQ(lab.dig_until("secondary", "pi.hole", "NOERROR 127.0.0.1").rfind("NOERROR", 0), 0u);
-  // The primary, which sent them, did not restart.
-  EXPECT_EQ(lab.run({"compare"}).code, 0);
+  lab.set_sync_option(kManySettings);
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  struct Case {
+    const char* sender;
+    const char* receiver;
+    const char* ttl;
+    bool flag;
+  };
+  for (const Case& c : {Case{"primary", "secondary", "7", true}, Case{"secondary", "primary", "8", false}}) {
+    SCOPED_TRACE(std::string("to the ") + c.receiver);
+    const int pid = lab.ftl_pid(c.receiver);
+    ASSERT_GT(pid, 0);
+    const int restarts = lab.ftl_self_restarts(c.receiver);
+    const std::string flag = c.flag ? "true" : "false";
+    const std::string upstreams = c.flag ? R"(["127.0.0.1#5399", "127.0.0.2#5399"])" : R"(["127.0.0.3#5399"])";
+    lab.ftl_set(c.sender, "dns.upstreams", upstreams);
+    for (const char* key : {"dns.dnssec", "dns.domainNeeded", "dns.expandHosts", "dns.queryLogging"}) {
+      lab.ftl_set(c.sender, key, key == std::string("dns.queryLogging") ? (c.flag ? "false" : "true") : flag);
+    }
+    lab.ftl_set(c.sender, "dns.bogusPriv", c.flag ? "false" : "true");
+    lab.ftl_set(c.sender, "dns.cache.size", c.flag ? "20000" : "30000");
+    lab.ftl_set(c.sender, "dns.blockTTL", c.ttl);
+    // The sender's own restarts for these sets are over: no new one for 3 s.
+    int sender_before = lab.ftl_self_restarts(c.sender);
+    for (int settled = 0; settled < 6;) {
+      std::this_thread::sleep_for(Millis(500));
+      const int now = lab.ftl_self_restarts(c.sender);
+      settled = now == sender_before ? settled + 1 : 0;
+      sender_before = now;
+    }
+    auto r = lab.run({"sync"});
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    for (const char* key : {"dns.upstreams", "dns.dnssec", "dns.domainNeeded", "dns.expandHosts", "dns.queryLogging",
+                            "dns.bogusPriv", "dns.cache.size", "dns.blockTTL"}) {
+      EXPECT_EQ(get(c.receiver, key), get(c.sender, key)) << key;
+    }
+    EXPECT_EQ(get(c.receiver, "dns.blockTTL"), c.ttl);
+    EXPECT_EQ(lab.ftl_self_restarts(c.receiver) - restarts, 1) << read_text(lab.path(c.receiver, "log/FTL.log"));
+    EXPECT_EQ(lab.ftl_pid(c.receiver), pid);
+    EXPECT_EQ(lab.ftl_self_restarts(c.sender), sender_before);
+    EXPECT_EQ(lab.dig_until(c.receiver, "pi.hole", "NOERROR 127.0.0.1").rfind("NOERROR", 0), 0u);
+    EXPECT_EQ(lab.run({"compare"}).code, 0);
+  }
 }
 
 // One key changed on both nodes is a conflict of its own; the policy decides it, and a key
@@ -150,6 +182,65 @@ TEST_F(Settings, AKeySetByAnFtlconfVariableIsSkippedForThatNode) {
   }
 }
 
+// When the FTLCONF_ variable is removed, FTL puts its default there; that is no admin's
+// change, and is never carried over the other node's value: the other node's value comes
+// back instead (found by an attack: upstreams wiped on both nodes).
+TEST_F(Settings, AKeyFreedFromItsFtlconfVariableTakesThePeersValueBack) {
+  lab.ftl_set("primary", "dns.blockTTL", "11");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  ASSERT_EQ(get("secondary", "dns.blockTTL"), "11");
+  write_text(lab.path("secondary", "ftlconf.env"), "FTLCONF_dns_blockTTL=9\n");
+  lab.node_command("restart", "secondary");
+  auto locked = lab.run({"sync"});
+  EXPECT_EQ(locked.code, 0) << locked.out << locked.err;
+  write_text(lab.path("secondary", "ftlconf.env"), "");
+  lab.node_command("restart", "secondary");
+  ASSERT_EQ(get("secondary", "dns.blockTTL"), "2");  // FTL's default
+  auto freed = lab.run({"sync"});
+  EXPECT_EQ(freed.code, 0) << freed.out << freed.err;
+  EXPECT_NE(freed.out.find("variable that set it on the local node is gone"), std::string::npos) << freed.out;
+  EXPECT_EQ(get("primary", "dns.blockTTL"), "11");
+  EXPECT_EQ(get("secondary", "dns.blockTTL"), "11");
+}
+
+// A value FTL would store wrapped around (-1 as 4294967295, which stopped DNS at the next
+// restart), or a non-ASCII name dnsmasq refuses in the C locale FTL runs in, never reaches
+// the other node: refused (exit 5) at the sender or by the receiver's FTL, naming the key,
+// and the receiver keeps answering. The sender's pihole.toml is edited with its FTL stopped,
+// as the pihole user could; gravity-sync runs from a UTF-8 shell.
+TEST_F(Settings, AValueTheReceiverCouldNotRunWithIsRefused) {
+  lab.set_sync_option("settings: [dns.blockTTL, dns.hostRecord]");
+  struct Case {
+    const char* key;
+    const char* line;  // in pihole.toml, under [dns]
+    const char* said;
+  };
+  const Case cases[] = {
+      {"dns.blockTTL", "  blockTTL = -1\n", "is -1, outside what FTL holds there (0 to 4294967295)"},
+      {"dns.hostRecord", "  hostRecord = \"br\u00fccke.lan,10.1.1.2\"\n", "dns.hostRecord"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.key);
+    const std::string before = get("secondary", c.key);
+    lab.node_command("stop", "primary");
+    const std::string original = read_text(lab.toml("primary"));
+    std::string toml = original;
+    toml.insert(toml.find("[dns]\n") + 6, c.line);
+    const std::string key_name = std::string(c.key).substr(4);
+    // FTL writes every key: drop its own line of that key, so the inserted one is the only one.
+    size_t at = toml.find("\n  " + key_name + " = ", toml.find(c.line) + std::strlen(c.line));
+    if (at != std::string::npos) toml.erase(at, toml.find('\n', at + 1) - at);
+    write_text(lab.toml("primary"), toml);
+    auto r = lab.run({"sync", "--only", std::string("settings.") + c.key}, {{"LANG", "C.UTF-8"}, {"LC_ALL", "C.UTF-8"}});
+    EXPECT_EQ(r.code, 5) << r.out << r.err;
+    EXPECT_NE((r.out + r.err).find(c.said), std::string::npos) << r.out << r.err;
+    EXPECT_EQ(get("secondary", c.key), before);
+    EXPECT_EQ(lab.dig("secondary", "pi.hole").rfind("NOERROR", 0), 0u);
+    write_text(lab.toml("primary"), original);
+    lab.node_command("start", "primary");
+  }
+}
+
 // What a sync replaced is kept per key and can be put back; the next sync carries it on.
 TEST_F(Settings, BackupsAndRestoreWorkPerKey) {
   lab.ftl_set("primary", "dns.upstreams", R"(["127.0.0.3#5399"])");
@@ -203,6 +294,27 @@ TEST(SettingsMixed, AreSkippedWithAV5Node) {
   EXPECT_EQ(up["result"].as_string(), "skipped");
   EXPECT_EQ(up["message"].as_string(), "settings are Pi-hole v6 only, and the local node runs v5");
   EXPECT_EQ((*item(doc, "custom-dns"))["result"].as_string(), "ok");
+}
+
+// A pihole.toml left in /etc/pihole of a v5 node (the pihole user can write one) does not
+// make it a v6 node: its pihole-FTL says v5. Taken for v6, its records were read from that
+// file (none) and pushed over the other node's (found by an attack).
+TEST(SettingsMixed, AStrayPiholeTomlOnAV5NodeDoesNotMakeItV6) {
+  Lab lab{{"--v6", "primary"}};
+  lab.set_sync_option("items: [custom-dns, settings]");
+  lab.set_sync_option("settings: [dns.upstreams]");
+  lab.ftl_set("primary", "dns.hosts", R"(["10.0.0.5 kept.lan"])");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  write_text(lab.toml("secondary"), "# left over\n");
+  auto r = lab.run({"--json", "sync"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  const Json doc = r.json();
+  EXPECT_EQ(doc["nodes"]["local"]["pihole"].as_int(), 5);
+  EXPECT_EQ((*item(doc, "custom-dns"))["action"].as_string(), "none");
+  EXPECT_EQ((*item(doc, "settings.dns.upstreams"))["result"].as_string(), "skipped");
+  EXPECT_EQ(*lab.ftl_values("primary", "dns.hosts"), std::vector<std::string>{"10.0.0.5 kept.lan"});
+  auto check = lab.run({"check"});
+  EXPECT_NE(check.out.find("local: Pi-hole v5"), std::string::npos) << check.out;
 }
 
 }  // namespace

@@ -126,6 +126,9 @@ TEST(Config, SettingsKeysAreCheckedAgainstFtlsKeys) {
       {"  settings: [dns.upstreams, dns.upstreams]\n", "gs.yaml:5: sync.settings: \"dns.upstreams\" is listed twice"},
       {"  settings: [dns.upstreams]\n  settings_unsafe: [dns.upstreams]\n",
        "gs.yaml:6: sync.settings_unsafe: dns.upstreams is in sync.settings too"},
+      {"  settings: []\n",
+       "gs.yaml:5: sync.settings: lists no key, and sync.items has settings: name the keys to sync, or take "
+       "settings out of sync.items"},
       {"  settings: dns.upstreams\n",
        "gs.yaml:5: sync.settings: must be a list of pihole.toml keys such as [dns.upstreams, dns.dnssec]"},
   };

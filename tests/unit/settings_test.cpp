@@ -47,6 +47,11 @@ TEST(Settings, OnlyAValueOfTheKeysTypeIsCanonical) {
       {"dns.dnssec", "1", ""},
       {"dns.blockTTL", "7", "7"},
       {"dns.blockTTL", "7.5", ""},
+      {"dns.blockTTL", "-1", ""},  // FTL would store 4294967295
+      {"dns.blockTTL", "4294967295", "4294967295"},
+      {"dns.blockTTL", "4294967296", ""},
+      {"dns.blockTTL", "9223372036854775807", ""},
+      {"dns.cache.size", "-1", ""},
       {"dns.blockTTL", "\"7\"", ""},
       {"dns.domain.name", "\"lan\"", "\"lan\""},
       {"dns.domain.name", "lan", ""},
@@ -102,6 +107,15 @@ TEST(Settings, ValuesAreReadFromPiholeTomlByTheirType) {
   EXPECT_FALSE(toml->set_by_env("dns.upstreams"));
   EXPECT_FALSE(toml->set_by_env("dns.domain.name"));
   EXPECT_FALSE(toml->set_by_env("dns.nosuch"));
+  // FTL's mark only right after the value: not inside a string, not in a comment of its own.
+  auto marked = PiholeToml::parse(
+      "[dns]\n  name = \"y ### CHANGED (env).lan\"\n  ttl = 3 # a note: ### CHANGED (env)\n"
+      "  ups = [\n    \"a\"\n  ] ### CHANGED (env), default = []\n  b = true\t### CHANGED (env)\n");
+  ASSERT_TRUE(marked.ok());
+  EXPECT_FALSE(marked->set_by_env("dns.name"));
+  EXPECT_FALSE(marked->set_by_env("dns.ttl"));
+  EXPECT_TRUE(marked->set_by_env("dns.ups"));
+  EXPECT_TRUE(marked->set_by_env("dns.b"));
   // A settings item's records: its canonical form, one line; the backup is that line.
   const Item up = Item::setting(key("dns.upstreams"));
   auto records = records_from_toml(*toml, up);

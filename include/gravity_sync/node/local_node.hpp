@@ -1,5 +1,7 @@
 #pragma once
 
+#include <optional>
+
 #include "gravity_sync/node/pihole_node.hpp"
 #include "gravity_sync/pihole/layout.hpp"
 #include "gravity_sync/pihole/pihole_toml.hpp"
@@ -54,6 +56,7 @@ class LocalNode : public PiholeNode {
   Result<BackupEntry> keep_backup(Item item, const std::string& live);
   std::string state_dir_;
   std::vector<std::string> replaced_;  // gravity.db files replaced in this run, still linked
+  std::optional<int> toml_major_;      // what pihole-FTL said while pihole.toml exists (major_version)
 };
 
 }  // namespace gs

@@ -123,6 +123,9 @@ class PiholeNode : public Node {
   virtual Result<BackupEntry> keep_value_backup(Item item, const std::string& file) = 0;
   // `pihole-FTL --config KEY JSON` there.
   virtual Result<FtlSet> ftl_config_set(const std::string& key, const std::string& json) = 0;
+  // Each of `values` (key, VALUE) set so, one right after the other; FTL's answer to each,
+  // in order. An error when the answers could not all be had (some may have been set).
+  virtual Result<std::vector<FtlSet>> ftl_config_set_all(const std::vector<std::pair<std::string, std::string>>& values);
   // Remove these backups (paths built by backup_entry(), never listed names).
   virtual void remove_backups(const std::vector<BackupEntry>& entries) = 0;
   // Stage a gravity.db (a snapshot, or the configuration tables) into `fresh`.
@@ -193,6 +196,7 @@ class PiholeNode : public Node {
     std::string value;   // what `pihole-FTL --config KEY VALUE` is given
     std::string digest;  // records_digest of what it must hold afterwards
     BackupEntry kept;
+    bool made_backup = true;  // `kept` was made for this install (not an earlier one reused)
   };
   std::optional<std::vector<QueuedValue>> queued_;  // set between begin_values and commit_values
 

@@ -62,6 +62,8 @@ class RemoteNode : public PiholeNode {
   Result<std::string> read_backup_text(const BackupEntry& entry) override;
   Result<BackupEntry> keep_value_backup(Item item, const std::string& file) override;
   Result<FtlSet> ftl_config_set(const std::string& key, const std::string& json) override;
+  Result<std::vector<FtlSet>> ftl_config_set_all(
+      const std::vector<std::pair<std::string, std::string>>& values) override;
   void remove_backups(const std::vector<BackupEntry>& entries) override;
   Result<Staged> stage_gravity(NewStaged fresh, const StageOptions& how) override;
   void count_staged(const Staged& staged) override { bytes_ += staged.size; }

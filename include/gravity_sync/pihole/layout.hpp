@@ -33,6 +33,14 @@ struct PiholeLayout {
   // The argv of `pihole ARGS...` / `pihole-FTL ARGS...` there, through the container if any.
   std::vector<std::string> pihole_argv(const std::vector<std::string>& args = {}) const;
   std::vector<std::string> ftl_argv(const std::vector<std::string>& args = {}) const;
+
+  // The argv of `pihole-FTL --config KEY VALUE` there: pihole-FTL in the C locale
+  // (`env LC_ALL=C`), as FTL runs as a service. For a key that goes into dnsmasq's
+  // configuration, --config tests the configuration it would write, and that test reads
+  // names the way the calling process's locale does: from a UTF-8 shell it passed a
+  // host-record with a non-ASCII name that the running FTL (C locale) then refused at its
+  // restart, leaving DNS unanswered (FTL v6.4.1, found by an attack).
+  std::vector<std::string> ftl_config_argv(const std::vector<std::string>& args = {}) const;
 };
 
 }  // namespace gs

@@ -49,7 +49,12 @@ class StateStore {
   // Load sync-state.json; a missing file is an empty history.
   Status load();
   std::optional<History> history(Item item) const;
+  // (set_history also forgets env_skipped.)
   void set_history(Item item, const History& history);
+  // The node on which an FTLCONF_ variable set `item` when a run last skipped it for that
+  // (a v6 value), or nullopt; set or clear it (saved by save()).
+  std::optional<Side> env_skipped(Item item) const;
+  void set_env_skipped(Item item, std::optional<Side> side);
   // The reload owed on node `side` of this peer, if any; set or clear it (saved by save()).
   std::optional<PendingReload> pending_reload(Side side) const;
   void set_pending_reload(Side side, const PendingReload& pending);
