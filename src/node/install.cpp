@@ -154,19 +154,26 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   // take) does not fill backup.keep with copies of it and prune the older versions away.
   // Then a refused set keeps that backup, which an earlier run made.
   std::optional<BackupEntry> earlier;
-  if (auto all = backups(); all) {
+  // A settings key the node did not hold: nothing is replaced, nothing to keep.
+  const bool nothing_there = item.is_setting() && old->empty();
+  if (auto all = backups(); all && !nothing_there) {
     for (auto it = all->rbegin(); it != all->rend(); ++it) {
       if (it->item != item) continue;
       if (auto text = read_backup_text(*it); text && *text == old_file) earlier = *it;
       break;
     }
   }
-  auto kept = earlier ? Result<BackupEntry>(*earlier) : keep_value_backup(item, old_file);
-  if (!kept) return kept.error();
+  std::optional<BackupEntry> kept = earlier;
+  if (!kept && !nothing_there) {
+    auto made = keep_value_backup(item, old_file);
+    if (!made) return made.error();
+    kept = *made;
+  }
+  const bool made_backup = kept && !earlier;
   if (queued_ && major_version() >= 6) {
-    queued_->push_back({item, json, records_digest(item, records), *kept, !earlier});
+    queued_->push_back({item, json, records_digest(item, records), kept, made_backup});
     Installed result;
-    result.backup_id = kept->id;
+    if (kept) result.backup_id = kept->id;
     result.queued = true;
     return result;
   }
@@ -177,7 +184,7 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   ftl_pacer().after_change(*this, ftl_set_restarts(item));  // whatever came back, FTL may have taken it
   if (!set) return set.error();
   if (set->exit_code != 0) {
-    if (!earlier) remove_backups({*kept});  // nothing was replaced
+    if (made_backup) remove_backups({*kept});  // nothing was replaced
     Error e = with_context(ftl_set_error(item, set->exit_code, set->output), name());
     if (set->exit_code == kFtlExitSetByEnv) e.kind = ErrorKind::set_by_env;
     return e;
@@ -200,7 +207,7 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
   }
   prune_backups(item);
   Installed result;
-  result.backup_id = kept->id;
+  if (kept) result.backup_id = kept->id;
   return result;
 }
 
@@ -248,10 +255,10 @@ std::vector<Committed> PiholeNode::commit_values() {
     }
     const FtlSet* set = &(*all)[i];
     if (set->exit_code != 0) {
-      if (v.made_backup) remove_backups({v.kept});  // nothing was replaced
+      if (v.made_backup) remove_backups({*v.kept});  // nothing was replaced
       Error e = with_context(ftl_set_error(v.item, set->exit_code, set->output), name());
       if (set->exit_code == kFtlExitSetByEnv) e.kind = ErrorKind::set_by_env;
-      out.push_back({v.item, e});
+      out.push_back({v.item, e, ""});
       continue;
     }
     set_ok[i] = true;
@@ -289,7 +296,20 @@ std::vector<Committed> PiholeNode::commit_values() {
       st = e;
     }
     prune_backups(v.item);
-    out.push_back({v.item, st});
+    out.push_back({v.item, st, ""});
+  }
+  // The values are served only by a running FTL: one that did not come back from the
+  // restart they made (FTL v6.4.1 once crashed so, found by an attack), or was not running,
+  // is reported, and owed a reload until it runs (CONTRACT.md, pending reloads).
+  auto ftl = ftl_status();
+  if (!ftl || ftl->state != FtlState::ready) {
+    const std::string why = !ftl ? ftl.error().message
+                                 : std::string("pihole-FTL is ") +
+                                       (ftl->state == FtlState::starting ? "still starting" : "not running") + " there (" +
+                                       ftl->detail + ")";
+    for (Committed& c : out) {
+      if (c.status) c.ftl_down = why;
+    }
   }
   return out;
 }

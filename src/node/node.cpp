@@ -27,6 +27,7 @@ ItemState value_state(Item item, const Result<PiholeToml>& toml, std::optional<i
     // pihole.toml does not hold is missing there.
     s.exists = !item.is_setting() || !records->empty();
     if (toml->set_by_env(ftl_key(item))) s.set_by_env = ftl_env_var(item);
+    if (item.is_setting()) s.at_default = toml->at_default(ftl_key(item));
     s.sha256 = s.canonical = records_digest(item, *records);
     s.records = records->size();
     s.changed_at = mtime;

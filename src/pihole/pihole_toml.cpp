@@ -188,16 +188,25 @@ Result<std::optional<std::string>> PiholeToml::setting(const FtlKey& key) const 
 }
 
 bool PiholeToml::set_by_env(std::string_view key) const {
-  if (!impl_) return false;
+  return mark_after(key).substr(0, 17) == "### CHANGED (env)";
+}
+
+bool PiholeToml::at_default(std::string_view key) const {
+  if (!impl_ || !impl_->table.at_path(key)) return false;
+  return mark_after(key).substr(0, 11) != "### CHANGED";
+}
+
+std::string_view PiholeToml::mark_after(std::string_view key) const {
+  if (!impl_) return {};
   const toml::node_view<const toml::node> node = impl_->table.at_path(key);
-  if (!node) return false;
+  if (!node) return {};
   const toml::source_region& where = node.node()->source();
   // The marker follows the value, on the line where it ends.
   size_t line = 1, start = 0;
   const std::string& text = impl_->text;
   while (line < where.end.line && start < text.size()) {
     const size_t nl = text.find('\n', start);
-    if (nl == std::string::npos) return false;
+    if (nl == std::string::npos) return {};
     start = nl + 1;
     ++line;
   }
@@ -207,7 +216,7 @@ bool PiholeToml::set_by_env(std::string_view key) const {
   // blanks, then FTL's mark: the same words inside a string or a later comment are not it.
   rest.remove_prefix(std::min(rest.size(), static_cast<size_t>(where.end.column > 0 ? where.end.column - 1 : 0)));
   while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
-  return rest.substr(0, 17) == "### CHANGED (env)";
+  return rest;
 }
 
 }  // namespace gs

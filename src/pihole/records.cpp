@@ -295,7 +295,9 @@ Error ftl_set_error(Item item, int exit_code, const std::string& detail) {
       // configuration is not valid (dnsmasq: ...)") (FTL v6.4.1, src/config/cli.c).
       if (detail.find("New dnsmasq configuration is not valid") != std::string::npos) {
         return Error{ExitCode::refused, "pihole-FTL refused the new " + key +
-                                            ": dnsmasq's test of the configuration it would write failed: " + shown};
+                                            ": dnsmasq's test of the whole configuration FTL would write with it failed "
+                                            "(the fault may be in another setting of that node): " +
+                                            shown};
       }
       if (detail.find("Invalid value") != std::string::npos) {
         return Error{ExitCode::refused, std::string("pihole-FTL refused ") +

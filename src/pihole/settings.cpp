@@ -142,7 +142,8 @@ std::vector<const FtlKey*> offered_settings() {
 }
 
 Result<std::string> canonical_setting(const FtlKey& key, std::string_view json) {
-  if (json.size() > kMaxFtlValue) return bad(key, "is longer than pihole-FTL --config takes");
+  // (What --config is given, measured by the caller: setting_cli_value, check_ftl_value_size.)
+  if (json.size() > 2 * kMaxFtlValue) return bad(key, "is longer than pihole-FTL --config takes");
   if (json.find('\n') != std::string_view::npos) return bad(key, "is more than one line");
   auto doc = Json::parse(std::string(json));
   if (!doc) return bad(key, "is not JSON: " + printable(json, 80));
@@ -192,8 +193,14 @@ Result<std::string> canonical_setting(const FtlKey& key, std::string_view json) 
 }
 
 std::string setting_cli_value(const FtlKey& key, std::string_view canonical) {
-  if (key.type == FtlType::string || key.type == FtlType::enumeration) {
-    if (auto doc = Json::parse(std::string(canonical)); doc && doc->is_string()) return doc->as_string();
+  auto doc = Json::parse(std::string(canonical));
+  if (!doc) return std::string(canonical);
+  if (doc->is_string() && (key.type == FtlType::string || key.type == FtlType::enumeration)) return doc->as_string();
+  if (doc->is_array()) {
+    // Without the blanks of the canonical form: FTL takes up to 128 KiB in one value.
+    std::string out = "[";
+    for (const Json& e : doc->items()) out += (out.size() > 1 ? "," : "") + e.dump();
+    return out + "]";
   }
   return std::string(canonical);
 }

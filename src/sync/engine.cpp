@@ -192,7 +192,14 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
     // its default there, which no admin chose. That node counts as unchanged since the last
     // sync, so the other node's value goes there (and is never wiped by the default).
     const auto env_side = state.env_skipped(item);
-    const bool unlocked = env_side && r.local.set_by_env.empty() && r.remote.set_by_env.empty();
+    bool unlocked = env_side && r.local.set_by_env.empty() && r.remote.set_by_env.empty();
+    // ... unless what this node holds came by a pull since (from another peer): that is a
+    // real value, and the marker is done with.
+    if (const auto v = state.pulled_version(item); unlocked && *env_side == Side::local && v && r.local.exists &&
+                                                   (v->digest == r.local.sha256 || v->canonical == r.local.canonical)) {
+      unlocked = false;
+      if (changing) state.set_env_skipped(item, std::nullopt);
+    }
     if (unlocked && in.history) {
       (*env_side == Side::local ? in.history->local : in.history->remote) =
           (*env_side == Side::local ? r.local : r.remote).sha256;
@@ -202,7 +209,7 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       r.plan.reason += std::string(" (the FTLCONF_ variable that set it on the ") + side_name(*env_side) +
                        " node is gone; FTL's default there is not a change)";
     }
-    if (sends_empty_over_records(in, r.plan)) {
+    if (sender_freshness_matters(in, r.plan)) {
       if (r.plan.action == Action::pull)
         in.remote_fresh = fresh_node(remote, *remote_state, remote_fresh);
       else
@@ -485,6 +492,14 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
           q.done = true;
           if (c.status) {
             moved_in(*q.r, q.digest);
+            if (!c.ftl_down.empty()) {
+              const Side side = side_of(*node);
+              q.r->code = ExitCode::failure;
+              q.r->outcome = Outcome::failed;
+              q.r->message = "set and in place, but " + c.ftl_down + ": it is served once FTL runs";
+              spdlog::error("{}: {}", item_name(q.r->item), q.r->message);
+              state.owe_reload(side, Reload::dns, false, {q.r->item}, c.ftl_down, report.time);
+            }
           } else {
             // Nothing was replaced: no backup of it to name.
             if (c.status.error().kind != ErrorKind::maybe_changed) q.r->backup.reset();

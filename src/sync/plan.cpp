@@ -123,11 +123,12 @@ Planned decide(const PlanInput& in) {
 
 }  // namespace
 
-bool sends_empty_over_records(const PlanInput& in, const Planned& planned) {
+bool sender_freshness_matters(const PlanInput& in, const Planned& planned) {
   if (in.item == Item::gravity || (planned.action != Action::pull && planned.action != Action::push)) return false;
   const bool pull = planned.action == Action::pull;
   const ItemState& sender = pull ? in.remote : in.local;
   const ItemState& receiver = pull ? in.local : in.remote;
+  if (in.item.is_setting()) return sender.exists && sender.at_default && receiver.exists;
   return sender.exists && sender.records == 0u && receiver.exists && receiver.records.value_or(0) > 0;
 }
 
@@ -141,19 +142,24 @@ Planned plan_item(const PlanInput& in) {
   }
   Planned p = decide(in);
   if (p.action != Action::pull && p.action != Action::push) return p;
-  if (sends_empty_over_records(in, p)) {
+  if (sender_freshness_matters(in, p)) {
     const bool pull = p.action == Action::pull;
     const Freshness sender = pull ? in.remote_fresh : in.local_fresh;
+    // (A settings value: a fresh node's value at FTL's default is no one's choice.)
     if (sender != Freshness::configured && !in.force) {
-      const size_t wiped = *(pull ? in.local : in.remote).records;
+      const size_t wiped = (pull ? in.local : in.remote).records.value_or(0);
       p.refusal = ExitCode::refused;
       p.reason = std::string("the ") + (pull ? "remote" : "local") + " node " +
                  (sender == Freshness::fresh
                       ? "is a fresh Pi-hole install (its gravity.db holds nothing beyond one)"
                       : "may be a fresh Pi-hole install (its gravity.db cannot be read to tell)") +
-                 " and its empty " + item_name(in.item) + " would wipe the " + std::to_string(wiped) + " record" +
-                 (wiped == 1 ? "" : "s") + " of the " + (pull ? "local" : "remote") +
-                 " node; use --force if that is intended";
+                 (in.item.is_setting()
+                      ? std::string(" and its ") + item_name(in.item) + " is FTL's default, which would replace the " +
+                            (pull ? "local" : "remote") + " node's value"
+                      : " and its empty " + std::string(item_name(in.item)) + " would wipe the " +
+                            std::to_string(wiped) + " record" + (wiped == 1 ? "" : "s") + " of the " +
+                            (pull ? "local" : "remote") + " node") +
+                 "; use --force if that is intended";
     }
     return p;
   }

@@ -666,7 +666,10 @@ TEST(Container, LocalV6InPodmanSetsValuesThroughTheContainer) {
   EXPECT_EQ(lab.ftl_values_until("secondary", "dns.hosts", {"10.3.3.3 through-podman.lan"}),
             Strings{"10.3.3.3 through-podman.lan"});
   EXPECT_EQ(lab.dig_until("secondary", "through-podman.lan", "NOERROR 10.3.3.3"), "NOERROR 10.3.3.3");
-  EXPECT_TRUE(has_call(lab.calls("secondary"), "podman exec pihole-secondary pihole-FTL --config dns.hosts [\"10.3.3.3"));
+  // pihole-FTL --config in the C locale FTL runs in (layout.hpp ftl_config_argv).
+  EXPECT_TRUE(has_call(lab.calls("secondary"),
+                       "podman exec pihole-secondary env LC_ALL=C pihole-FTL --config dns.hosts [\"10.3.3.3"))
+      << ::testing::PrintToString(lab.calls("secondary"));
 }
 
 TEST(Container, CheckSaysWhenTheContainerIsNotThere) {

@@ -241,6 +241,55 @@ TEST_F(Settings, AValueTheReceiverCouldNotRunWithIsRefused) {
   }
 }
 
+// A node reinstalled (fresh: nothing in its gravity.db beyond a new install) holds FTL's
+// defaults; a default of a fresh node never replaces the other node's value: exit 5 naming
+// the key, unless --force (found by an attack: a fresh node's empty dns.upstreams left the
+// other without upstream servers).
+TEST_F(Settings, AFreshNodesDefaultNeverReplacesTheOthersValue) {
+  lab.ftl_set("primary", "dns.blockTTL", "30");
+  ASSERT_EQ(lab.run({"sync"}).code, 0);
+  ASSERT_EQ(get("secondary", "dns.blockTTL"), "30");
+  // As a new install: the lab's domains, clients, groups and adlists gone.
+  sqlite(lab.gravity("primary"),
+         "DELETE FROM domainlist; DELETE FROM client; DELETE FROM \"group\" WHERE id <> 0; DELETE FROM adlist;");
+  lab.ftl_set("primary", "dns.blockTTL", "2");                              // FTL's default
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 5) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("settings.dns.blockTTL is FTL's default, which would replace the local node's value"),
+            std::string::npos)
+      << r.out << r.err;
+  EXPECT_EQ(get("secondary", "dns.blockTTL"), "30");
+  // A value that is not the default is an admin's choice, fresh node or not.
+  lab.ftl_set("primary", "dns.dnssec", "true");
+  auto chosen = lab.run({"sync", "--only", "settings.dns.dnssec"});
+  EXPECT_EQ(chosen.code, 0) << chosen.out << chosen.err;
+  EXPECT_EQ(get("secondary", "dns.dnssec"), "true");
+  auto forced = lab.run({"sync", "--force"});
+  EXPECT_EQ(forced.code, 0) << forced.out << forced.err;
+  EXPECT_EQ(get("secondary", "dns.blockTTL"), "2");
+}
+
+// A value set where FTL does not run is in place, but not served: the run fails (exit 8),
+// and that node owes a reload until its FTL runs again, as after a gravity swap (found by an
+// attack: FTL crashed in the restart a sync made, and every run said ok).
+TEST_F(Settings, AValueSetWhereFtlDoesNotRunIsOwedUntilFtlRuns) {
+  lab.node_command("stop", "secondary");
+  lab.ftl_set("primary", "dns.blockTTL", "12");
+  auto r = lab.run({"sync"});
+  EXPECT_EQ(r.code, 8) << r.out << r.err;
+  EXPECT_NE(r.out.find("set and in place, but pihole-FTL is not running there"), std::string::npos) << r.out;
+  EXPECT_NE(read_text(lab.toml("secondary")).find("blockTTL = 12"), std::string::npos);
+  auto owed = lab.run({"sync"});
+  EXPECT_EQ(owed.code, 8) << owed.out << owed.err;
+  auto status = lab.run({"status"});
+  EXPECT_NE(status.out.find("pending: the local node's reload (dns) for settings.dns.blockTTL"), std::string::npos)
+      << status.out;
+  lab.node_command("start", "secondary");
+  auto ran = lab.run({"sync"});
+  EXPECT_EQ(ran.code, 0) << ran.out << ran.err;
+  EXPECT_EQ(get("secondary", "dns.blockTTL"), "12");
+}
+
 // What a sync replaced is kept per key and can be put back; the next sync carries it on.
 TEST_F(Settings, BackupsAndRestoreWorkPerKey) {
   lab.ftl_set("primary", "dns.upstreams", R"(["127.0.0.3#5399"])");

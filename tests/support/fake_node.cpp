@@ -196,11 +196,11 @@ std::vector<Committed> FakeNode::commit_values() {
   queued_.reset();
   for (auto& [i, f] : queued) {
     if (auto e = record(std::string("commit ") + item_name(i))) {
-      out.push_back({i, *e});
+      out.push_back({i, *e, ""});
       continue;
     }
     items_[i] = f;
-    out.push_back({i, {}});
+    out.push_back({i, {}, ""});
   }
   return out;
 }

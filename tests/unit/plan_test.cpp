@@ -183,9 +183,24 @@ TEST(Plan, AFreshNodesEmptyItemsNeverWipeItsPartnersRecords) {
   }
   // Only the empty-over-records case asks whether the sender is fresh.
   PlanInput asks = input(records("full", 3), records("empty", 0), hist);
-  EXPECT_TRUE(sends_empty_over_records(asks, plan_item(asks)));
+  EXPECT_TRUE(sender_freshness_matters(asks, plan_item(asks)));
   PlanInput not_asked = input(records("full", 3), records("other", 2), hist);
-  EXPECT_FALSE(sends_empty_over_records(not_asked, plan_item(not_asked)));
+  EXPECT_FALSE(sender_freshness_matters(not_asked, plan_item(not_asked)));
+  // A settings value: one at FTL's default that a node sends over the other's value.
+  PlanInput setting = input(records("mine", 1), records("default", 1), hist);
+  setting.item = Item::setting(*find_ftl_key("dns.upstreams"));
+  EXPECT_FALSE(sender_freshness_matters(setting, plan_item(setting)));  // a value someone chose
+  setting.remote.at_default = true;
+  EXPECT_TRUE(sender_freshness_matters(setting, plan_item(setting)));
+  setting.remote_fresh = Freshness::fresh;
+  const Planned refused = plan_item(setting);
+  EXPECT_EQ(refused.refusal, ExitCode::refused);
+  EXPECT_EQ(refused.reason,
+            "the remote node is a fresh Pi-hole install (its gravity.db holds nothing beyond one) and its "
+            "settings.dns.upstreams is FTL's default, which would replace the local node's value; use --force if that "
+            "is intended");
+  setting.force = true;
+  EXPECT_EQ(plan_item(setting).action, Action::pull);
 }
 
 TEST(Plan, DifferentSchemaVersionsAreRefused) {

@@ -265,7 +265,7 @@ TEST(Records, FtlExitCodesBecomeClearRefusals) {
   EXPECT_NE(ftl_set_error(Item::cname, 3,
                           "New dnsmasq configuration is not valid (dnsmasq: CNAME loop involving a.lan), config "
                           "remains unchanged")
-                .message.find("dnsmasq's test of the configuration it would write failed"),
+                .message.find("dnsmasq's test of the whole configuration FTL would write with it failed"),
             std::string::npos);
   EXPECT_NE(ftl_set_error(Item::cname, 3, "x").message.find("(exit 3)"), std::string::npos);
   EXPECT_EQ(ftl_set_error(Item::cname, 4, "x").code, ExitCode::refused);

@@ -82,6 +82,7 @@ TEST(Settings, OnlyAValueOfTheKeysTypeIsCanonical) {
   // What pihole-FTL --config KEY VALUE is given: strings as they are, the rest as JSON.
   EXPECT_EQ(setting_cli_value(key("dns.domain.name"), "\"my \\\"lan\\\"\""), "my \"lan\"");
   EXPECT_EQ(setting_cli_value(key("dns.upstreams"), "[\"1.1.1.1\"]"), "[\"1.1.1.1\"]");
+  EXPECT_EQ(setting_cli_value(key("dns.upstreams"), "[\"1.1.1.1\", \"a, b\"]"), "[\"1.1.1.1\",\"a, b\"]");
   EXPECT_EQ(setting_cli_value(key("dns.dnssec"), "true"), "true");
 }
 
@@ -107,6 +108,11 @@ TEST(Settings, ValuesAreReadFromPiholeTomlByTheirType) {
   EXPECT_FALSE(toml->set_by_env("dns.upstreams"));
   EXPECT_FALSE(toml->set_by_env("dns.domain.name"));
   EXPECT_FALSE(toml->set_by_env("dns.nosuch"));
+  // FTL marks every value but a default one CHANGED.
+  EXPECT_FALSE(toml->at_default("dns.upstreams"));
+  EXPECT_FALSE(toml->at_default("dns.blockTTL"));
+  EXPECT_TRUE(toml->at_default("dns.domain.name"));
+  EXPECT_FALSE(toml->at_default("dns.queryLogging"));  // absent
   // FTL's mark only right after the value: not inside a string, not in a comment of its own.
   auto marked = PiholeToml::parse(
       "[dns]\n  name = \"y ### CHANGED (env).lan\"\n  ttl = 3 # a note: ### CHANGED (env)\n"

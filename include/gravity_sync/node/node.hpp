@@ -38,6 +38,7 @@ struct ItemState {
   std::optional<size_t> records;  // text items and v6 values: how many records it holds
   int schema_version = 0;  // gravity only
   bool fresh = false;      // gravity only: nothing beyond a fresh install
+  bool at_default = false;  // settings: the value is FTL's default (not marked CHANGED)
   std::string set_by_env;  // v6 values: the FTLCONF_ variable that sets it there (read-only
                            // to pihole-FTL --config: the item is skipped for this node)
   std::string error;       // why it could not be read (then ExitCode in `error_code`)
@@ -87,6 +88,9 @@ struct Installed {
 struct Committed {
   Item item;
   Status status;  // an error of ErrorKind::set_by_env when an FTLCONF_ variable sets it there
+  // Set and in place, but pihole-FTL does not run there (or did not come back from the
+  // restart these values made): why, to be owed as a reload until FTL runs.
+  std::string ftl_down;
 };
 
 // What `check` learns of a node.

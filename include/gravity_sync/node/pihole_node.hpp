@@ -195,8 +195,8 @@ class PiholeNode : public Node {
     Item item;
     std::string value;   // what `pihole-FTL --config KEY VALUE` is given
     std::string digest;  // records_digest of what it must hold afterwards
-    BackupEntry kept;
-    bool made_backup = true;  // `kept` was made for this install (not an earlier one reused)
+    std::optional<BackupEntry> kept;  // none when nothing was there to keep
+    bool made_backup = true;          // `kept` was made for this install (not an earlier one reused)
   };
   std::optional<std::vector<QueuedValue>> queued_;  // set between begin_values and commit_values
 

@@ -45,7 +45,15 @@ class PiholeToml {
   // src/config/toml_writer.c), and the key is read-only to `pihole-FTL --config` (exit 5).
   bool set_by_env(std::string_view key) const;
 
+  // Whether the value at `key` is FTL's default: FTL marks every other value it writes
+  // `### CHANGED, default = ...` (src/config/toml_writer.c). False when absent.
+  bool at_default(std::string_view key) const;
+
  private:
+  // What follows the value at `key` on the line where it ends, blanks skipped (where FTL
+  // writes its mark), or empty.
+  std::string_view mark_after(std::string_view key) const;
+
   struct Impl;
   std::shared_ptr<const Impl> impl_;
 };

@@ -55,9 +55,11 @@ struct Planned {
   std::string reason;                 // a human explanation of the decision
 };
 
-// Whether `in`, planned as `planned`, sends a text item or v6 value with no records to a
-// node that holds some: the one case in which whether the sender is a fresh node matters.
-bool sends_empty_over_records(const PlanInput& in, const Planned& planned);
+// Whether `in`, planned as `planned`, is a move in which whether the sender is a fresh
+// node matters: a text item or v6 value with no records sent to a node that holds some,
+// and a settings value at FTL's default sent to a node that holds one (a fresh node's
+// settings are FTL's defaults, no admin's choice).
+bool sender_freshness_matters(const PlanInput& in, const Planned& planned);
 
 // Decide what to do with one item (CONTRACT.md "When two sides are in sync"). Pure.
 Planned plan_item(const PlanInput& in);
