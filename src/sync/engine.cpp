@@ -190,7 +190,8 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
                  options.force};
     // A value an FTLCONF_ variable set on a node, when the variable is gone: FTL has put
     // its default there, which no admin chose. That node counts as unchanged since the last
-    // sync, so the other node's value goes there (and is never wiped by the default).
+    // sync and the other as changed, so the other node's value goes there, whatever the
+    // conflict policy (and is never wiped by the default).
     const auto env_side = state.env_skipped(item);
     bool unlocked = env_side && r.local.set_by_env.empty() && r.remote.set_by_env.empty();
     // ... unless what this node holds came by a pull since (from another peer): that is a
@@ -201,8 +202,9 @@ RunReport run_sync(const Config& config, Node& local, Node& remote, StateStore& 
       if (changing) state.set_env_skipped(item, std::nullopt);
     }
     if (unlocked && in.history) {
-      (*env_side == Side::local ? in.history->local : in.history->remote) =
-          (*env_side == Side::local ? r.local : r.remote).sha256;
+      const bool here = *env_side == Side::local;
+      (here ? in.history->local : in.history->remote) = (here ? r.local : r.remote).sha256;
+      (here ? in.history->remote : in.history->local).clear();
     }
     r.plan = plan_item(in);
     if (unlocked && in.history && r.plan.action != Action::none) {

@@ -196,6 +196,7 @@ TEST_F(Settings, AKeyFreedFromItsFtlconfVariableTakesThePeersValueBack) {
   write_text(lab.path("secondary", "ftlconf.env"), "");
   lab.node_command("restart", "secondary");
   ASSERT_EQ(get("secondary", "dns.blockTTL"), "2");  // FTL's default
+  lab.set_sync_option("conflict: local");            // whatever the policy says
   auto freed = lab.run({"sync"});
   EXPECT_EQ(freed.code, 0) << freed.out << freed.err;
   EXPECT_NE(freed.out.find("variable that set it on the local node is gone"), std::string::npos) << freed.out;
