@@ -300,8 +300,9 @@ std::vector<Committed> PiholeNode::commit_values() {
   }
   // The values are served only by a running FTL: one that did not come back from the
   // restart they made (FTL v6.4.1 once crashed so, found by an attack), or was not running,
-  // is reported, and owed a reload until it runs (CONTRACT.md, pending reloads).
-  auto ftl = ftl_status();
+  // is reported, and owed a reload until it runs (CONTRACT.md, pending reloads). A restart
+  // someone else began meanwhile (an admin's CNAME change) is waited for, as ours is.
+  auto ftl = wait_until_ready(*this, kFtlReadyWait);
   if (!ftl || ftl->state != FtlState::ready) {
     const std::string why = !ftl ? ftl.error().message
                                  : std::string("pihole-FTL is ") +

@@ -57,8 +57,8 @@ namespace {
 // as stopped: FTL v6 removes its PID file for about a second while it restarts itself.
 constexpr Millis kNotRunningGrace{5'000};
 
-// Poll `node`'s FTL until it is ready, or `wait` is over, or it has not been running for
-// kNotRunningGrace; the last status seen.
+}  // namespace
+
 Result<FtlStatus> wait_until_ready(Node& node, Millis wait) {
   const Clock& clock = node.clock();
   const auto start = clock.steady();
@@ -75,6 +75,8 @@ Result<FtlStatus> wait_until_ready(Node& node, Millis wait) {
     clock.sleep_for(Millis(150));
   }
 }
+
+namespace {
 
 std::string level_name(Reload level) {
   switch (level) {

@@ -630,8 +630,8 @@ TEST(DaemonV6, ValueChangesOnEitherSideAreSeenThroughPiholeToml) {
   lab.ftl_set("secondary", "dns.cnameRecords", R"(["from-secondary.lan,nas.lan"])");
   EXPECT_TRUE(wait_for([&] { return lab.dig("primary", "from-secondary.lan") == "NOERROR nas.lan. 192.168.1.10"; }, 20s))
       << d.log();
-  EXPECT_TRUE(lab.reloads("primary").empty());
-  EXPECT_TRUE(lab.reloads("secondary").empty());
+  EXPECT_TRUE(lab.reloads("primary").empty()) << ::testing::PrintToString(lab.reloads("primary")) << d.log();
+  EXPECT_TRUE(lab.reloads("secondary").empty()) << ::testing::PrintToString(lab.reloads("secondary")) << d.log();
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(10s), 0) << d.log();
 }

@@ -289,6 +289,11 @@ class Node {
 // when FTL starts, but it is not served now.
 Status reload_when_ready(Node& node, Reload level, Millis wait);
 
+// Poll `node`'s FTL until it is ready, or `wait` is over, or it has not been running for
+// 5 s (FTL v6 removes its PID file for about a second while it restarts itself); the last
+// status seen.
+Result<FtlStatus> wait_until_ready(Node& node, Millis wait);
+
 // How long reload_when_ready() waits for FTL to become ready (FTL v6 restarts itself in
 // about 1-2 s, longer with a large query history to import).
 inline constexpr Millis kFtlReadyWait{20'000};
