@@ -229,24 +229,32 @@ std::vector<Committed> PiholeNode::commit_values() {
   queued_.reset();
   std::vector<Committed> out;
   if (values.empty()) return out;
-  // Those that make FTL restart itself first, the others right after: whenever FTL
+  // Those that make FTL restart itself first, one right after the other: whenever FTL
   // re-reads pihole.toml (once a second) among these sets, the restart it begins takes
   // about a second to shut FTL down, and the sets that follow land before the new FTL
-  // reads the file. So FTL restarts at most once, and never right after applying a value
-  // in place: a restart signal then once hung FTL v6.4.1 for good (docs/PIHOLE-V6.md,
-  // "Reloads, and FTL starting").
+  // reads the file. So FTL restarts at most once. Then, once FTL is back, those it applies
+  // in place: a dns.hosts set (FTL reloads its hosts file in the main thread) close to a
+  // restart signal hangs FTL v6.4.1 for good (docs/PIHOLE-V6.md, "Reloads, and FTL
+  // starting"; seen again in the sanitizer run when both went in one batch).
   std::stable_partition(values.begin(), values.end(), [](const QueuedValue& v) { return ftl_set_restarts(v.item); });
   std::vector<bool> set_ok(values.size(), false);
-  std::vector<std::pair<std::string, std::string>> sets;
-  bool restarts = false;
-  for (const QueuedValue& v : values) {
-    sets.emplace_back(ftl_key(v.item), v.value);
-    restarts = restarts || ftl_set_restarts(v.item);
+  const size_t restart_count = static_cast<size_t>(
+      std::count_if(values.begin(), values.end(), [](const QueuedValue& v) { return ftl_set_restarts(v.item); }));
+  Result<std::vector<FtlSet>> all = std::vector<FtlSet>{};
+  for (const auto& [from, to] : {std::pair{size_t{0}, restart_count}, std::pair{restart_count, values.size()}}) {
+    if (from == to || !all) continue;
+    std::vector<std::pair<std::string, std::string>> sets;
+    for (size_t i = from; i < to; ++i) sets.emplace_back(ftl_key(values[i].item), values[i].value);
+    ftl_pacer().begin_batch(*this);
+    auto group = ftl_config_set_all(sets);
+    ftl_pacer().after_change(*this, from == 0 && restart_count > 0);  // whatever came back, FTL may have taken them
+    ftl_pacer().end_batch(*this);  // FTL has taken them, and restarted if it had to
+    if (!group) {
+      all = group.error();
+    } else {
+      all->insert(all->end(), group->begin(), group->end());
+    }
   }
-  ftl_pacer().begin_batch(*this);
-  auto all = ftl_config_set_all(sets);
-  ftl_pacer().after_change(*this, restarts);  // whatever came back, FTL may have taken them
-  ftl_pacer().end_batch(*this);              // FTL has taken them all, and restarted if it had to
   for (size_t i = 0; i < values.size(); ++i) {
     const QueuedValue& v = values[i];
     if (!all) {
