@@ -217,12 +217,12 @@ class Node {
 
   // Pi-hole v6 values (custom-dns, cname, static-dhcp, settings) installed on this node
   // between begin_values() and commit_values() are checked and backed up by install()
-  // (Installed::queued), then set together by commit_values(), one right after the other
-  // (those that make FTL restart itself first), so FTL restarts at most once for all of
-  // them (FTL v6.4.1 re-reads pihole.toml at most once a second, src/gc.c, and takes ~1 s
-  // to shut down for a restart; pihole-real/README.md). commit_values() then waits for FTL
-  // to be ready and reads every value back: a value FTL does not hold fails its item. A
-  // node of Pi-hole v5 queues nothing.
+  // (Installed::queued), then set by commit_values(): those that make FTL restart itself
+  // one right after the other, so FTL restarts at most once for all of them (FTL v6.4.1
+  // re-reads pihole.toml at most once a second, src/gc.c, and takes ~1 s to shut down for
+  // a restart; pihole-real/README.md); once FTL is back, those it applies in place. Then
+  // every value is read back (a value FTL does not hold fails its item) and FTL must run
+  // (else the values are owed a reload: Committed::ftl_down). A v5 node queues nothing.
   virtual void begin_values() {}
   virtual std::vector<Committed> commit_values() { return {}; }
 
