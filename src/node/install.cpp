@@ -170,44 +170,18 @@ Result<Installed> PiholeNode::install_records(Item item, const Records& records,
     kept = *made;
   }
   const bool made_backup = kept && !earlier;
+  QueuedValue value{item, json, records_digest(item, records), kept, made_backup};
+  Installed result;
+  if (kept) result.backup_id = kept->id;
   if (queued_ && major_version() >= 6) {
-    queued_->push_back({item, json, records_digest(item, records), kept, made_backup});
-    Installed result;
-    if (kept) result.backup_id = kept->id;
+    queued_->push_back(std::move(value));
     result.queued = true;
     return result;
   }
   // FTL checks the value, writes pihole.toml itself and applies it (restarting itself
   // for CNAMEs and DHCP hosts); we never edit pihole.toml.
-  ftl_pacer().before_change(*this);
-  auto set = ftl_config_set(ftl_key(item), json);
-  ftl_pacer().after_change(*this, ftl_set_restarts(item));  // whatever came back, FTL may have taken it
-  if (!set) return set.error();
-  if (set->exit_code != 0) {
-    if (made_backup) remove_backups({*kept});  // nothing was replaced
-    Error e = with_context(ftl_set_error(item, set->exit_code, set->output), name());
-    if (set->exit_code == kFtlExitSetByEnv) e.kind = ErrorKind::set_by_env;
-    return e;
-  }
-  // What FTL now holds, read back the way sync reads it: the value must be the one sent.
-  auto now = read_records(item);
-  if (!now) {
-    return make_error(ExitCode::failure, std::string(name()) + " pihole-FTL set the new " + ftl_key(item) +
-                                             ", but reading it back failed (the value is in place): " +
-                                             now.error().message);
-  }
-  if (records_digest(item, *now) != records_digest(item, records)) {
-    return make_error(ExitCode::failure, std::string(name()) + " pihole-FTL accepted the new " + ftl_key(item) +
-                                             " but pihole.toml holds a different value; it is left as FTL wrote it");
-  }
-  if (item.is_setting()) {
-    spdlog::info("{} {}: set {}", name(), item_name(item), ftl_key(item));
-  } else {
-    spdlog::info("{} {}: set {} ({} records)", name(), item_name(item), ftl_key(item), records.size());
-  }
-  prune_backups(item);
-  Installed result;
-  if (kept) result.backup_id = kept->id;
+  const Committed done = set_values({std::move(value)}).front();
+  if (!done.status) return done.status.error();
   return result;
 }
 
@@ -222,13 +196,8 @@ Result<std::vector<FtlSet>> PiholeNode::ftl_config_set_all(
   return out;
 }
 
-void PiholeNode::begin_values() { queued_.emplace(); }
-
-std::vector<Committed> PiholeNode::commit_values() {
-  std::vector<QueuedValue> values = std::move(queued_).value_or(std::vector<QueuedValue>{});
-  queued_.reset();
+std::vector<Committed> PiholeNode::set_values(std::vector<QueuedValue> values) {
   std::vector<Committed> out;
-  if (values.empty()) return out;
   // Those that make FTL restart itself first, one right after the other: whenever FTL
   // re-reads pihole.toml (once a second) among these sets, the restart it begins takes
   // about a second to shut FTL down, and the sets that follow land before the new FTL
@@ -236,19 +205,19 @@ std::vector<Committed> PiholeNode::commit_values() {
   // in place: a dns.hosts set (FTL reloads its hosts file in the main thread) close to a
   // restart signal hangs FTL v6.4.1 for good (docs/PIHOLE-V6.md, "Reloads, and FTL
   // starting"; seen again in the sanitizer run when both went in one batch).
-  std::stable_partition(values.begin(), values.end(), [](const QueuedValue& v) { return ftl_set_restarts(v.item); });
+  const auto restarts = [](const QueuedValue& v) { return ftl_set_restarts(v.item); };
+  const auto first_in_place = std::stable_partition(values.begin(), values.end(), restarts);
+  const size_t restart_count = static_cast<size_t>(first_in_place - values.begin());
   std::vector<bool> set_ok(values.size(), false);
-  const size_t restart_count = static_cast<size_t>(
-      std::count_if(values.begin(), values.end(), [](const QueuedValue& v) { return ftl_set_restarts(v.item); }));
   Result<std::vector<FtlSet>> all = std::vector<FtlSet>{};
   for (const auto& [from, to] : {std::pair{size_t{0}, restart_count}, std::pair{restart_count, values.size()}}) {
     if (from == to || !all) continue;
     std::vector<std::pair<std::string, std::string>> sets;
     for (size_t i = from; i < to; ++i) sets.emplace_back(ftl_key(values[i].item), values[i].value);
-    ftl_pacer().begin_batch(*this);
+    ftl_pacer().before_change(*this);
     auto group = ftl_config_set_all(sets);
-    ftl_pacer().after_change(*this, from == 0 && restart_count > 0);  // whatever came back, FTL may have taken them
-    ftl_pacer().end_batch(*this);  // FTL has taken them, and restarted if it had to
+    ftl_pacer().after_change(*this, from == 0);  // whatever came back, FTL may have taken them
+    ftl_pacer().before_change(*this);            // FTL has taken them, and restarted if it had to
     if (!group) {
       all = group.error();
     } else {
@@ -306,6 +275,16 @@ std::vector<Committed> PiholeNode::commit_values() {
     prune_backups(v.item);
     out.push_back({v.item, st, ""});
   }
+  return out;
+}
+
+void PiholeNode::begin_values() { queued_.emplace(); }
+
+std::vector<Committed> PiholeNode::commit_values() {
+  std::vector<QueuedValue> values = std::move(queued_).value_or(std::vector<QueuedValue>{});
+  queued_.reset();
+  if (values.empty()) return {};
+  std::vector<Committed> out = set_values(std::move(values));
   // The values are served only by a running FTL: one that did not come back from the
   // restart they made (FTL v6.4.1 once crashed so, found by an attack), or was not running,
   // is reported, and owed a reload until it runs (CONTRACT.md, pending reloads). A restart

@@ -101,18 +101,8 @@ bool ftl_set_restarts(Item item) {
   return item == Item::cname || item == Item::static_dhcp;
 }
 
-void FtlPacer::begin_batch(Node& node) {
-  before_change(node);
-  batch_ = true;
-}
-
-void FtlPacer::end_batch(Node& node) {
-  batch_ = false;
-  before_change(node);
-}
-
 void FtlPacer::before_change(Node& node) {
-  if (!last_ || batch_) return;
+  if (!last_) return;
   const Clock& clock = node.clock();
   const auto settle = restarts_ ? kFtlRestartSettle : kFtlSettle;
   const auto until = *last_ + settle;
@@ -129,7 +119,7 @@ void FtlPacer::before_change(Node& node) {
 
 void FtlPacer::after_change(Node& node, bool restarts) {
   last_ = node.clock().steady();
-  restarts_ = restarts_ || restarts;  // before_change clears it
+  restarts_ = restarts;
 }
 
 Status reload_when_ready(Node& node, Reload level, Millis wait) {

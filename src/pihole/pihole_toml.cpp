@@ -171,11 +171,14 @@ Result<std::optional<std::string>> PiholeToml::setting(const FtlKey& key) const 
       }
       break;
     case FtlType::string_array: {
-      auto entries = string_array(key.key);
-      if (!entries) return entries.error();
       // All entries, empty ones too: this is FTL's value as it is, not records.
+      const toml::array* array = node.as_array();
+      if (!array) return wrong("an array");
       value = Json::array();
-      for (size_t i = 0; i < node.as_array()->size(); ++i) value.push(node.as_array()->get(i)->as_string()->get());
+      for (const toml::node& entry : *array) {
+        if (!entry.is_string()) return wrong("an array of strings");
+        value.push(entry.as_string()->get());
+      }
       break;
     }
     case FtlType::real:

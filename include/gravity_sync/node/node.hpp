@@ -146,16 +146,9 @@ class FtlPacer {
   // apply it.
   void after_change(Node& node, bool restarts);
 
-  // Changes made between these two go one right after the other: begin_batch waits as
-  // before_change does, then before_change waits no more until end_batch, which waits
-  // once for all of them (and for the one restart they caused).
-  void begin_batch(Node& node);
-  void end_batch(Node& node);
-
  private:
   std::optional<SteadyTime> last_;
   bool restarts_ = false;
-  bool batch_ = false;
 };
 
 // Whether setting `item`'s key makes pihole-FTL v6 restart itself (dns.cnameRecords,

@@ -199,6 +199,9 @@ class PiholeNode : public Node {
     bool made_backup = true;          // `kept` was made for this install (not an earlier one reused)
   };
   std::optional<std::vector<QueuedValue>> queued_;  // set between begin_values and commit_values
+  // Set `values` through FTL (restart keys first, then the others once FTL is back) and
+  // read them back; what became of each. install_records (alone) and commit_values use it.
+  std::vector<Committed> set_values(std::vector<QueuedValue> values);
 
   // Install a gravity.db or v5 file: receive the staged copy (tables mode: apply the
   // tables to a snapshot there), then install_copy().
