@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <poll.h>
+#include <set>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -258,6 +259,7 @@ class Daemon {
       t[k].full = full;
     }
     parallel_for(t.size(), kParallelPeers, [&](size_t k) { prepare(t[k]); });
+    warn_shared_host_keys();
     std::vector<PeerTurn*> running;
     for (auto& turn : t) {
       if (turn.failure || (turn.changed.empty() && !turn.owed)) {
@@ -312,6 +314,18 @@ class Daemon {
     }
     if (auto st = save_peers_last_run(config_, all); !st) {
       spdlog::warn("cannot record the last run: {}", st.error().message);
+    }
+  }
+
+  // Two connected peers that offered one host key, each pair once per daemon (sessions
+  // reconnect; the warning would repeat every cycle).
+  void warn_shared_host_keys() {
+    std::vector<std::pair<std::string, std::string>> offered;
+    for (const auto& l : loops_) offered.emplace_back(l.remote.name, l.peers ? l.peers->session.host_key_fingerprint() : "");
+    for (const auto& shared : shared_host_keys(offered)) {
+      if (warned_host_keys_.insert(shared.first + '\n' + shared.second).second) {
+        spdlog::warn("{}", shared_host_key_warning(shared));
+      }
     }
   }
 
@@ -631,6 +645,7 @@ class Daemon {
   std::string written_state_ = "(none)";
   SteadyTime last_written_;
   int64_t cycles_ = 0;
+  std::set<std::string> warned_host_keys_;  // "first\nsecond": pairs warned of (warn_shared_host_keys)
   bool dirty_ = false;  // a peer's last run changed since last-run.json was written
   bool holding_ = false;  // a cycle holds (or may take) this node's lock: hooks wait
   std::vector<std::function<void()>> hooks_;  // the hooks waiting for the cycle's end

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include <spdlog/spdlog.h>
+
 #include "gravity_sync/util/parallel.hpp"
 
 namespace gs {
@@ -38,6 +40,32 @@ std::vector<Result<std::unique_ptr<Peers>>> connect_all(const Config& config, co
   std::vector<Result<std::unique_ptr<Peers>>> out;
   for (auto& s : slots) out.push_back(std::move(*s));
   return out;
+}
+
+std::vector<SharedHostKey> shared_host_keys(const std::vector<std::pair<std::string, std::string>>& offered) {
+  std::vector<SharedHostKey> out;
+  for (size_t i = 0; i < offered.size(); ++i) {
+    if (offered[i].second.empty()) continue;
+    for (size_t j = i + 1; j < offered.size(); ++j) {
+      if (offered[j].second == offered[i].second) out.push_back({offered[i].first, offered[j].first, offered[i].second});
+    }
+  }
+  return out;
+}
+
+std::string shared_host_key_warning(const SharedHostKey& shared) {
+  return "peers " + shared.first + " and " + shared.second + " offered the same host key (" + shared.fingerprint +
+         "): if they are one node under two names, list it once (each name keeps its own history, so every change "
+         "goes there twice and the two can conflict); if they are Pi-holes cloned from one image, give each its own "
+         "host keys (on each: rm /etc/ssh/ssh_host_*; ssh-keygen -A), then update known_hosts";
+}
+
+void warn_shared_host_keys(const std::vector<Result<std::unique_ptr<Peers>>>& sessions) {
+  std::vector<std::pair<std::string, std::string>> offered;
+  for (const auto& s : sessions) {
+    if (s) offered.emplace_back((*s)->name, (*s)->session.host_key_fingerprint());
+  }
+  for (const auto& shared : shared_host_keys(offered)) spdlog::warn("{}", shared_host_key_warning(shared));
 }
 
 std::string remote_key(const RemoteConfig& peer) { return peer.host + ":" + std::to_string(peer.port); }

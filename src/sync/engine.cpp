@@ -588,6 +588,13 @@ std::pair<Outcome, ExitCode> compare_result(const Planned& p) {
   return {Outcome::skipped, ExitCode::differs};
 }
 
+std::pair<Outcome, ExitCode> dry_run_result(const Planned& p) {
+  if (p.skip) return {Outcome::skipped, ExitCode::ok};
+  if (p.refusal != ExitCode::ok) return {Outcome::failed, p.refusal};
+  if (p.action == Action::none) return {Outcome::ok, ExitCode::ok};
+  return {Outcome::skipped, ExitCode::ok};
+}
+
 bool pulled_here(const RunReport& report) {
   return std::any_of(report.items.begin(), report.items.end(), [](const ItemReport& r) {
     return r.plan.action == Action::pull && r.outcome == Outcome::ok;

@@ -30,11 +30,11 @@ Result<std::unique_ptr<NodeLock>> lock_for_peers(LocalNode& local, Millis wait) 
 
 namespace {
 
-// compare over several peers: what `sync` would meet. A pull from one peer (step 2)
-// changes this node, so a later peer that changed the same item meets a conflict, and
-// every other peer a push (step 3), which their own compares cannot see: their items are
-// planned again against this node as the pulls before them leave it (the peers before
-// the last pull: as all the pulls leave it).
+// compare, or a dry run, over several peers: what `sync` would meet. A pull from one peer
+// (step 2) changes this node, so a later peer that changed the same item meets a
+// conflict, and every other peer a push (step 3), which their own runs cannot see: their
+// items are planned again against this node as the pulls before them leave it (the peers
+// before the last pull: as all the pulls leave it).
 void predict_across_peers(const Config& config, const std::vector<RemoteConfig>& peers,
                           std::vector<RunReport>& reports, const RunOptions& options) {
   std::vector<bool> changed(peers.size(), false);
@@ -76,7 +76,8 @@ void predict_across_peers(const Config& config, const std::vector<RemoteConfig>&
       p.reason = "after the pull from peer " + from + ": " + p.reason;
       r.plan = p;
       r.message.clear();
-      std::tie(r.outcome, r.code) = compare_result(p);
+      std::tie(r.outcome, r.code) = options.command == Command::compare ? compare_result(p) : dry_run_result(p);
+      if (options.command != Command::compare && r.outcome == Outcome::failed) r.message = p.reason;
       changed[i] = true;
       return true;
     };
@@ -161,10 +162,13 @@ PeersReport run_peers(const Config& config, const std::vector<RemoteConfig>& pee
     shared.local_lock_held = true;
     shared.pushes_only = changing;
     // 1. Every peer at once, reading this node only: what goes to a peer goes now; what
-    //    a peer would bring here is left for step 2. compare and a dry run change nothing
-    //    and end here.
+    //    a peer would bring here is left for step 2. A dry run changes nothing and ends
+    //    here, foreseeing steps 2 and 3 as compare does.
     parallel_for(peers.size(), kParallelPeers, [&](size_t i) { reports[i] = run_one(i, shared); });
-    if (!changing) return finish();
+    if (!changing) {
+      if (options.command == Command::sync) predict_across_peers(config, peers, reports, options);
+      return finish();
+    }
     // 2. Each peer that has something for this node, alone (a conflict across two peers
     //    is then seen as such by the second).
     RunOptions alone = shared;

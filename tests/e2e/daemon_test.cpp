@@ -186,6 +186,20 @@ TEST_F(Daemon, ConvergesAfterAChangeOnEitherSide) {
 // the other peer; a peer that goes down has its own state, and the others keep syncing.
 // A cycle holds this node's lock across its peers' runs; its hooks run once it is free,
 // so a hook may run gravity-sync itself (flock(1) tries the lock gravity-sync takes).
+// One node listed twice (ThreeNodes.OneNodeUnderTwoNamesIsNamedByItsHostKey): the daemon
+// says so once, not every cycle.
+TEST(DaemonPeers, OneNodeUnderTwoNamesIsWarnedOfOnce) {
+  Lab lab{{"--peers", "1"}};
+  lab.list_node_again("primary", "primary-again", "127.1");
+  lab.set_sync_option("interval: 200ms");
+  DaemonProcess d(lab);
+  const std::string warning = "peers primary and primary-again offered the same host key";
+  ASSERT_TRUE(wait_for([&] { return d.count(warning) > 0; }, 30s)) << d.log();
+  const size_t cycles = d.count("cycle");
+  ASSERT_TRUE(wait_for([&] { return d.count("cycle") >= cycles + 5; }, 30s)) << d.log();
+  EXPECT_EQ(d.count(warning), 1u) << d.log();
+}
+
 TEST(DaemonPeers, HooksRunOnceThisNodesLockIsFree) {
   Lab lab{{"--peers", "1"}};
   lab.set_sync_option("interval: 300ms");

@@ -359,6 +359,28 @@ void Lab::set_sync_option(const std::string& line) const {
   set_config(yaml);
 }
 
+void Lab::list_node_again(const std::string& node, const std::string& name, const std::string& host) const {
+  std::string yaml = config_text();
+  const auto from = yaml.find("  - name: " + node + "\n");
+  if (from == std::string::npos) throw std::runtime_error("no peer " + node + " in " + config_);
+  auto to = yaml.find("  - name: ", from + 1);
+  if (to == std::string::npos) to = yaml.find("\n", yaml.find("backup_dir:", from)) + 1;
+  std::string again = yaml.substr(from, to - from);
+  again.replace(0, 10 + node.size(), "  - name: " + name);
+  const std::string loopback = "host: 127.0.0.1";
+  again.replace(again.find(loopback), loopback.size(), "host: " + host);
+  yaml.insert(to, again);
+  set_config(yaml);
+  std::string port = read_text(dir() + (node == "primary" ? "" : "/sshd-" + node) + "/port");
+  port = port.substr(0, port.find('\n'));
+  std::string known = read_text(dir() + "/keys/known_hosts");
+  const std::string entry = "[127.0.0.1]:" + port + " ";
+  const auto at = known.find(entry);
+  if (at == std::string::npos) throw std::runtime_error("no host key for " + entry + "in known_hosts");
+  known += "[" + host + "]:" + port + " " + known.substr(at + entry.size(), known.find('\n', at) + 1 - at - entry.size());
+  write_text(dir() + "/keys/known_hosts", known);
+}
+
 DirWatch::DirWatch(const std::string& dir, std::function<void(const Event&)> on_event)
     : dir_(dir), on_event_(std::move(on_event)) {
   fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);

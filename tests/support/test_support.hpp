@@ -190,6 +190,9 @@ class Lab {
   std::string config_text() const { return read_text(config_); }
   // Set one key of the config's sync section ("conflict: skip"), replacing an earlier one.
   void set_sync_option(const std::string& line) const;
+  // List the remote node `node` a second time, as peer `name` reached at `host` (another
+  // name of 127.0.0.1), with its host key in known_hosts under that name too.
+  void list_node_again(const std::string& node, const std::string& name, const std::string& host) const;
   // Point the config's `key` (pihole_command, ftl_command) for `node` at `command` instead
   // of the node's recording shim.
   void set_node_command(const std::string& node, const std::string& key, const std::string& command) const;

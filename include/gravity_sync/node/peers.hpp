@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gravity_sync/config/config.hpp"
@@ -35,6 +36,24 @@ inline constexpr size_t kParallelPeers = 16;
 // the order given.
 std::vector<Result<std::unique_ptr<Peers>>> connect_all(const Config& config, const std::vector<RemoteConfig>& peers,
                                                          size_t parallel = kParallelPeers);
+
+// One host key offered by two peers.
+struct SharedHostKey {
+  std::string first, second;  // the peers' names, in the order given
+  std::string fingerprint;    // "SHA256:...", as ssh-keygen -l prints it
+};
+
+// The pairs among `offered` (peer name and the fingerprint of the host key it offered; an
+// empty fingerprint is a peer not reached) that offered the same key: one node under two
+// names (`localhost` and `127.0.0.1`, a name and its address), or Pi-holes cloned from one
+// image. Each pair once, in the order given.
+std::vector<SharedHostKey> shared_host_keys(const std::vector<std::pair<std::string, std::string>>& offered);
+
+// What a shared host key costs and what to do about it, for a warning.
+std::string shared_host_key_warning(const SharedHostKey& shared);
+
+// Logs a warning for each pair of the peers reached in `sessions` that offered one host key.
+void warn_shared_host_keys(const std::vector<Result<std::unique_ptr<Peers>>>& sessions);
 
 // "host:port": the key of the sync history for this peer, and how it is named to hooks.
 std::string remote_key(const RemoteConfig& peer);

@@ -76,6 +76,11 @@ struct RunReport {
 // differences (exit 1), a refusal is its own code, nothing to do is ok.
 std::pair<Outcome, ExitCode> compare_result(const Planned& p);
 
+// What a dry run reports of an item planned `p`, before the receiver's check of it: a
+// refusal (an unresolved conflict: exit 6) is its own code, a move is skipped (would be
+// done), nothing to do is ok; the real run's exit code (CONTRACT.md).
+std::pair<Outcome, ExitCode> dry_run_result(const Planned& p);
+
 // Whether `report`'s run changed this node: a pull that went in.
 bool pulled_here(const RunReport& report);
 
