@@ -391,18 +391,26 @@ Result<ItemFiles> RemoteNode::read_items(const std::vector<Item>& items) {
 }
 
 Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>& items) {
-  // SFTP first: no process on the remote, a round trip per file on a channel that stays open.
+  // SFTP first: no process on the remote, a round trip per file on a channel that stays
+  // open; each file once (on v6, every value item lives in pihole.toml).
   std::vector<std::string> paths;
+  std::vector<size_t> slot;  // per item, its path's index in `paths`
   const int major = major_version();
-  for (Item item : items) paths.push_back(layout_.watch_path(item, major));
+  for (Item item : items) {
+    const std::string path = layout_.watch_path(item, major);
+    const auto seen = std::find(paths.begin(), paths.end(), path);
+    slot.push_back(static_cast<size_t>(seen - paths.begin()));
+    if (seen == paths.end()) paths.push_back(path);
+  }
   auto stats = session_.sftp_stat(paths);
   if (stats) {
     std::map<Item, FileInfo> out;
     for (size_t i = 0; i < items.size(); ++i) {
+      const auto& st = (*stats)[slot[i]];
       FileInfo info;
-      info.exists = (*stats)[i].exists;
-      info.size = (*stats)[i].size;
-      info.mtime = (*stats)[i].mtime;
+      info.exists = st.exists;
+      info.size = st.size;
+      info.mtime = st.mtime;
       out[items[i]] = info;
     }
     return out;
