@@ -1,5 +1,6 @@
 #include "gravity_sync/ssh/session.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cerrno>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <libssh/server.h>  // ssh_send_keepalive is declared there, but works for clients
 
 #include "gravity_sync/ssh/known_hosts.hpp"
+#include "gravity_sync/ssh/sftp_wire.hpp"
 #include "gravity_sync/util/cancel.hpp"
 #include "gravity_sync/util/files.hpp"
 #include "gravity_sync/util/shell.hpp"
@@ -267,34 +269,135 @@ Result<SshSession> SshSession::connect(const SshOptions& o) {
   return self;
 }
 
-Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat(const std::vector<std::string>& paths) {
-  if (!sftp_) {
-    sftp_session raw = sftp_new(session_.get());
-    if (!raw) return ssh_error(ExitCode::unreachable, "cannot open SFTP on " + peer_, session_.get());
-    sftp_.reset(raw);
-    if (sftp_init(raw) != SSH_OK) {
+void SshSession::ChannelDeleter::operator()(ssh_channel c) const {
+  if (ssh_channel_is_open(c)) ssh_channel_close(c);
+  ssh_channel_free(c);
+}
+
+Status SshSession::sftp_read(std::string& out, size_t n, Clock::time_point deadline) {
+  out.clear();
+  char buf[4096];
+  while (out.size() < n) {
+    const auto want = static_cast<uint32_t>(std::min(sizeof buf, n - out.size()));
+    int got = ssh_channel_read_timeout(sftp_.get(), buf, want, 0, 200);
+    if (got == SSH_ERROR || (got == 0 && (ssh_channel_is_eof(sftp_.get()) || ssh_channel_is_closed(sftp_.get())))) {
       sftp_.reset();
-      return make_error(ExitCode::failure, "SFTP is not available on " + peer_);
-    }
-  }
-  std::vector<RemoteStat> out;
-  for (const auto& path : paths) {
-    RemoteStat st;
-    sftp_attributes attrs = ::sftp_stat(sftp_.get(), path.c_str());
-    if (attrs) {
-      st.exists = true;
-      st.size = attrs->size;
-      st.mtime = static_cast<int64_t>(attrs->mtime);
-      sftp_attributes_free(attrs);
-    } else if (sftp_get_error(sftp_.get()) != SSH_FX_NO_SUCH_FILE) {
-      const int code = sftp_get_error(sftp_.get());
-      sftp_.reset();  // reopen next time
       if (!ssh_is_connected(session_.get())) return make_error(ExitCode::unreachable, "connection to " + peer_ + " lost");
-      return make_error(ExitCode::failure, "SFTP stat of " + path + " on " + peer_ + " failed (" + std::to_string(code) + ")");
+      return make_error(ExitCode::failure, "the SFTP channel to " + peer_ + " closed");
     }
-    out.push_back(st);
+    out.append(buf, static_cast<size_t>(std::max(got, 0)));
+    if (out.size() < n && Clock::now() > deadline) {
+      sftp_.reset();  // a reply may still come: never read it as the next one's
+      return make_error(ExitCode::failure, "SFTP on " + peer_ + " did not answer in time");
+    }
+    if (cancel_requested()) {
+      sftp_.reset();
+      return make_error(ExitCode::failure, "interrupted");
+    }
   }
-  return out;
+  return {};
+}
+
+Result<ssh_channel> SshSession::sftp_channel() {
+  if (sftp_) return sftp_.get();
+  if (!sftp_broken_.empty()) return make_error(ExitCode::failure, sftp_broken_);
+  auto opened = open_sftp();
+  if (!opened && opened.error().code != ExitCode::unreachable) sftp_broken_ = opened.error().message;
+  return opened;
+}
+
+Result<ssh_channel> SshSession::open_sftp() {
+  ssh_session s = session_.get();
+  ssh_channel raw = ssh_channel_new(s);
+  if (!raw) return ssh_error(ExitCode::unreachable, "cannot open a channel to " + peer_, s);
+  sftp_.reset(raw);
+  if (ssh_channel_open_session(raw) != SSH_OK) {
+    sftp_.reset();
+    return ssh_error(ExitCode::unreachable, "cannot open a session channel to " + peer_, s);
+  }
+  if (ssh_channel_request_subsystem(raw, "sftp") != SSH_OK) {
+    sftp_.reset();
+    if (!ssh_is_connected(s)) return make_error(ExitCode::unreachable, "connection to " + peer_ + " lost");
+    return make_error(ExitCode::failure, "SFTP is not available on " + peer_);
+  }
+  const std::string init = sftp::init_packet();
+  if (ssh_channel_write(raw, init.data(), static_cast<uint32_t>(init.size())) != static_cast<int>(init.size())) {
+    sftp_.reset();
+    return ssh_error(ExitCode::unreachable, "cannot start SFTP on " + peer_, s);
+  }
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  std::string prefix, body;
+  if (auto st = sftp_read(prefix, 4, deadline); !st) return st.error();
+  const auto length = sftp::packet_length(prefix);
+  if (!length) {
+    sftp_.reset();
+    return make_error(ExitCode::failure, "SFTP on " + peer_ + " did not answer as SFTP");
+  }
+  if (auto st = sftp_read(body, *length, deadline); !st) return st.error();
+  const auto version = sftp::parse_version(body);
+  if (!version || *version < 3) {
+    sftp_.reset();
+    return make_error(ExitCode::failure, "SFTP on " + peer_ + " does not speak version 3");
+  }
+  return raw;
+}
+
+Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat(const std::vector<std::string>& paths) {
+  auto channel = sftp_channel();
+  if (!channel) return channel.error();
+  // Every request at once; the replies may come in any order and are matched by id.
+  std::string requests;
+  const uint32_t first = sftp_id_ + 1;
+  for (const auto& path : paths) requests += sftp::stat_packet(++sftp_id_, path);
+  size_t sent = 0;
+  while (sent < requests.size()) {
+    int w = ssh_channel_write(*channel, requests.data() + sent, static_cast<uint32_t>(requests.size() - sent));
+    if (w == SSH_ERROR) {
+      sftp_.reset();
+      return ssh_error(ExitCode::unreachable, "sending to " + peer_ + " failed", session_.get());
+    }
+    sent += static_cast<size_t>(w);
+  }
+  std::vector<std::optional<RemoteStat>> out(paths.size());
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  std::string prefix, body, why;
+  for (size_t answered = 0; answered < paths.size(); ++answered) {
+    if (auto st = sftp_read(prefix, 4, deadline); !st) return st.error();
+    const auto length = sftp::packet_length(prefix);
+    if (!length) {
+      sftp_.reset();
+      return make_error(ExitCode::failure, "SFTP on " + peer_ + " sent a reply of no or too great a length");
+    }
+    if (auto st = sftp_read(body, *length, deadline); !st) return st.error();
+    auto reply = sftp::parse_stat_reply(body, why);
+    // Ids are unsigned and wrap: the request's index is the distance from the first.
+    const size_t index = reply ? static_cast<uint32_t>(reply->id - first) : paths.size();
+    if (!reply || index >= paths.size() || out[index]) {
+      sftp_.reset();
+      return make_error(ExitCode::failure, "SFTP on " + peer_ + " answered out of protocol: " +
+                                               (reply ? "a reply to no request of ours" : why));
+    }
+    RemoteStat st;
+    if (reply->status) {
+      if (*reply->status != sftp::kFxNoSuchFile) {
+        sftp_.reset();  // the other replies are not read: never take them for the next call's
+        return make_error(ExitCode::failure, "SFTP stat of " + paths[index] + " on " + peer_ + " failed (status " +
+                                                 std::to_string(*reply->status) + ")");
+      }
+    } else {
+      if (!reply->size || !reply->mtime) {
+        sftp_.reset();
+        return make_error(ExitCode::failure, "SFTP on " + peer_ + " left out the size or time of " + paths[index]);
+      }
+      st.exists = true;
+      st.size = *reply->size;
+      st.mtime = *reply->mtime;
+    }
+    out[index] = st;
+  }
+  std::vector<RemoteStat> stats;
+  for (auto& o : out) stats.push_back(*o);
+  return stats;
 }
 
 bool SshSession::keepalive() {

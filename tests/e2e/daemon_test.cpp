@@ -281,6 +281,47 @@ TEST_F(Daemon, ALocalChangeIsNoticedAtOnceAndARemoteOneWithinSecondsWhateverTheI
   EXPECT_TRUE(wait_for([&] { return equal(lab.custom_list("primary"), lab.custom_list("secondary")); }, 15s)) << d.log();
 }
 
+// The watch on a peer whose sshd offers no SFTP (no Subsystem line, as some minimal
+// images have) or whose SFTP server is not one (a ForceCommand that prints): it stats
+// over an exec instead, and a change there still arrives within seconds.
+TEST_F(Daemon, TheWatchStatsOverExecWhereSftpIsMissingOrBroken) {
+  lab.set_sync_option("interval: 1h");
+  struct Case {
+    const char* what;
+    std::string subsystem;  // the sshd_config line in its place
+  };
+  const std::vector<Case> cases = {
+      {"no SFTP subsystem", ""},
+      {"an SFTP server that prints text", "Subsystem sftp /bin/echo this is not sftp\n"},
+      {"an SFTP server that ends at once", "Subsystem sftp /bin/true\n"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    lab.script({"sshd-stop"});
+    std::string conf = read_text(lab.dir() + "/sshd_config.in");
+    const auto at = conf.find("Subsystem sftp ");
+    ASSERT_NE(at, std::string::npos) << conf;
+    const std::string original = conf.substr(at, conf.find('\n', at) + 1 - at);
+    conf.replace(at, original.size(), c.subsystem);
+    write_text(lab.dir() + "/sshd_config.in", conf);
+    lab.script({"sshd-start"});
+    DaemonProcess d(lab);
+    ASSERT_TRUE(wait_for([&] { return d.count("state: in sync") > 0; }, 30s)) << d.log();
+    std::this_thread::sleep_for(2s);  // past the racy second of the start's check
+    const std::string line = "10.0.7." + std::to_string(++n) + " no-sftp.lan\n";
+    write_text(lab.custom_list("primary"), line);
+    EXPECT_TRUE(wait_for([&] { return read_text(lab.custom_list("secondary")) == line; }, 15s)) << d.log();
+    EXPECT_GT(d.count("using stat over exec"), 0u) << d.log();
+    EXPECT_GT(d.count("watch: a change on the peer"), 0u) << d.log();
+    // Put the SFTP server back for the next case.
+    lab.script({"sshd-stop"});
+    conf.replace(at, c.subsystem.size(), original);
+    write_text(lab.dir() + "/sshd_config.in", conf);
+    lab.script({"sshd-start"});
+  }
+}
+
 // Issue 16, point 5: entries added on the remote while cycles are reading or syncing it,
 // under CPU load, each reach this node within seconds (not at the 5-minute full check),
 // with the default interval: the watch re-digests what a run rewrote at once. bench/soak

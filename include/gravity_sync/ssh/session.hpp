@@ -1,12 +1,13 @@
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <libssh/libssh.h>
-#include <libssh/sftp.h>
 
 #include "gravity_sync/ssh/known_hosts.hpp"
 #include "gravity_sync/util/duration.hpp"
@@ -92,7 +93,9 @@ class SshSession {
     int64_t mtime = 0;
   };
   // stat each of `paths` over one SFTP channel kept open for the session's life: no
-  // process is started on the remote. An Error when SFTP is unavailable.
+  // process is started on the remote, and every request goes in one write, so all of
+  // them cost one round trip (ssh/sftp_wire). An Error when SFTP is unavailable or
+  // answers out of protocol (exit 3 when the connection is gone).
   Result<std::vector<RemoteStat>> sftp_stat(const std::vector<std::string>& paths);
 
   // Send an SSH keepalive; false when the connection is gone.
@@ -106,12 +109,20 @@ class SshSession {
   struct Deleter {
     void operator()(ssh_session s) const;
   };
-  struct SftpDeleter {
-    void operator()(sftp_session s) const { sftp_free(s); }
+  struct ChannelDeleter {
+    void operator()(ssh_channel c) const;
   };
+  // The SFTP channel, opened and initialised (SFTP v3) when needed. A server that refuses
+  // SFTP or does not speak it is not asked again on this session (sftp_broken_).
+  Result<ssh_channel> sftp_channel();
+  Result<ssh_channel> open_sftp();
+  // Read exactly `n` bytes of the SFTP channel into `out` by `deadline`.
+  Status sftp_read(std::string& out, size_t n, std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<ssh_session_struct, Deleter> session_;
   // Declared after session_: destroyed first.
-  std::unique_ptr<sftp_session_struct, SftpDeleter> sftp_;
+  std::unique_ptr<ssh_channel_struct, ChannelDeleter> sftp_;
+  uint32_t sftp_id_ = 0;  // the last SFTP request id
+  std::string sftp_broken_;  // why SFTP cannot be used on this session (then not tried again)
   std::string peer_;
   std::string fingerprint_;
   friend class SshChannel;
