@@ -25,6 +25,20 @@ const Json& peer_of(const Json& doc, const std::string& name) {
   return none;
 }
 
+// The item `name` of peer `peer` in a `--json` document (null if none). `doc` must outlive
+// the reference: pass a named document, never `r.json()`.
+const Json& item_of(const Json& doc, const std::string& peer, const std::string& name) {
+  static const Json none;
+  for (const auto& item : peer_of(doc, peer)["items"].items()) {
+    if (item["name"].as_string() == name) return item;
+  }
+  return none;
+}
+
+bool says(const Json& item, const std::string& words) {
+  return item["message"].as_string().find(words) != std::string::npos;
+}
+
 // Give `node` the custom DNS records `lines` the way an admin does there: the v5 file, or
 // the v6 value through FTL.
 void set_custom_dns(const Lab& lab, const std::string& node, const Strings& lines) {
@@ -172,40 +186,26 @@ TEST_F(ThreeNodes, AConflictAcrossTwoPeersEndsWithOneVersionEverywhere) {
   auto cmp0 = lab.run({"--json", "compare"});
   EXPECT_EQ(cmp0.code, 1) << cmp0.out << cmp0.err;
   const Json foreseen = cmp0.json();
-  bool predicted = false;
-  for (const auto& item : peer_of(foreseen, "peer1")["items"].items()) {
-    if (item["name"].as_string() != "custom-dns") continue;
-    EXPECT_TRUE(item["conflict"].as_bool()) << cmp0.out;
-    EXPECT_EQ(item["action"].as_string(), "pull") << cmp0.out;
-    predicted = item["message"].as_string().find("after the pull from peer primary") != std::string::npos;
-  }
-  EXPECT_TRUE(predicted) << cmp0.out;
+  const Json& predicted = item_of(foreseen, "peer1", "custom-dns");
+  EXPECT_TRUE(predicted["conflict"].as_bool()) << cmp0.out;
+  EXPECT_EQ(predicted["action"].as_string(), "pull") << cmp0.out;
+  EXPECT_TRUE(says(predicted, "after the pull from peer primary")) << cmp0.out;
   // So does a dry run; with policy skip, the real run's exit code for it: 6.
   for (const std::string policy : {"remote", "skip"}) {
     SCOPED_TRACE(policy);
     lab.set_sync_option("conflict: " + policy);
     auto dry = lab.run({"--json", "sync", "--dry-run"});
     EXPECT_EQ(dry.code, policy == "skip" ? 6 : 0) << dry.out << dry.err;
-    bool foreseen_dry = false;
-    const Json dry_doc = dry.json();  // kept: a range-for would drop the temporary first
-    for (const auto& item : peer_of(dry_doc, "peer1")["items"].items()) {
-      if (item["name"].as_string() != "custom-dns") continue;
-      foreseen_dry = item["message"].as_string().find("after the pull from peer primary") != std::string::npos;
-    }
-    EXPECT_TRUE(foreseen_dry) << dry.out;
+    const Json dry_doc = dry.json();
+    EXPECT_TRUE(says(item_of(dry_doc, "peer1", "custom-dns"), "after the pull from peer primary")) << dry.out;
   }
   lab.set_sync_option("conflict: remote");
   EXPECT_EQ(read_text(lab.custom_list("secondary")).find("from-"), std::string::npos);
   auto r = lab.run({"--json", "sync"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   const Json doc = r.json();
-  bool said = false;
-  for (const auto& item : peer_of(doc, "peer1")["items"].items()) {
-    if (item["name"].as_string() != "custom-dns") continue;
-    EXPECT_TRUE(item["conflict"].as_bool()) << r.out;
-    said = item["message"].as_string().find("both") != std::string::npos;
-  }
-  EXPECT_TRUE(said) << r.out;
+  EXPECT_TRUE(item_of(doc, "peer1", "custom-dns")["conflict"].as_bool()) << r.out;
+  EXPECT_TRUE(says(item_of(doc, "peer1", "custom-dns"), "both")) << r.out;
   // The last peer's version, everywhere.
   for (const std::string node : {"primary", "secondary", "peer1"}) {
     EXPECT_EQ(read_text(lab.custom_list(node)), "10.5.5.2 from-peer1.lan\n") << node;
@@ -250,12 +250,8 @@ TEST_F(ThreeNodes, PolicyNewerAcrossTwoPeersKeepsTheNewerEditWhicheverComesFirst
       EXPECT_EQ(read_text(lab.custom_list(node)), newer) << node << "\n" << r.out;
     }
     // The second peer's run saw the conflict and said which side was newer.
-    bool said = false;
     const Json doc = r.json();
-    for (const auto& item : peer_of(doc, "peer1")["items"].items()) {
-      if (item["name"].as_string() == "custom-dns") said = item["message"].as_string().find("newer") != std::string::npos;
-    }
-    EXPECT_TRUE(said) << r.out;
+    EXPECT_TRUE(says(item_of(doc, "peer1", "custom-dns"), "newer")) << r.out;
   }
 }
 
@@ -267,29 +263,16 @@ TEST_F(ThreeNodes, CompareAndDryRunForeseeTheHubsPushToAPeerBeforeThePull) {
   auto cmp = lab.run({"--json", "compare"});
   EXPECT_EQ(cmp.code, 1) << cmp.out << cmp.err;
   const Json doc = cmp.json();
-  std::string action, message;
-  for (const auto& item : peer_of(doc, "primary")["items"].items()) {
-    if (item["name"].as_string() != "custom-dns") continue;
-    action = item["action"].as_string();
-    message = item["message"].as_string();
-  }
-  EXPECT_EQ(action, "push") << cmp.out;
-  EXPECT_NE(message.find("after the pull from peer peer1"), std::string::npos) << cmp.out;
+  EXPECT_EQ(item_of(doc, "primary", "custom-dns")["action"].as_string(), "push") << cmp.out;
+  EXPECT_TRUE(says(item_of(doc, "primary", "custom-dns"), "after the pull from peer peer1")) << cmp.out;
   EXPECT_FALSE(peer_of(doc, "primary")["in_sync"].as_bool()) << cmp.out;
   // sync --dry-run foresees it too, with the real run's exit code, and changes nothing.
   const std::string before = read_text(lab.custom_list("primary"));
   auto dry = lab.run({"--json", "sync", "--dry-run"});
   EXPECT_EQ(dry.code, 0) << dry.out << dry.err;
-  action.clear();
-  message.clear();
-  const Json dry_doc = dry.json();  // kept: a range-for would drop the temporary first
-  for (const auto& item : peer_of(dry_doc, "primary")["items"].items()) {
-    if (item["name"].as_string() != "custom-dns") continue;
-    action = item["action"].as_string();
-    message = item["message"].as_string();
-  }
-  EXPECT_EQ(action, "push") << dry.out;
-  EXPECT_NE(message.find("after the pull from peer peer1"), std::string::npos) << dry.out;
+  const Json dry_doc = dry.json();
+  EXPECT_EQ(item_of(dry_doc, "primary", "custom-dns")["action"].as_string(), "push") << dry.out;
+  EXPECT_TRUE(says(item_of(dry_doc, "primary", "custom-dns"), "after the pull from peer peer1")) << dry.out;
   EXPECT_EQ(read_text(lab.custom_list("primary")), before);
   EXPECT_NE(read_text(lab.custom_list("secondary")), "10.5.6.1 from-peer1.lan\n");
   auto r = lab.run({"sync"});
