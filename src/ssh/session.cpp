@@ -343,6 +343,17 @@ Result<ssh_channel> SshSession::open_sftp() {
 }
 
 Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat(const std::vector<std::string>& paths) {
+  auto stats = sftp_stat_once(paths);
+  // A server that answered out of protocol, too late, or could not stat a file (a
+  // non-root login, where the exec runs through sudo) is not asked again on this session:
+  // the watch then stats over an exec, instead of trying both every second.
+  if (!stats && stats.error().code != ExitCode::unreachable && sftp_broken_.empty()) {
+    sftp_broken_ = stats.error().message;
+  }
+  return stats;
+}
+
+Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat_once(const std::vector<std::string>& paths) {
   auto channel = sftp_channel();
   if (!channel) return channel.error();
   // Every request at once; the replies may come in any order and are matched by id.
@@ -359,7 +370,7 @@ Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat(const std::vec
     sent += static_cast<size_t>(w);
   }
   std::vector<std::optional<RemoteStat>> out(paths.size());
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
   std::string prefix, body, why;
   for (size_t answered = 0; answered < paths.size(); ++answered) {
     if (auto st = sftp_read(prefix, 4, deadline); !st) return st.error();

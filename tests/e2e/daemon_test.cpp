@@ -294,7 +294,11 @@ TEST_F(Daemon, TheWatchStatsOverExecWhereSftpIsMissingOrBroken) {
       {"no SFTP subsystem", ""},
       {"an SFTP server that prints text", "Subsystem sftp /bin/echo this is not sftp\n"},
       {"an SFTP server that ends at once", "Subsystem sftp /bin/true\n"},
+      // VERSION 3, then silence: asked once (10 s), never again on that session.
+      {"an SFTP server that answers no STAT", "Subsystem sftp " + lab.dir() + "/silent-sftp\n"},
   };
+  write_text(lab.dir() + "/silent-sftp", "#!/bin/sh\nprintf '\\000\\000\\000\\005\\002\\000\\000\\000\\003'\nexec sleep 30\n",
+             0755);
   int n = 0;
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
@@ -311,8 +315,11 @@ TEST_F(Daemon, TheWatchStatsOverExecWhereSftpIsMissingOrBroken) {
     std::this_thread::sleep_for(2s);  // past the racy second of the start's check
     const std::string line = "10.0.7." + std::to_string(++n) + " no-sftp.lan\n";
     write_text(lab.custom_list("primary"), line);
-    EXPECT_TRUE(wait_for([&] { return read_text(lab.custom_list("secondary")) == line; }, 15s)) << d.log();
+    EXPECT_TRUE(wait_for([&] { return read_text(lab.custom_list("secondary")) == line; }, 30s)) << d.log();
     EXPECT_GT(d.count("using stat over exec"), 0u) << d.log();
+    // Only the silent server is waited for, once: then the session is left to the exec.
+    const size_t waits = c.subsystem.find("silent-sftp") == std::string::npos ? 0 : 1;
+    EXPECT_EQ(d.count("did not answer in time"), waits) << d.log();
     EXPECT_GT(d.count("watch: a change on the peer"), 0u) << d.log();
     // Put the SFTP server back for the next case.
     lab.script({"sshd-stop"});

@@ -94,8 +94,9 @@ class SshSession {
   };
   // stat each of `paths` over one SFTP channel kept open for the session's life: no
   // process is started on the remote, and every request goes in one write, so all of
-  // them cost one round trip (ssh/sftp_wire). An Error when SFTP is unavailable or
-  // answers out of protocol (exit 3 when the connection is gone).
+  // them cost one round trip (ssh/sftp_wire). An Error when SFTP is unavailable, answers
+  // out of protocol or not within 10 s, or cannot stat a file (exit 3 when the connection
+  // is gone); SFTP is then not used again on this session.
   Result<std::vector<RemoteStat>> sftp_stat(const std::vector<std::string>& paths);
 
   // Send an SSH keepalive; false when the connection is gone.
@@ -116,6 +117,7 @@ class SshSession {
   // SFTP or does not speak it is not asked again on this session (sftp_broken_).
   Result<ssh_channel> sftp_channel();
   Result<ssh_channel> open_sftp();
+  Result<std::vector<RemoteStat>> sftp_stat_once(const std::vector<std::string>& paths);
   // Read exactly `n` bytes of the SFTP channel into `out` by `deadline`.
   Status sftp_read(std::string& out, size_t n, std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<ssh_session_struct, Deleter> session_;
