@@ -298,6 +298,17 @@ Status SshSession::sftp_read(std::string& out, size_t n, Clock::time_point deadl
   return {};
 }
 
+Status SshSession::sftp_packet(std::string& body, Clock::time_point deadline) {
+  std::string prefix;
+  if (auto st = sftp_read(prefix, 4, deadline); !st) return st;
+  const auto length = sftp::packet_length(prefix);
+  if (!length) {
+    sftp_.reset();
+    return make_error(ExitCode::failure, "SFTP on " + peer_ + " sent a packet of no or too great a length (not SFTP?)");
+  }
+  return sftp_read(body, *length, deadline);
+}
+
 Result<ssh_channel> SshSession::sftp_channel() {
   if (sftp_) return sftp_.get();
   if (!sftp_broken_.empty()) return make_error(ExitCode::failure, sftp_broken_);
@@ -325,15 +336,8 @@ Result<ssh_channel> SshSession::open_sftp() {
     sftp_.reset();
     return ssh_error(ExitCode::unreachable, "cannot start SFTP on " + peer_, s);
   }
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  std::string prefix, body;
-  if (auto st = sftp_read(prefix, 4, deadline); !st) return st.error();
-  const auto length = sftp::packet_length(prefix);
-  if (!length) {
-    sftp_.reset();
-    return make_error(ExitCode::failure, "SFTP on " + peer_ + " did not answer as SFTP");
-  }
-  if (auto st = sftp_read(body, *length, deadline); !st) return st.error();
+  std::string body;
+  if (auto st = sftp_packet(body, Clock::now() + std::chrono::seconds(10)); !st) return st.error();
   const auto version = sftp::parse_version(body);
   if (!version || *version < 3) {
     sftp_.reset();
@@ -371,15 +375,9 @@ Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat_once(const std
   }
   std::vector<std::optional<RemoteStat>> out(paths.size());
   const auto deadline = Clock::now() + std::chrono::seconds(10);
-  std::string prefix, body, why;
+  std::string body, why;
   for (size_t answered = 0; answered < paths.size(); ++answered) {
-    if (auto st = sftp_read(prefix, 4, deadline); !st) return st.error();
-    const auto length = sftp::packet_length(prefix);
-    if (!length) {
-      sftp_.reset();
-      return make_error(ExitCode::failure, "SFTP on " + peer_ + " sent a reply of no or too great a length");
-    }
-    if (auto st = sftp_read(body, *length, deadline); !st) return st.error();
+    if (auto st = sftp_packet(body, deadline); !st) return st.error();
     auto reply = sftp::parse_stat_reply(body, why);
     // Ids are unsigned and wrap: the request's index is the distance from the first.
     const size_t index = reply ? static_cast<uint32_t>(reply->id - first) : paths.size();

@@ -120,6 +120,8 @@ class SshSession {
   Result<std::vector<RemoteStat>> sftp_stat_once(const std::vector<std::string>& paths);
   // Read exactly `n` bytes of the SFTP channel into `out` by `deadline`.
   Status sftp_read(std::string& out, size_t n, std::chrono::steady_clock::time_point deadline);
+  // Read one SFTP packet's body (its length prefix checked, ssh/sftp_wire) by `deadline`.
+  Status sftp_packet(std::string& body, std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<ssh_session_struct, Deleter> session_;
   // Declared after session_: destroyed first.
   std::unique_ptr<ssh_channel_struct, ChannelDeleter> sftp_;
