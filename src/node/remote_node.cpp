@@ -391,8 +391,8 @@ Result<ItemFiles> RemoteNode::read_items(const std::vector<Item>& items) {
 }
 
 Result<std::map<Item, FileInfo>> RemoteNode::stat_items(const std::vector<Item>& items) {
-  // SFTP first: no process on the remote, a round trip per file on a channel that stays
-  // open; each file once (on v6, every value item lives in pihole.toml).
+  // SFTP first: no process on the remote, one round trip for every file on a channel that
+  // stays open; each file once (on v6, every value item lives in pihole.toml).
   std::vector<std::string> paths;
   std::vector<size_t> slot;  // per item, its path's index in `paths`
   const int major = major_version();

@@ -2,6 +2,7 @@
 # Arguments, two per file: NAME PATH.
 # Answer: NAME SIZE MTIME, or NAME missing.
 while [ $# -ge 2 ]; do
-  echo "$1 $(stat -c '%s %Y' -- "$2" 2>/dev/null || echo missing)"
+  # -L: the file a link names, as SFTP's STAT (and inotify on this node's side) sees it.
+  echo "$1 $(stat -L -c '%s %Y' -- "$2" 2>/dev/null || echo missing)"
   shift 2
 done

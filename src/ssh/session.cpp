@@ -286,6 +286,11 @@ Status SshSession::sftp_read(std::string& out, size_t n, Clock::time_point deadl
       return make_error(ExitCode::failure, "the SFTP channel to " + peer_ + " closed");
     }
     out.append(buf, static_cast<size_t>(std::max(got, 0)));
+    // What the server says on stderr is never wanted, and libssh keeps it (and opens the
+    // window for more) until it is read: drop it as it comes, a bounded amount a turn.
+    char junk[4096];
+    for (int i = 0; i < 256 && ssh_channel_read_nonblocking(sftp_.get(), junk, sizeof junk, 1) > 0; ++i) {
+    }
     if (out.size() < n && Clock::now() > deadline) {
       sftp_.reset();  // a reply may still come: never read it as the next one's
       return make_error(ExitCode::failure, "SFTP on " + peer_ + " did not answer in time");
@@ -293,6 +298,26 @@ Status SshSession::sftp_read(std::string& out, size_t n, Clock::time_point deadl
     if (cancel_requested()) {
       sftp_.reset();
       return make_error(ExitCode::failure, "interrupted");
+    }
+  }
+  return {};
+}
+
+Status SshSession::sftp_write(const std::string& data, Clock::time_point deadline) {
+  size_t sent = 0;
+  while (sent < data.size()) {
+    // libssh waits (up to the session's timeout) for the peer to open its window, and may
+    // then have written nothing: a peer that never does is held off by the deadline.
+    int w = ssh_channel_write(sftp_.get(), data.data() + sent, static_cast<uint32_t>(data.size() - sent));
+    if (w < 0) {
+      sftp_.reset();
+      if (!ssh_is_connected(session_.get())) return make_error(ExitCode::unreachable, "connection to " + peer_ + " lost");
+      return make_error(ExitCode::failure, "cannot send to SFTP on " + peer_);
+    }
+    sent += static_cast<size_t>(w);
+    if (sent < data.size() && (Clock::now() > deadline || cancel_requested())) {
+      sftp_.reset();
+      return make_error(ExitCode::failure, "SFTP on " + peer_ + " took no requests in time");
     }
   }
   return {};
@@ -311,9 +336,10 @@ Status SshSession::sftp_packet(std::string& body, Clock::time_point deadline) {
 
 Result<ssh_channel> SshSession::sftp_channel() {
   if (sftp_) return sftp_.get();
-  if (!sftp_broken_.empty()) return make_error(ExitCode::failure, sftp_broken_);
+  // Why is logged once, by the call that gave SFTP up.
+  if (sftp_given_up_) return make_error(ExitCode::failure, "SFTP on " + peer_ + " was given up for this session");
   auto opened = open_sftp();
-  if (!opened && opened.error().code != ExitCode::unreachable) sftp_broken_ = opened.error().message;
+  if (!opened && opened.error().code != ExitCode::unreachable && !cancel_requested()) sftp_given_up_ = true;
   return opened;
 }
 
@@ -322,27 +348,23 @@ Result<ssh_channel> SshSession::open_sftp() {
   ssh_channel raw = ssh_channel_new(s);
   if (!raw) return ssh_error(ExitCode::unreachable, "cannot open a channel to " + peer_, s);
   sftp_.reset(raw);
-  if (ssh_channel_open_session(raw) != SSH_OK) {
-    sftp_.reset();
-    return ssh_error(ExitCode::unreachable, "cannot open a session channel to " + peer_, s);
-  }
-  if (ssh_channel_request_subsystem(raw, "sftp") != SSH_OK) {
+  // A lost connection is exit 3 (the caller reconnects); anything else leaves this
+  // session to the exec stat.
+  auto failed = [&](const std::string& what) {
     sftp_.reset();
     if (!ssh_is_connected(s)) return make_error(ExitCode::unreachable, "connection to " + peer_ + " lost");
-    return make_error(ExitCode::failure, "SFTP is not available on " + peer_);
-  }
-  const std::string init = sftp::init_packet();
-  if (ssh_channel_write(raw, init.data(), static_cast<uint32_t>(init.size())) != static_cast<int>(init.size())) {
-    sftp_.reset();
-    return ssh_error(ExitCode::unreachable, "cannot start SFTP on " + peer_, s);
-  }
+    return make_error(ExitCode::failure, what);
+  };
+  if (ssh_channel_open_session(raw) != SSH_OK) return failed("cannot open a channel for SFTP on " + peer_);
+  if (ssh_channel_request_subsystem(raw, "sftp") != SSH_OK) return failed("SFTP is not available on " + peer_);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  if (auto st = sftp_write(sftp::init_packet(), deadline); !st) return st.error();
   std::string body;
-  if (auto st = sftp_packet(body, Clock::now() + std::chrono::seconds(10)); !st) return st.error();
+  if (auto st = sftp_packet(body, deadline); !st) return st.error();
+  // The server answers with the lower of its version and ours (3); a later one's
+  // attributes are laid out otherwise and would be misread.
   const auto version = sftp::parse_version(body);
-  if (!version || *version < 3) {
-    sftp_.reset();
-    return make_error(ExitCode::failure, "SFTP on " + peer_ + " does not speak version 3");
-  }
+  if (version != 3u) return failed("SFTP on " + peer_ + " does not speak version 3");
   return raw;
 }
 
@@ -351,9 +373,7 @@ Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat(const std::vec
   // A server that answered out of protocol, too late, or could not stat a file (a
   // non-root login, where the exec runs through sudo) is not asked again on this session:
   // the watch then stats over an exec, instead of trying both every second.
-  if (!stats && stats.error().code != ExitCode::unreachable && sftp_broken_.empty()) {
-    sftp_broken_ = stats.error().message;
-  }
+  if (!stats && stats.error().code != ExitCode::unreachable && !cancel_requested()) sftp_given_up_ = true;
   return stats;
 }
 
@@ -364,17 +384,9 @@ Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat_once(const std
   std::string requests;
   const uint32_t first = sftp_id_ + 1;
   for (const auto& path : paths) requests += sftp::stat_packet(++sftp_id_, path);
-  size_t sent = 0;
-  while (sent < requests.size()) {
-    int w = ssh_channel_write(*channel, requests.data() + sent, static_cast<uint32_t>(requests.size() - sent));
-    if (w == SSH_ERROR) {
-      sftp_.reset();
-      return ssh_error(ExitCode::unreachable, "sending to " + peer_ + " failed", session_.get());
-    }
-    sent += static_cast<size_t>(w);
-  }
-  std::vector<std::optional<RemoteStat>> out(paths.size());
   const auto deadline = Clock::now() + std::chrono::seconds(10);
+  if (auto st = sftp_write(requests, deadline); !st) return st.error();
+  std::vector<std::optional<RemoteStat>> out(paths.size());
   std::string body, why;
   for (size_t answered = 0; answered < paths.size(); ++answered) {
     if (auto st = sftp_packet(body, deadline); !st) return st.error();

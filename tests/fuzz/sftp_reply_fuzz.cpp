@@ -25,6 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const auto second = parse_stat_reply(bytes, again);
   require(second.has_value() == reply.has_value() && why == again, "the same bytes, the same answer", bytes);
+  if (reply) {
+    require(second->id == reply->id && second->status == reply->status && second->size == reply->size &&
+                second->mtime == reply->mtime,
+            "the same bytes, the same fields", bytes);
+  }
   (void)parse_version(bytes);
   return 0;
 }

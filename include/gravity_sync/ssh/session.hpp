@@ -68,7 +68,9 @@ class SshSession {
   static Result<SshSession> connect(const SshOptions& options);
 
   SshSession(SshSession&&) noexcept = default;
-  SshSession& operator=(SshSession&&) noexcept = default;
+  // Not assignable: the default would free the old session (and so its channels) before
+  // the old SFTP channel.
+  SshSession& operator=(SshSession&&) = delete;
   ~SshSession();
 
   // Run `command` through the remote shell with `input` on its stdin; wait up to `timeout`.
@@ -95,7 +97,8 @@ class SshSession {
   // stat each of `paths` over one SFTP channel kept open for the session's life: no
   // process is started on the remote, and every request goes in one write, so all of
   // them cost one round trip (ssh/sftp_wire). An Error when SFTP is unavailable, answers
-  // out of protocol or not within 10 s, or cannot stat a file (exit 3 when the connection
+  // out of protocol or too late (10 s for the replies, plus libssh's session timeout for
+  // each step that waits on the peer), or cannot stat a file (exit 3 when the connection
   // is gone); SFTP is then not used again on this session.
   Result<std::vector<RemoteStat>> sftp_stat(const std::vector<std::string>& paths);
 
@@ -114,19 +117,21 @@ class SshSession {
     void operator()(ssh_channel c) const;
   };
   // The SFTP channel, opened and initialised (SFTP v3) when needed. A server that refuses
-  // SFTP or does not speak it is not asked again on this session (sftp_broken_).
+  // SFTP or does not speak it is not asked again on this session (sftp_given_up_).
   Result<ssh_channel> sftp_channel();
   Result<ssh_channel> open_sftp();
   Result<std::vector<RemoteStat>> sftp_stat_once(const std::vector<std::string>& paths);
   // Read exactly `n` bytes of the SFTP channel into `out` by `deadline`.
   Status sftp_read(std::string& out, size_t n, std::chrono::steady_clock::time_point deadline);
+  // Write `data` to the SFTP channel by `deadline`.
+  Status sftp_write(const std::string& data, std::chrono::steady_clock::time_point deadline);
   // Read one SFTP packet's body (its length prefix checked, ssh/sftp_wire) by `deadline`.
   Status sftp_packet(std::string& body, std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<ssh_session_struct, Deleter> session_;
   // Declared after session_: destroyed first.
   std::unique_ptr<ssh_channel_struct, ChannelDeleter> sftp_;
   uint32_t sftp_id_ = 0;  // the last SFTP request id
-  std::string sftp_broken_;  // why SFTP cannot be used on this session (then not tried again)
+  bool sftp_given_up_ = false;  // SFTP failed on this session: not tried again
   std::string peer_;
   std::string fingerprint_;
   friend class SshChannel;

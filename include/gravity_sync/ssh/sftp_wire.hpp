@@ -7,8 +7,9 @@
 //
 // A packet is uint32 length, then `length` bytes: a type byte and its fields (uint32 and
 // uint64 big-endian; a string is a uint32 length and its bytes). Replies come from the
-// peer, so they are parsed totally: any length past the packet's end, a type or field
-// missing, or a packet longer than kSftpMaxPacket is an error, never a read past the data.
+// peer, so every field is bounds-checked: any length past the packet's end, a type or
+// field missing, or a packet longer than kSftpMaxPacket is an error, never a read past the
+// data. What follows the fields used (a STATUS's message, trailing bytes) is ignored.
 #include <cstdint>
 #include <optional>
 #include <string>
