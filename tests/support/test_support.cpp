@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "gravity_sync/node/node.hpp"
+#include "gravity_sync/pihole/ftl_keys.hpp"
 #include "gravity_sync/util/files.hpp"
 #include "gravity_sync/util/shell.hpp"
 
@@ -202,22 +204,35 @@ std::string Lab::ftl_get(const std::string& node, const std::string& key) const 
 }
 
 void Lab::ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const {
-  // The same spacing as FtlPacer (src/node/node.cpp): 1.5 s after a change, 3 s and then
-  // until the API answers again after one that restarts FTL.
+  // The same spacing as FtlPacer (src/node/node.cpp): 1.5 s after a change that FTL
+  // applies in place.
   if (auto last = ftl_changes_.find(node); last != ftl_changes_.end()) {
-    std::this_thread::sleep_until(last->second.at + Millis(last->second.restarts ? 3'000 : 1'500));
-    if (last->second.restarts) {
-      const auto deadline = std::chrono::steady_clock::now() + Millis(30'000);
-      while (!ftl_values(node, key) && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(Millis(100));
-      }
-    }
+    std::this_thread::sleep_until(last->second + Millis(1'500));
   }
+  const bool running = ftl_pid(node) > 0;  // a stopped FTL has no restart to wait out
   auto r = run_process({path(node, "bin/pihole-FTL"), "--config", key, json_array}, "", Millis(30'000));
   if (!r || r->exit_code != 0) {
     throw std::runtime_error("pihole-FTL --config " + key + " " + json_array + " failed: " + (r ? r->out : ""));
   }
-  ftl_changes_[node] = {std::chrono::steady_clock::now(), key == "dns.cnameRecords" || key == "dhcp.hosts"};
+  ftl_changes_[node] = std::chrono::steady_clock::now();
+  if (!running) return;
+  // A key whose change makes FTL restart itself (as the engine judges it, from FTL's
+  // FLAG_RESTART_FTL): wait out the restart, 3 s and then until the API answers again, so
+  // that what the test does next meets a running FTL, not one half-way through.
+  Item item = Item::custom_dns;
+  if (key == "dns.cnameRecords") {
+    item = Item::cname;
+  } else if (key == "dhcp.hosts") {
+    item = Item::static_dhcp;
+  } else if (const FtlKey* k = find_ftl_key(key); k && key != "dns.hosts") {
+    item = Item::setting(*k);
+  }
+  if (!ftl_set_restarts(item)) return;
+  std::this_thread::sleep_for(Millis(3'000));
+  const auto deadline = std::chrono::steady_clock::now() + Millis(30'000);
+  while (!ftl_values(node, key) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(Millis(100));
+  }
 }
 
 Result<std::vector<std::string>> Lab::ftl_values(const std::string& node, const std::string& key) const {

@@ -144,6 +144,7 @@ class Lab {
   // A v6 node's value of `key` as the real `pihole-FTL --config KEY` prints it, and setting
   // one there (exit 0 required). Sets are paced as gravity-sync paces its own (FtlPacer):
   // real FTL v6.4.1 can hang when a value is set while it restarts for the previous one.
+  // ftl_set returns once FTL is back from the restart a key makes (FLAG_RESTART_FTL).
   std::string ftl_get(const std::string& node, const std::string& key) const;
   void ftl_set(const std::string& node, const std::string& key, const std::string& json_array) const;
   // Every call the node's shims recorded (pihole, pihole-FTL, docker).
@@ -204,12 +205,8 @@ class Lab {
  private:
   TempDir dir_;
   std::string config_;
-  // Per node: when FTL was last changed through ftl_set, and whether that made it restart.
-  struct FtlChange {
-    std::chrono::steady_clock::time_point at;
-    bool restarts = false;
-  };
-  mutable std::map<std::string, FtlChange> ftl_changes_;
+  // Per node: when FTL was last changed through ftl_set (a restart it made waited out).
+  mutable std::map<std::string, std::chrono::steady_clock::time_point> ftl_changes_;
 };
 
 }  // namespace gs::test
