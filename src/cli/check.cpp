@@ -153,7 +153,7 @@ int run_check(const Globals& globals) {
   if (report) std::cout << "config: " << config.path << " is valid\n";
   const auto& peers = config.remotes;
   auto sessions = connect_all(config, peers);
-  warn_shared_host_keys(sessions);
+  warn_shared_host_keys(host_keys_offered(sessions));
   ExitCode code = ExitCode::ok;
   std::string problems;
   Json list = Json::array();

@@ -55,7 +55,7 @@ int run_command(Command command, const SyncArgs& args, Globals& globals) {
   }
   const auto started = std::chrono::steady_clock::now();
   auto sessions = connect_all(config, *peers);
-  warn_shared_host_keys(sessions);
+  warn_shared_host_keys(host_keys_offered(sessions));
   const PeersReport report = run_peers(config, *peers, sessions, options);
   if (command != Command::compare && !args.dry_run) {
     if (auto st = save_peers_last_run(config, report); !st) {

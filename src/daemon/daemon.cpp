@@ -259,7 +259,11 @@ class Daemon {
       t[k].full = full;
     }
     parallel_for(t.size(), kParallelPeers, [&](size_t k) { prepare(t[k]); });
-    warn_shared_host_keys();
+    // Two connected peers with one host key: each pair once per daemon (sessions
+    // reconnect; the warning would repeat every cycle).
+    std::vector<std::pair<std::string, std::string>> offered;
+    for (const auto& l : loops_) offered.emplace_back(l.remote.name, l.peers ? l.peers->session.host_key_fingerprint() : "");
+    warn_shared_host_keys(offered, &warned_host_keys_);
     std::vector<PeerTurn*> running;
     for (auto& turn : t) {
       if (turn.failure || (turn.changed.empty() && !turn.owed)) {
@@ -314,18 +318,6 @@ class Daemon {
     }
     if (auto st = save_peers_last_run(config_, all); !st) {
       spdlog::warn("cannot record the last run: {}", st.error().message);
-    }
-  }
-
-  // Two connected peers that offered one host key, each pair once per daemon (sessions
-  // reconnect; the warning would repeat every cycle).
-  void warn_shared_host_keys() {
-    std::vector<std::pair<std::string, std::string>> offered;
-    for (const auto& l : loops_) offered.emplace_back(l.remote.name, l.peers ? l.peers->session.host_key_fingerprint() : "");
-    for (const auto& shared : shared_host_keys(offered)) {
-      if (warned_host_keys_.insert(shared.first + '\n' + shared.second).second) {
-        spdlog::warn("{}", shared_host_key_warning(shared));
-      }
     }
   }
 

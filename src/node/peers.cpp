@@ -60,12 +60,21 @@ std::string shared_host_key_warning(const SharedHostKey& shared) {
          "host keys (on each: rm /etc/ssh/ssh_host_*; ssh-keygen -A), then update known_hosts";
 }
 
-void warn_shared_host_keys(const std::vector<Result<std::unique_ptr<Peers>>>& sessions) {
+std::vector<std::pair<std::string, std::string>> host_keys_offered(
+    const std::vector<Result<std::unique_ptr<Peers>>>& sessions) {
   std::vector<std::pair<std::string, std::string>> offered;
   for (const auto& s : sessions) {
     if (s) offered.emplace_back((*s)->name, (*s)->session.host_key_fingerprint());
   }
-  for (const auto& shared : shared_host_keys(offered)) spdlog::warn("{}", shared_host_key_warning(shared));
+  return offered;
+}
+
+void warn_shared_host_keys(const std::vector<std::pair<std::string, std::string>>& offered,
+                           std::set<std::string>* warned) {
+  for (const auto& shared : shared_host_keys(offered)) {
+    if (warned && !warned->insert(shared.first + '\n' + shared.second).second) continue;
+    spdlog::warn("{}", shared_host_key_warning(shared));
+  }
 }
 
 std::string remote_key(const RemoteConfig& peer) { return peer.host + ":" + std::to_string(peer.port); }

@@ -286,11 +286,6 @@ Status SshSession::sftp_read(std::string& out, size_t n, Clock::time_point deadl
       return make_error(ExitCode::failure, "the SFTP channel to " + peer_ + " closed");
     }
     out.append(buf, static_cast<size_t>(std::max(got, 0)));
-    // What the server says on stderr is never wanted, and libssh keeps it (and opens the
-    // window for more) until it is read: drop it as it comes, a bounded amount a turn.
-    char junk[4096];
-    for (int i = 0; i < 256 && ssh_channel_read_nonblocking(sftp_.get(), junk, sizeof junk, 1) > 0; ++i) {
-    }
     if (out.size() < n && Clock::now() > deadline) {
       sftp_.reset();  // a reply may still come: never read it as the next one's
       return make_error(ExitCode::failure, "SFTP on " + peer_ + " did not answer in time");
@@ -334,13 +329,19 @@ Status SshSession::sftp_packet(std::string& body, Clock::time_point deadline) {
   return sftp_read(body, *length, deadline);
 }
 
+void SshSession::sftp_drop_stderr() {
+  // What the server says on stderr is never wanted, and libssh keeps it (and opens the
+  // window for more) until it is read: dropped once a call, a bounded amount.
+  char junk[4096];
+  for (int i = 0; i < 256 && ssh_channel_read_nonblocking(sftp_.get(), junk, sizeof junk, 1) > 0; ++i) {
+  }
+}
+
 Result<ssh_channel> SshSession::sftp_channel() {
   if (sftp_) return sftp_.get();
-  // Why is logged once, by the call that gave SFTP up.
+  // Why is logged once, by the call that gave SFTP up (sftp_stat).
   if (sftp_given_up_) return make_error(ExitCode::failure, "SFTP on " + peer_ + " was given up for this session");
-  auto opened = open_sftp();
-  if (!opened && opened.error().code != ExitCode::unreachable && !cancel_requested()) sftp_given_up_ = true;
-  return opened;
+  return open_sftp();
 }
 
 Result<ssh_channel> SshSession::open_sftp() {
@@ -365,6 +366,7 @@ Result<ssh_channel> SshSession::open_sftp() {
   // attributes are laid out otherwise and would be misread.
   const auto version = sftp::parse_version(body);
   if (version != 3u) return failed("SFTP on " + peer_ + " does not speak version 3");
+  sftp_drop_stderr();
   return raw;
 }
 
@@ -416,6 +418,7 @@ Result<std::vector<SshSession::RemoteStat>> SshSession::sftp_stat_once(const std
     }
     out[index] = st;
   }
+  sftp_drop_stderr();
   std::vector<RemoteStat> stats;
   for (auto& o : out) stats.push_back(*o);
   return stats;

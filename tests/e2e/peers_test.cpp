@@ -157,11 +157,7 @@ TEST_F(ThreeNodes, APeerWithAChangedHostKeyIsRefusedAndTheOtherSyncs) {
 TEST_F(ThreeNodes, OneNodeUnderTwoNamesIsNamedByItsHostKey) {
   lab.list_node_again("primary", "primary-again", "127.1");  // the same address, spelled another way
   const std::string warning = "peers primary and primary-again offered the same host key";
-  auto count = [&](const std::string& text) {
-    size_t n = 0;
-    for (auto p = text.find(warning); p != std::string::npos; p = text.find(warning, p + 1)) ++n;
-    return n;
-  };
+  auto count = [&](const std::string& text) { return occurrences(text, warning); };
   for (const Strings& args : {Strings{"compare"}, Strings{"sync"}, Strings{"check"}}) {
     SCOPED_TRACE(args.front());
     auto r = lab.run(args);

@@ -219,15 +219,8 @@ void Lab::ftl_set(const std::string& node, const std::string& key, const std::st
   // A key whose change makes FTL restart itself (as the engine judges it, from FTL's
   // FLAG_RESTART_FTL): wait out the restart, 3 s and then until the API answers again, so
   // that what the test does next meets a running FTL, not one half-way through.
-  Item item = Item::custom_dns;
-  if (key == "dns.cnameRecords") {
-    item = Item::cname;
-  } else if (key == "dhcp.hosts") {
-    item = Item::static_dhcp;
-  } else if (const FtlKey* k = find_ftl_key(key); k && key != "dns.hosts") {
-    item = Item::setting(*k);
-  }
-  if (!ftl_set_restarts(item)) return;
+  const FtlKey* k = find_ftl_key(key);
+  if (!k || !ftl_set_restarts(Item::setting(*k))) return;
   std::this_thread::sleep_for(Millis(3'000));
   const auto deadline = std::chrono::steady_clock::now() + Millis(30'000);
   while (!ftl_values(node, key) && std::chrono::steady_clock::now() < deadline) {
@@ -372,6 +365,12 @@ void Lab::set_sync_option(const std::string& line) const {
   if (old != std::string::npos && old > section) yaml.erase(old, yaml.find('\n', old + 1) - old);
   yaml.insert(yaml.find("\nsync:\n") + 7, "  " + line + "\n");
   set_config(yaml);
+}
+
+size_t occurrences(std::string_view text, std::string_view needle) {
+  size_t n = 0;
+  for (auto p = text.find(needle); p != std::string_view::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
 }
 
 void Lab::list_node_again(const std::string& node, const std::string& name, const std::string& host) const {

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,8 @@ const Json* item(const Json& doc, const std::string& name);
 
 // Write `content` to `path` (replacing it), with `mode`.
 void write_text(const std::string& path, const std::string& content, int mode = 0644);
+// How often `needle` occurs in `text` (overlapping ones too).
+size_t occurrences(std::string_view text, std::string_view needle);
 
 // The content of `path`, or "" when missing.
 std::string read_text(const std::string& path);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,8 +53,14 @@ std::vector<SharedHostKey> shared_host_keys(const std::vector<std::pair<std::str
 // What a shared host key costs and what to do about it, for a warning.
 std::string shared_host_key_warning(const SharedHostKey& shared);
 
-// Logs a warning for each pair of the peers reached in `sessions` that offered one host key.
-void warn_shared_host_keys(const std::vector<Result<std::unique_ptr<Peers>>>& sessions);
+// The name and host key fingerprint of each peer reached in `sessions`.
+std::vector<std::pair<std::string, std::string>> host_keys_offered(
+    const std::vector<Result<std::unique_ptr<Peers>>>& sessions);
+
+// Logs a warning for each pair of `offered` (as shared_host_keys takes it) with one host
+// key; with `warned`, only for the pairs not in it yet ("first\nsecond"), which it records.
+void warn_shared_host_keys(const std::vector<std::pair<std::string, std::string>>& offered,
+                           std::set<std::string>* warned = nullptr);
 
 // "host:port": the key of the sync history for this peer, and how it is named to hooks.
 std::string remote_key(const RemoteConfig& peer);

@@ -125,6 +125,8 @@ class SshSession {
   Status sftp_read(std::string& out, size_t n, std::chrono::steady_clock::time_point deadline);
   // Write `data` to the SFTP channel by `deadline`.
   Status sftp_write(const std::string& data, std::chrono::steady_clock::time_point deadline);
+  // Read and drop what the SFTP server wrote on stderr.
+  void sftp_drop_stderr();
   // Read one SFTP packet's body (its length prefix checked, ssh/sftp_wire) by `deadline`.
   Status sftp_packet(std::string& body, std::chrono::steady_clock::time_point deadline);
   std::unique_ptr<ssh_session_struct, Deleter> session_;
